@@ -1,0 +1,64 @@
+// Package wire implements the ZeroMQ Message Transport Protocol, ZMTP 3.0 and
+// 3.1 (zeromq RFC 23 and 37), as spoken by libzmq 4.3: the greeting, frames,
+// commands, metadata, the NULL security mechanism and the handshake.
+//
+// The package does no networking of its own and starts no goroutines. A
+// Reader and a Writer wrap the two directions of a byte stream (a TCP or
+// IPC connection); Handshake runs the greeting and security exchange over
+// them; after that, messages flow with Reader.ReadMsg and Writer.WriteMsg.
+//
+// # Encoding
+//
+// Encoders follow the Append/Consume/Parse vocabulary: Append* functions
+// append a complete encoding to a caller's slice (AppendFrameHeader,
+// AppendReady, AppendPing, Greeting.Append, Metadata.Append), and
+// ConsumeFrameHeader, ParseCommand, ParseMetadata and ParseGreeting decode
+// from a slice. Parsers return a *ProtocolError for malformed input and never
+// panic on it.
+//
+// # Buffers and ownership
+//
+// Reader.ReadFrame returns a body that is valid only until the next read.
+// Reader.ReadMsg copies bodies out, so a Msg it returns may be kept forever;
+// it draws them from shared slabs, so it allocates almost nothing per
+// message. Writer.WriteMsg copies small bodies and references bodies of
+// 8 KiB or more until Flush, sending them with writev.
+//
+// # Errors
+//
+// Every violation of the protocol by the peer is a *ProtocolError carrying
+// libzmq's ZMQ_PROTOCOL_ERROR_* code and wrapping a sentinel such as
+// ErrFrameTooLarge or ErrIncompatibleSocketType. An ERROR command from the
+// peer is a *PeerError. As in libzmq, either one means the connection is
+// unusable, and a connecting side should not reconnect.
+//
+// # Tolerance
+//
+// The package is as lenient as libzmq where libzmq is lenient: greeting
+// padding and the as-server byte are ignored, any major version of 3 or more
+// is accepted, reserved frame flag bits are tolerated (and masked off), and a
+// command may arrive between the frames of a multipart message.
+//
+// # Usage
+//
+//	r := wire.NewReader(conn, 0)
+//	w := wire.NewWriter(conn, 0)
+//	peer, err := wire.Handshake(r, w, wire.HandshakeConfig{SocketType: wire.Dealer})
+//	if err != nil {
+//		return err
+//	}
+//	w.WriteMsg(wire.Msg{Frames: [][]byte{[]byte("hello")}})
+//	w.Flush()
+//	var m wire.Msg
+//	err = r.ReadMsg(&m, func(c wire.Command) error {
+//		if c.Is(wire.CmdPing) {
+//			_, ctx, err := wire.ParsePing(c.Data)
+//			if err != nil {
+//				return err
+//			}
+//			return w.WriteRaw(wire.AppendPong(nil, ctx))
+//		}
+//		return nil
+//	})
+//	_ = peer
+package wire

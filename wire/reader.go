@@ -1,0 +1,321 @@
+package wire
+
+import (
+	"io"
+	"math"
+)
+
+// Reader tuning.
+const (
+	defaultBufSize = 64 << 10 // Reader and Writer buffer size when 0 is given
+	minReaderBuf   = 4 << 10  // smallest Reader buffer: must hold any slab-copied body
+	slabChunkSize  = 32 << 10 // ReadMsg copies small bodies into chunks of this size
+	ownBufMin      = 4 << 10  // ReadMsg gives bodies larger than this their own buffer
+	frameSlabLen   = 512      // ReadMsg carves Frames slices from arrays of this many
+	growStep       = 1 << 20  // first allocation for a body that does not fit the buffer
+	maxEmptyReads  = 100      // consecutive (0, nil) reads before io.ErrNoProgress
+)
+
+// Reader is a buffered ZMTP 3.x frame decoder over a byte stream. It reads
+// from the underlying reader in large chunks (the buffer size given to
+// NewReader) and decodes frames from its buffer.
+//
+// A Reader is not safe for concurrent use. After any error from ReadFrame or
+// ReadMsg the position in the stream is undefined and the connection should be
+// closed; I/O errors are sticky.
+type Reader struct {
+	rd      io.Reader
+	buf     []byte
+	r, w    int   // buf[r:w] is buffered, unread data
+	err     error // sticky error from rd
+	max     int64 // largest accepted frame body; <= 0: no limit
+	scratch []byte
+
+	// ReadMsg state.
+	chunk     []byte   // current body slab; chunk[chunkUsed:] is free
+	chunkUsed int      //
+	slab      [][]byte // current Frames slab; slab[slabUsed:] is free
+	slabUsed  int      //
+	frames    [][]byte // frames of the message being assembled
+}
+
+// NewReader returns a Reader reading from r with a buffer of bufSize bytes.
+// bufSize 0 means 64 KiB; sizes below 4 KiB are raised to 4 KiB.
+func NewReader(r io.Reader, bufSize int) *Reader {
+	if bufSize == 0 {
+		bufSize = defaultBufSize
+	}
+	bufSize = max(bufSize, minReaderBuf)
+	return &Reader{rd: r, buf: make([]byte, bufSize)}
+}
+
+// SetMaxFrame sets the largest frame body the Reader accepts, like libzmq's
+// MAXMSGSIZE (which is also checked per frame). A larger frame is a
+// *ProtocolError wrapping ErrFrameTooLarge, reported from the header alone,
+// before anything is allocated for the body. n <= 0 means no limit; even then
+// memory for a large body is allocated only as its bytes arrive.
+func (r *Reader) SetMaxFrame(n int64) { r.max = n }
+
+// Buffered returns the number of bytes read from the stream but not yet decoded.
+func (r *Reader) Buffered() int { return r.w - r.r }
+
+// fill reads until at least n (<= len(r.buf)) bytes are buffered. It returns
+// the sticky read error if the stream ends first.
+func (r *Reader) fill(n int) error {
+	if r.w-r.r >= n {
+		return nil
+	}
+	if r.r+n > len(r.buf) {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	for empty := 0; r.w-r.r < n; {
+		if r.err != nil {
+			return r.err
+		}
+		m, err := r.rd.Read(r.buf[r.w:])
+		r.w += m
+		if err != nil {
+			r.err = err
+		}
+		if m == 0 && err == nil {
+			if empty++; empty >= maxEmptyReads {
+				r.err = io.ErrNoProgress
+			}
+		} else {
+			empty = 0
+		}
+	}
+	return nil
+}
+
+// unexpected turns io.EOF into io.ErrUnexpectedEOF, for a stream that ends
+// inside a greeting, frame or message.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// ReadGreeting reads the peer's 64-byte greeting. It fails fast: a first byte
+// other than FF is ErrNotZMTP as soon as it arrives, the signature is checked
+// after 10 bytes (CheckSignature), and a major version below 3 is ErrVersion
+// as soon as byte 10 arrives, so a ZMTP 1.0/2.0 peer, which sends a shorter
+// greeting and then waits, does not stall the call.
+func (r *Reader) ReadGreeting() (Greeting, error) {
+	if err := r.fill(1); err != nil {
+		return Greeting{}, err
+	}
+	if err := CheckSignature(r.buf[r.r:r.w]); err != nil && err != io.ErrUnexpectedEOF {
+		return Greeting{}, err
+	}
+	if err := r.fill(signatureSize + 1); err != nil {
+		return Greeting{}, unexpected(err)
+	}
+	if err := CheckSignature(r.buf[r.r:r.w]); err != nil {
+		return Greeting{}, err
+	}
+	if major := r.buf[r.r+signatureSize]; major < 3 {
+		return Greeting{Major: major}, protoErrf(CodeZMTPUnspecified, ErrVersion, "peer speaks ZMTP major version %d", major)
+	}
+	if err := r.fill(GreetingSize); err != nil {
+		return Greeting{}, unexpected(err)
+	}
+	g, err := ParseGreeting(r.buf[r.r : r.r+GreetingSize])
+	if err != nil {
+		return g, err
+	}
+	r.r += GreetingSize
+	return g, nil
+}
+
+// readHeader reads and checks the next frame header. It returns io.EOF only if
+// the stream ends cleanly before the header.
+func (r *Reader) readHeader() (flags byte, size int, err error) {
+	if err := r.fill(1); err != nil {
+		return 0, 0, err
+	}
+	need := 2
+	if r.buf[r.r]&FlagLong != 0 {
+		need = 9
+	}
+	if err := r.fill(need); err != nil {
+		return 0, 0, unexpected(err)
+	}
+	flags, sz, n, err := ConsumeFrameHeader(r.buf[r.r:r.w])
+	if err != nil {
+		return 0, 0, err
+	}
+	if (r.max > 0 && sz > uint64(r.max)) || sz > math.MaxInt {
+		return 0, 0, protoErrf(CodeZMTPUnspecified, ErrFrameTooLarge, "frame of %d bytes exceeds limit %d", sz, r.max)
+	}
+	r.r += n
+	return flags, int(sz), nil
+}
+
+// readBody returns the next size bytes, valid until the next read: a slice of
+// the buffer when they fit, otherwise of the reusable scratch buffer.
+func (r *Reader) readBody(size int) ([]byte, error) {
+	if size <= len(r.buf) {
+		if err := r.fill(size); err != nil {
+			return nil, unexpected(err)
+		}
+		b := r.buf[r.r : r.r+size : r.r+size]
+		r.r += size
+		return b, nil
+	}
+	var err error
+	r.scratch, err = r.readLarge(r.scratch[:0], size)
+	return r.scratch, err
+}
+
+// readLarge appends the next size bytes of the stream to dst, first from the
+// buffer, then straight from the underlying reader. If dst must grow, the
+// first allocation is at most growStep (1 MiB) and each later one at most
+// doubles it, never past size, so a header that lies about its size cannot
+// make the Reader allocate much more than the peer has actually sent. When dst
+// starts empty with no capacity, the result has capacity exactly size.
+func (r *Reader) readLarge(dst []byte, size int) ([]byte, error) {
+	dst = dst[:0]
+	for empty := 0; len(dst) < size; {
+		if len(dst) == cap(dst) {
+			c := min(max(2*cap(dst), growStep), size)
+			nd := make([]byte, len(dst), c)
+			copy(nd, dst)
+			dst = nd
+		}
+		free := dst[len(dst):min(cap(dst), size)]
+		if r.r < r.w {
+			k := copy(free, r.buf[r.r:r.w])
+			r.r += k
+			dst = dst[:len(dst)+k]
+			continue
+		}
+		if r.err != nil {
+			return dst, unexpected(r.err)
+		}
+		m, err := r.rd.Read(free)
+		dst = dst[:len(dst)+m]
+		if err != nil {
+			r.err = err
+		}
+		if m == 0 && err == nil {
+			if empty++; empty >= maxEmptyReads {
+				r.err = io.ErrNoProgress
+			}
+		} else {
+			empty = 0
+		}
+	}
+	return dst, nil
+}
+
+// ReadFrame returns the next frame, data or command. flags holds only FlagMore
+// and FlagCommand (LONG and reserved bits are masked off). body is valid only
+// until the next call of a Read method: it may point into the Reader's buffer.
+// A frame larger than the buffer is read into a reusable scratch buffer that
+// the Reader keeps. At a clean end of stream between frames it returns io.EOF;
+// inside a frame, io.ErrUnexpectedEOF.
+func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
+	flags, size, err := r.readHeader()
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err = r.readBody(size)
+	if err != nil {
+		return 0, nil, err
+	}
+	return flags &^ FlagLong, body, nil
+}
+
+// ReadMsg reads the next whole data message into m, replacing m.Frames with a
+// new slice (the previous slice and its bodies are left untouched, so messages
+// may be kept). Bodies are copied out of the Reader: small ones into shared
+// 32 KiB slabs that are never reused, those over 4 KiB into buffers of their
+// own, read directly from the stream. The Frames slice itself is carved from a
+// shared array too, so in steady state ReadMsg allocates almost nothing per
+// message. Keeping one message alive keeps its slab alive.
+//
+// A command frame met before or between the frames of a message is parsed and
+// passed to onCommand (its Command is valid only during the call), and does
+// not disturb the message being assembled (zmq-spec gotcha 13). If onCommand
+// returns an error, ReadMsg returns it. A nil onCommand ignores commands.
+// A malformed command is a *ProtocolError wrapping ErrMalformedCommand.
+//
+// At a clean end of stream between messages ReadMsg returns io.EOF; inside a
+// message, io.ErrUnexpectedEOF. On error m is not modified.
+func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
+	frames := r.frames[:0]
+	defer func() {
+		clear(frames)
+		r.frames = frames[:0]
+	}()
+	for {
+		flags, size, err := r.readHeader()
+		if err != nil {
+			if len(frames) > 0 {
+				err = unexpected(err)
+			}
+			return err
+		}
+		if flags&FlagCommand != 0 {
+			body, err := r.readBody(size)
+			if err != nil {
+				return err
+			}
+			cmd, err := ParseCommand(body)
+			if err != nil {
+				return err
+			}
+			if onCommand != nil {
+				if err := onCommand(cmd); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		body, err := r.readMsgBody(size)
+		if err != nil {
+			return err
+		}
+		frames = append(frames, body)
+		if flags&FlagMore == 0 {
+			break
+		}
+	}
+	m.Frames = r.carveFrames(frames)
+	return nil
+}
+
+// readMsgBody returns the next size bytes in memory the caller may keep.
+func (r *Reader) readMsgBody(size int) ([]byte, error) {
+	if size > ownBufMin {
+		b, err := r.readLarge(nil, size)
+		return b[:len(b):len(b)], err
+	}
+	if err := r.fill(size); err != nil {
+		return nil, unexpected(err)
+	}
+	if len(r.chunk)-r.chunkUsed < size {
+		r.chunk = make([]byte, slabChunkSize)
+		r.chunkUsed = 0
+	}
+	b := r.chunk[r.chunkUsed : r.chunkUsed+size : r.chunkUsed+size]
+	r.chunkUsed += size
+	r.r += copy(b, r.buf[r.r:r.r+size])
+	return b, nil
+}
+
+// carveFrames copies frames into a slice carved from the shared Frames slab.
+func (r *Reader) carveFrames(frames [][]byte) [][]byte {
+	n := len(frames)
+	if len(r.slab)-r.slabUsed < n {
+		r.slab = make([][]byte, max(frameSlabLen, n))
+		r.slabUsed = 0
+	}
+	s := r.slab[r.slabUsed : r.slabUsed+n : r.slabUsed+n]
+	r.slabUsed += n
+	copy(s, frames)
+	return s
+}
