@@ -9,7 +9,7 @@ package pattern
 // Nodes whose count drops to zero and that lead nowhere are freed.
 //
 // The zero value is an empty CountTrie ready to use. A CountTrie is not safe
-// for concurrent use, and the callback of Each must not modify it.
+// for concurrent use, and the callback of Each must not call back into it.
 type CountTrie struct {
 	root countNode
 	n    int    // distinct prefixes

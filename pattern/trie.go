@@ -15,7 +15,8 @@ package pattern
 // memory follows the live subscriptions, not their history.
 //
 // The zero value is an empty Trie ready to use. A Trie is not safe for
-// concurrent use, and the callbacks of its methods must not modify it.
+// concurrent use, and the callbacks of its methods must not call back into
+// it.
 type Trie[P comparable] struct {
 	root trieNode[P]
 	recs map[P]*triePipe[P]

@@ -51,7 +51,7 @@ func TestTrieAddRemove(t *testing.T) {
 			t.Fatalf("step %d: %s(%q, %d) = %v, %v; want %v, %v", i, s.op, s.prefix, s.pipe, a, b, s.wantA, s.wantB)
 		}
 	}
-	if !tr.Has([]byte("news"), 1) || tr.Has([]byte("news"), 2) || !tr.Has([]byte("ne"), 2) || tr.Has([]byte("n"), 2) {
+	if !tr.Has([]byte("news"), 1) || tr.Has([]byte("news"), 2) || !tr.Has([]byte("ne"), 2) || tr.Has([]byte("n"), 2) || tr.Has([]byte("zzz"), 1) {
 		t.Fatal("Has disagrees with the adds and removes")
 	}
 	if tr.Pipes() != 2 {
