@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -117,3 +118,17 @@ func (w *countWriter) Write(b []byte) (int, error) {
 }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// avgAllocs is testing.AllocsPerRun without its rounding down to an integer:
+// the mean number of allocations per call of f over n calls, after a warm-up.
+func avgAllocs(n int, f func()) float64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	f()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / float64(n)
+}

@@ -288,8 +288,15 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	return nil
 }
 
+// emptyBody is the body of every empty frame ReadMsg returns: non-nil, with
+// no capacity, so it can be shared.
+var emptyBody = []byte{}
+
 // readMsgBody returns the next size bytes in memory the caller may keep.
 func (r *Reader) readMsgBody(size int) ([]byte, error) {
+	if size == 0 {
+		return emptyBody, nil
+	}
 	if size > ownBufMin {
 		b, err := r.readLarge(nil, size)
 		return b[:len(b):len(b)], err
