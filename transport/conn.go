@@ -1,0 +1,96 @@
+package transport
+
+import (
+	"net"
+	"time"
+
+	"github.com/brokerless/zmq/wire"
+)
+
+// Conn is a ZMTP connection over a byte stream whose handshake is done: it
+// reads and writes whole messages. Build one with [Handshake].
+//
+// One goroutine may read (ReadMsg) while another writes (WriteMsg,
+// WriteCommandFrame, Flush); neither side is safe for concurrent use with
+// itself. Close may be called from any goroutine and unblocks both.
+type Conn struct {
+	nc   net.Conn
+	r    *wire.Reader
+	w    *wire.Writer
+	peer wire.Peer
+}
+
+// Handshake runs the ZMTP handshake (greeting, security mechanism, metadata;
+// see [wire.Handshake]) over nc and returns the message-level connection.
+// The handshake must finish within timeout, enforced with a deadline on nc
+// that is cleared afterwards; a timeout of zero or less means no limit.
+//
+// Handshake takes ownership of nc: on error it closes nc and returns the
+// cause, a *net.OpError with a timeout, a *wire.ProtocolError or a
+// *wire.PeerError among others.
+func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*Conn, error) {
+	c := &Conn{
+		nc: nc,
+		r:  wire.NewReader(nc, 0),
+		w:  wire.NewWriter(nc, 0),
+	}
+	if timeout > 0 {
+		if err := nc.SetDeadline(time.Now().Add(timeout)); err != nil {
+			nc.Close()
+			return nil, err
+		}
+	}
+	peer, err := wire.Handshake(c.r, c.w, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	if timeout > 0 {
+		if err := nc.SetDeadline(time.Time{}); err != nil {
+			nc.Close()
+			return nil, err
+		}
+	}
+	c.peer = peer
+	return c, nil
+}
+
+// Peer returns what the peer announced in the handshake: its ZMTP version,
+// socket type, identity and other metadata.
+func (c *Conn) Peer() wire.Peer { return c.peer }
+
+// SetMaxFrame limits the size of inbound frames; a larger one fails ReadMsg
+// with a *wire.ProtocolError wrapping wire.ErrFrameTooLarge before anything
+// is allocated for it (ZMQ_MAXMSGSIZE). n <= 0 means no limit, the default.
+// Call it before ReadMsg, not concurrently with it.
+func (c *Conn) SetMaxFrame(n int64) { c.r.SetMaxFrame(n) }
+
+// ReadMsg reads the next whole data message into m. Its frames stay valid
+// after later reads. Command frames that arrive before or between the frames
+// (PING, SUBSCRIBE...) are passed to onCommand, whose Command is valid only
+// during the call; a nil onCommand ignores them. See [wire.Reader.ReadMsg].
+// A clean close by the peer between messages returns io.EOF.
+func (c *Conn) ReadMsg(m *wire.Msg, onCommand func(wire.Command) error) error {
+	return c.r.ReadMsg(m, onCommand)
+}
+
+// WriteMsg queues m. Nothing may reach the peer before [Conn.Flush]. Large
+// frame bodies are referenced, not copied, so m's frames must not be
+// modified until Flush returns.
+func (c *Conn) WriteMsg(m wire.Msg) error { return c.w.WriteMsg(m) }
+
+// WriteCommandFrame queues frame, a complete pre-encoded command frame such
+// as the output of wire.AppendPing or wire.AppendSubscription. Like WriteMsg
+// it is buffered until Flush.
+func (c *Conn) WriteCommandFrame(frame []byte) error { return c.w.WriteRaw(frame) }
+
+// Flush writes everything queued to the connection.
+func (c *Conn) Flush() error { return c.w.Flush() }
+
+// Close closes the underlying connection without flushing: queued output is
+// dropped. Blocked reads and writes return errors.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// NetConn returns the underlying connection, for its addresses and
+// deadlines. Reading or writing it directly corrupts the stream.
+func (c *Conn) NetConn() net.Conn { return c.nc }
