@@ -1,0 +1,284 @@
+package socket
+
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/wire"
+)
+
+// errHeartbeatTimeout reports a peer that stayed silent after our PING.
+var errHeartbeatTimeout = errors.New("socket: heartbeat timeout")
+
+// errBadReply reports a message to a REQ socket without the empty delimiter; like
+// libzmq, the connection is dropped as a protocol error.
+var errBadReply = &wire.ProtocolError{Code: 0x10000000, Err: errors.New("socket: REQ received a message without an empty delimiter"), Detail: "bad reply envelope"}
+
+// engine moves messages between one pipe and one stream connection. It runs exactly
+// two goroutines: the reader (run) and the writer. Neither holds a socket lock while
+// doing I/O; they meet the socket only through the pipe's queues.
+type engine struct {
+	s *Socket
+	p *pipe
+	c *transport.Conn
+
+	wake     chan struct{} // writer: p.out became readable, a PONG is due, or stop
+	room     chan struct{} // reader: p.in has room again
+	quit     chan struct{}
+	quitOnce sync.Once
+
+	frames atomic.Uint64 // frames and commands received, for heartbeat timeouts
+	idle   atomic.Bool   // the writer has flushed everything it was given
+
+	pongMu  sync.Mutex
+	pongDue bool
+	pongCtx [16]byte
+	pongLen int
+
+	subBuf []byte // reader scratch for subscription commands
+	cmdBuf []byte // writer scratch for command frames
+}
+
+func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
+	return &engine{
+		s:    s,
+		p:    p,
+		c:    c,
+		wake: make(chan struct{}, 1),
+		room: make(chan struct{}, 1),
+		quit: make(chan struct{}),
+	}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// stop makes both loops return and closes the connection.
+func (e *engine) stop() {
+	e.quitOnce.Do(func() {
+		close(e.quit)
+		e.c.Close()
+	})
+}
+
+// run drives the connection until it fails or stop is called, and returns the reason.
+// It starts the writer goroutine and waits for it before returning.
+func (e *engine) run() error {
+	p := e.p
+	p.out.OnReadable(func() { signal(e.wake) })
+	p.in.OnWritable(func() { signal(e.room) })
+	var wg sync.WaitGroup
+	var werr error
+	wg.Go(func() {
+		werr = e.writeLoop()
+		e.stop()
+	})
+	rerr := e.readLoop()
+	e.stop()
+	wg.Wait()
+	p.out.OnReadable(nil)
+	if werr != nil && !errors.Is(werr, errStopped) {
+		return werr
+	}
+	return rerr
+}
+
+var errStopped = errors.New("socket: engine stopped")
+
+func (e *engine) readLoop() error {
+	checkReq := e.s.typ == Req
+	for {
+		var m Msg
+		if err := e.c.ReadMsg(&m, e.onCommand); err != nil {
+			select {
+			case <-e.quit:
+				return errStopped
+			default:
+			}
+			return err
+		}
+		e.frames.Add(1)
+		if checkReq && !validReply(m) {
+			return errBadReply
+		}
+		if !e.deliver(m) {
+			return errStopped
+		}
+	}
+}
+
+// validReply checks the envelope libzmq's REQ session insists on: an empty delimiter
+// first (gotcha 14).
+func validReply(m Msg) bool {
+	return len(m.Frames) >= 2 && len(m.Frames[0]) == 0
+}
+
+// deliver queues m for the socket, waiting while the queue is full: that stops reading
+// the connection, so TCP pushes back on the peer.
+func (e *engine) deliver(m Msg) bool {
+	for {
+		ok, full := e.p.in.Push(m)
+		if ok {
+			return true
+		}
+		if !full { // closed
+			return false
+		}
+		select {
+		case <-e.room:
+		case <-e.quit:
+			return false
+		}
+	}
+}
+
+func (e *engine) onCommand(cmd wire.Command) error {
+	e.frames.Add(1)
+	switch {
+	case cmd.Is(wire.CmdPing):
+		ttl, ctx, err := wire.ParsePing(cmd.Data)
+		if err != nil {
+			return err
+		}
+		e.pongMu.Lock()
+		e.pongLen = copy(e.pongCtx[:], ctx)
+		e.pongDue = true
+		e.pongMu.Unlock()
+		signal(e.wake)
+		if ttl > 0 {
+			e.c.NetConn().SetReadDeadline(time.Now().Add(time.Duration(ttl) * 100 * time.Millisecond))
+		}
+	case cmd.Is(wire.CmdSubscribe), cmd.Is(wire.CmdCancel):
+		if e.s.typ != Pub && e.s.typ != XPub {
+			return nil
+		}
+		op := byte(0)
+		if cmd.Is(wire.CmdSubscribe) {
+			op = 1
+		}
+		b := make([]byte, 1+len(cmd.Data))
+		b[0] = op
+		copy(b[1:], cmd.Data)
+		if !e.deliver(Msg{Frames: [][]byte{b}}) {
+			return errStopped
+		}
+	}
+	// PONG only counts as traffic; anything else after the handshake is ignored, as
+	// libzmq does.
+	return nil
+}
+
+func (e *engine) takePong() ([]byte, bool) {
+	e.pongMu.Lock()
+	defer e.pongMu.Unlock()
+	if !e.pongDue {
+		return nil, false
+	}
+	e.pongDue = false
+	return e.pongCtx[:e.pongLen], true
+}
+
+func (e *engine) writeLoop() error {
+	s, p := e.s, e.p
+	var tick <-chan time.Time
+	var hbTimer *time.Timer
+	var hbTimeout <-chan time.Time
+	var framesAtPing uint64
+	if ivl := s.opts.HeartbeatInterval; ivl > 0 {
+		t := time.NewTicker(ivl)
+		defer t.Stop()
+		tick = t.C
+		hbTimer = time.NewTimer(time.Hour)
+		hbTimer.Stop()
+		defer hbTimer.Stop()
+	}
+	ttl := uint16(min(s.opts.HeartbeatTTL/(100*time.Millisecond), 0xFFFF))
+	convertSubs := (s.typ == Sub || s.typ == XSub) && p.minor >= 1
+	batch := make([]Msg, 0, 64)
+	dirty := false
+	for {
+		batch = p.out.PopAll(batch[:0])
+		if ctx, ok := e.takePong(); ok {
+			e.cmdBuf = wire.AppendPong(e.cmdBuf[:0], ctx)
+			if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
+				return err
+			}
+			dirty = true
+		}
+		if len(batch) == 0 {
+			if dirty {
+				if err := e.c.Flush(); err != nil {
+					return err
+				}
+				dirty = false
+			}
+			if p.out.Len() == 0 {
+				e.idle.Store(true)
+				if s.closing.Load() {
+					s.wake()
+				}
+			}
+			select {
+			case <-e.wake:
+			case <-tick:
+				e.cmdBuf = wire.AppendPing(e.cmdBuf[:0], ttl, nil)
+				if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
+					return err
+				}
+				dirty = true
+				if hbTimeout == nil {
+					framesAtPing = e.frames.Load()
+					hbTimer.Reset(s.opts.HeartbeatTimeout)
+					hbTimeout = hbTimer.C
+				}
+			case <-hbTimeout:
+				hbTimeout = nil
+				if e.frames.Load() == framesAtPing {
+					return errHeartbeatTimeout
+				}
+			case <-e.quit:
+				return errStopped
+			}
+			continue
+		}
+		e.idle.Store(false)
+		for i := range batch {
+			m := batch[i]
+			batch[i] = Msg{}
+			if convertSubs {
+				if sub, topic, ok := wire.ParseSubscriptionMsg(m.Frames[0]); ok {
+					e.cmdBuf = wire.AppendSubscription(e.cmdBuf[:0], p.minor, sub, topic)
+					if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if err := e.c.WriteMsg(m); err != nil {
+				return err
+			}
+		}
+		dirty = true
+	}
+}
+
+// isProtocolError reports whether err ends a connection for good: libzmq does not
+// reconnect after a protocol violation (gotcha 7).
+func isProtocolError(err error) bool {
+	var pe *wire.ProtocolError
+	var peerErr *wire.PeerError
+	return errors.As(err, &pe) || errors.As(err, &peerErr)
+}
+
+// isCleanClose reports an orderly end of the stream.
+func isCleanClose(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, errStopped)
+}

@@ -1,0 +1,78 @@
+package socket
+
+import (
+	"github.com/brokerless/zmq/internal/queue"
+	"github.com/brokerless/zmq/transport/inproc"
+)
+
+// pipe is the socket's link to one peer: a bounded queue each way. For a stream
+// connection an engine moves bytes between the queues and the network; for inproc the
+// queues are shared with the peer socket itself.
+type pipe struct {
+	s        *Socket
+	in       *queue.Queue // messages from the peer
+	out      *queue.Queue // messages to the peer
+	endpoint string
+
+	// Set before attach and, for a persistent pipe, on every reconnection (under s.mu).
+	peerType  Type
+	identity  []byte // the peer's Identity property
+	routingID []byte // how a ROUTER addresses the peer
+	minor     uint8  // the peer's ZMTP minor version; inproc counts as 3.1
+
+	inproc *inproc.Conn // nil for stream connections
+	eng    *engine      // the current stream engine (under s.mu)
+
+	// persistent pipes belong to a connecter and outlive its connections.
+	persistent  bool
+	conn        *connecter
+	connections int // connections made so far (persistent pipes)
+
+	attached bool // known to the protocol (under s.mu)
+	dead     bool // detached for good (under s.mu)
+
+	inPending, outPending bool // under s.sig
+
+	// protocol scratch (under s.mu)
+	subs int // XPUB/PUB: number of subscriptions held
+}
+
+func newPipe(s *Socket, endpoint string) *pipe {
+	p := &pipe{
+		s:        s,
+		in:       queue.New(s.opts.RecvHWM),
+		out:      queue.New(s.opts.SendHWM),
+		endpoint: endpoint,
+		minor:    1,
+	}
+	p.in.OnReadable(func() { s.noteReadable(p) })
+	p.out.OnWritable(func() { s.noteWritable(p) })
+	return p
+}
+
+func newInprocPipe(s *Socket, c *inproc.Conn, endpoint string) *pipe {
+	p := &pipe{s: s, in: c.In, out: c.Out, endpoint: endpoint, inproc: c, minor: 1}
+	p.in.OnReadable(func() { s.noteReadable(p) })
+	p.out.OnWritable(func() { s.noteWritable(p) })
+	c.OnClose(func() { s.noteDead(p) })
+	return p
+}
+
+func (p *pipe) isInproc() bool { return p.inproc != nil }
+
+// terminate releases the pipe's connection. s.mu must be held.
+func (p *pipe) terminate() {
+	if p.inproc != nil {
+		p.inproc.Close()
+		return
+	}
+	p.in.Close()
+	p.out.Close()
+	if p.eng != nil {
+		p.eng.stop()
+	}
+}
+
+// push offers m to the pipe and reports whether it was queued and whether the pipe is
+// now full.
+func (p *pipe) push(m Msg) (ok, full bool) { return p.out.Push(m) }

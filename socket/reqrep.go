@@ -1,0 +1,197 @@
+package socket
+
+import (
+	"github.com/brokerless/zmq/pattern"
+)
+
+// reqProto: strict send/receive alternation over a dealer, with the empty delimiter
+// added to requests and removed from replies (RFC 28, zmq-spec §3.3).
+type reqProto struct {
+	dealerProto
+	waiting bool  // a request is out; only a reply may be received
+	reply   *pipe // the pipe the request went to
+}
+
+func (x *reqProto) send(m Msg) error {
+	if x.waiting {
+		return ErrState
+	}
+	frames := make([][]byte, 0, 1+len(m.Frames))
+	frames = append(frames, []byte{})
+	frames = append(frames, m.Frames...)
+	p, err := x.out.send(x.s, Msg{Frames: frames})
+	if err != nil {
+		return err
+	}
+	if p == nil { // dropped by policy: no reply will come
+		return nil
+	}
+	x.waiting = true
+	x.reply = p
+	return nil
+}
+
+func (x *reqProto) readable(p *pipe) {
+	if p != x.reply {
+		// Only the peer holding our request may answer; anything else is stale.
+		p.in.Discard()
+	}
+}
+
+func (x *reqProto) detach(p *pipe) {
+	x.dealerProto.detach(p)
+	x.in.fq.Remove(p)
+}
+
+func (x *reqProto) recv() (Msg, error) {
+	if !x.waiting {
+		return Msg{}, ErrState
+	}
+	for {
+		m, ok, _ := x.reply.in.Pop()
+		if !ok {
+			return Msg{}, errWouldBlock
+		}
+		// The engine already dropped stream peers that break the envelope rule; inproc
+		// peers are checked here.
+		if len(m.Frames) < 2 || len(m.Frames[0]) != 0 {
+			x.s.stats.dropMalformed.Add(1)
+			continue
+		}
+		x.waiting = false
+		x.reply = nil
+		return Msg{Frames: m.Frames[1:]}, nil
+	}
+}
+
+// repProto: receives a request, remembers its envelope, and sends the reply back to the
+// same peer (RFC 28, zmq-spec §3.4).
+type repProto struct {
+	noReconnect
+	s       *Socket
+	in      fqIn
+	pending bool
+	env     [][]byte
+	from    *pipe
+}
+
+func (x *repProto) attach(p *pipe) error { x.in.attach(p); return nil }
+func (x *repProto) detach(p *pipe) {
+	x.in.detach(p)
+	if x.from == p {
+		x.from = nil // the reply will be dropped
+	}
+}
+func (x *repProto) readable(p *pipe) { x.in.readable(p) }
+func (x *repProto) writable(p *pipe) {}
+
+func (x *repProto) recv() (Msg, error) {
+	if x.pending {
+		return Msg{}, ErrState
+	}
+	for {
+		m, p, ok := x.in.recv()
+		if !ok {
+			return Msg{}, errWouldBlock
+		}
+		env, body, ok := pattern.SplitEnvelope(m.Frames)
+		if !ok || len(body) == 0 {
+			x.s.stats.dropMalformed.Add(1)
+			continue
+		}
+		x.pending = true
+		x.env = env
+		x.from = p
+		return Msg{Frames: body}, nil
+	}
+}
+
+func (x *repProto) send(m Msg) error {
+	if !x.pending {
+		return ErrState
+	}
+	x.pending = false
+	p := x.from
+	env := x.env
+	x.env, x.from = nil, nil
+	if p == nil || p.dead {
+		x.s.stats.dropUnroutable.Add(1)
+		return nil
+	}
+	frames := make([][]byte, 0, len(env)+len(m.Frames))
+	frames = append(frames, env...)
+	frames = append(frames, m.Frames...)
+	if ok, _ := p.out.Push(Msg{Frames: frames}); !ok {
+		// A REP never blocks: a reply to a full or vanished peer is dropped.
+		x.s.stats.dropHWM.Add(1)
+	}
+	return nil
+}
+
+// routerProto: every received message starts with the sender's routing id, and the
+// first frame of every sent message picks the peer (RFC 28, zmq-spec §3.6).
+type routerProto struct {
+	noReconnect
+	s   *Socket
+	in  fqIn
+	ids *pattern.IDTable[*pipe]
+}
+
+func newRouterProto(s *Socket) *routerProto {
+	return &routerProto{s: s, ids: pattern.NewIDTable[*pipe]()}
+}
+
+func (x *routerProto) attach(p *pipe) error {
+	id, ok := x.ids.Add(p.identity, p)
+	if !ok {
+		return errDuplicateID
+	}
+	p.routingID = id
+	x.in.attach(p)
+	return nil
+}
+
+func (x *routerProto) detach(p *pipe) {
+	x.ids.Remove(p)
+	x.in.detach(p)
+}
+
+func (x *routerProto) readable(p *pipe) { x.in.readable(p) }
+func (x *routerProto) writable(p *pipe) {}
+
+func (x *routerProto) recv() (Msg, error) {
+	m, p, ok := x.in.recv()
+	if !ok {
+		return Msg{}, errWouldBlock
+	}
+	frames := make([][]byte, 0, 1+len(m.Frames))
+	frames = append(frames, p.routingID)
+	frames = append(frames, m.Frames...)
+	return Msg{Frames: frames}, nil
+}
+
+func (x *routerProto) send(m Msg) error {
+	if len(m.Frames) < 2 {
+		// libzmq discards a message that is only a routing id.
+		x.s.stats.dropUnroutable.Add(1)
+		return nil
+	}
+	p, ok := x.ids.Lookup(m.Frames[0])
+	if !ok || p.dead {
+		if x.s.opts.RouterMandatory {
+			return ErrHostUnreachable
+		}
+		x.s.stats.dropUnroutable.Add(1)
+		return nil
+	}
+	body := Msg{Frames: m.Frames[1:]}
+	queued, _ := p.out.Push(body)
+	if queued {
+		return nil
+	}
+	if !x.s.opts.RouterMandatory {
+		x.s.stats.dropHWM.Add(1)
+		return nil
+	}
+	return x.s.whenFull(body, func() *pipe { return p })
+}

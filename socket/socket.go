@@ -1,0 +1,351 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/brokerless/zmq/transport/inproc"
+	"github.com/brokerless/zmq/wire"
+)
+
+// Type is a ZeroMQ socket type.
+type Type = wire.SocketType
+
+// The eleven classic socket types.
+const (
+	Pair   = wire.Pair
+	Pub    = wire.Pub
+	Sub    = wire.Sub
+	Req    = wire.Req
+	Rep    = wire.Rep
+	Dealer = wire.Dealer
+	Router = wire.Router
+	Pull   = wire.Pull
+	Push   = wire.Push
+	XPub   = wire.XPub
+	XSub   = wire.XSub
+)
+
+// errWouldBlock tells the blocking loop of Send or Recv to wait for a change.
+var errWouldBlock = errors.New("socket: would block")
+
+// protocol is a socket type's routing logic. Every method runs with s.mu held and none
+// blocks: send and recv return errWouldBlock when they must wait.
+type protocol interface {
+	attach(p *pipe) error // a new peer; an error refuses it
+	detach(p *pipe)       // the peer is gone
+	readable(p *pipe)     // p.in went from empty to non-empty
+	writable(p *pipe)     // p.out has room again
+	reconnected(p *pipe)  // a persistent pipe has a new connection
+	send(m Msg) error
+	recv() (Msg, error)
+}
+
+// Socket is a ZeroMQ socket. It is safe for concurrent use by multiple goroutines.
+type Socket struct {
+	typ   Type
+	opts  Options
+	proto protocol
+	reg   *inproc.Registry
+
+	mu      sync.Mutex
+	closed  bool
+	pipes   map[*pipe]struct{}
+	binds   []*binding
+	conns   []*connecter
+	lastEP  string
+	closing atomic.Bool // Close has started lingering
+
+	// sig guards the notifications that other goroutines (engines, inproc peers) leave
+	// for the socket. It is a leaf lock: nothing else is locked while it is held.
+	sig        sync.Mutex
+	readyIn    []*pipe
+	readyOut   []*pipe
+	dead       []*pipe
+	joins      []*pipe
+	waitCh     chan struct{}
+	pendingAny bool
+
+	ctx    context.Context // the socket's lifetime; cancelled when teardown starts
+	cancel context.CancelFunc
+	done   <-chan struct{} // ctx.Done()
+	wg     sync.WaitGroup
+	stats  counters
+}
+
+// New returns a socket of type t configured by opts.
+func New(t Type, opts Options) (*Socket, error) {
+	if t > XSub {
+		return nil, ErrBadType
+	}
+	if len(opts.RoutingID) > 255 {
+		return nil, errors.New("socket: routing id longer than 255 bytes")
+	}
+	s := &Socket{
+		typ:   t,
+		opts:  opts.normalize(t),
+		reg:   inproc.Default,
+		pipes: make(map[*pipe]struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.done = s.ctx.Done()
+	s.proto = newProtocol(s)
+	return s, nil
+}
+
+// Type returns the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// Options returns the socket's options with every default filled in.
+func (s *Socket) Options() Options { return s.opts }
+
+// LastEndpoint returns the resolved endpoint of the latest Bind, such as
+// "tcp://127.0.0.1:41234" after Bind("tcp://127.0.0.1:*").
+func (s *Socket) LastEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastEP
+}
+
+// Endpoints returns the resolved endpoints the socket is bound to.
+func (s *Socket) Endpoints() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	eps := make([]string, 0, len(s.binds))
+	for _, b := range s.binds {
+		eps = append(eps, b.endpoint)
+	}
+	return eps
+}
+
+// Send sends m as one message, routed as the socket type says. It blocks while the
+// socket must wait (no peer, or every suitable peer at its high-water mark, under the
+// Block policy) until ctx ends; a call whose ctx is already done still succeeds when it
+// does not need to wait. Send takes ownership of m's frames.
+func (s *Socket) Send(ctx context.Context, m Msg) error {
+	if len(m.Frames) == 0 {
+		return ErrEmptyMsg
+	}
+	s.mu.Lock()
+	for {
+		if s.closed {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		s.drainLocked()
+		err := s.proto.send(m)
+		if err != errWouldBlock {
+			s.mu.Unlock()
+			if err == nil {
+				s.stats.msgsSent.Add(1)
+				s.stats.bytesSent.Add(uint64(msgBytes(m)))
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		if !s.waitLocked(ctx) {
+			s.mu.Unlock()
+			return ctx.Err()
+		}
+	}
+}
+
+// Recv returns the next message for the application, blocking until one arrives or ctx
+// ends. A call whose ctx is already done still returns a message that is ready.
+func (s *Socket) Recv(ctx context.Context) (Msg, error) {
+	s.mu.Lock()
+	for {
+		if s.closed {
+			s.mu.Unlock()
+			return Msg{}, ErrClosed
+		}
+		s.drainLocked()
+		m, err := s.proto.recv()
+		if err != errWouldBlock {
+			s.mu.Unlock()
+			if err == nil {
+				s.stats.msgsRecv.Add(1)
+				s.stats.bytesRecv.Add(uint64(msgBytes(m)))
+			}
+			return m, err
+		}
+		if err := ctx.Err(); err != nil {
+			s.mu.Unlock()
+			return Msg{}, err
+		}
+		if !s.waitLocked(ctx) {
+			s.mu.Unlock()
+			return Msg{}, ctx.Err()
+		}
+	}
+}
+
+// waitLocked releases s.mu until something changes, ctx ends or the socket closes, and
+// takes it again. It reports false when ctx ended.
+func (s *Socket) waitLocked(ctx context.Context) bool {
+	s.sig.Lock()
+	if s.pendingAny {
+		s.sig.Unlock()
+		return true
+	}
+	if s.waitCh == nil {
+		s.waitCh = make(chan struct{})
+	}
+	ch := s.waitCh
+	s.sig.Unlock()
+	s.mu.Unlock()
+	ok := true
+	select {
+	case <-ch:
+	case <-s.done:
+	case <-ctx.Done():
+		ok = false
+	}
+	s.mu.Lock()
+	return ok
+}
+
+// wakeLocked wakes every goroutine waiting in Send, Recv or Close. s.sig must be held.
+func (s *Socket) wakeLocked() {
+	if s.waitCh != nil {
+		close(s.waitCh)
+		s.waitCh = nil
+	}
+}
+
+// wake wakes waiters without leaving a notification.
+func (s *Socket) wake() {
+	s.sig.Lock()
+	s.wakeLocked()
+	s.sig.Unlock()
+}
+
+// noteReadable, noteWritable, noteDead and noteJoin record a pipe event for the socket
+// to process under s.mu, and wake waiters. They may be called from any goroutine, with
+// any lock other than s.sig held.
+func (s *Socket) noteReadable(p *pipe) {
+	s.sig.Lock()
+	if !p.inPending {
+		p.inPending = true
+		s.readyIn = append(s.readyIn, p)
+		s.pendingAny = true
+	}
+	s.wakeLocked()
+	s.sig.Unlock()
+}
+
+func (s *Socket) noteWritable(p *pipe) {
+	s.sig.Lock()
+	if !p.outPending {
+		p.outPending = true
+		s.readyOut = append(s.readyOut, p)
+		s.pendingAny = true
+	}
+	s.wakeLocked()
+	s.sig.Unlock()
+}
+
+func (s *Socket) noteDead(p *pipe) {
+	s.sig.Lock()
+	s.dead = append(s.dead, p)
+	s.pendingAny = true
+	s.wakeLocked()
+	s.sig.Unlock()
+}
+
+func (s *Socket) noteJoin(p *pipe) {
+	s.sig.Lock()
+	s.joins = append(s.joins, p)
+	s.pendingAny = true
+	s.wakeLocked()
+	s.sig.Unlock()
+}
+
+// drainLocked applies the recorded pipe events. s.mu must be held.
+func (s *Socket) drainLocked() {
+	s.sig.Lock()
+	if !s.pendingAny {
+		s.sig.Unlock()
+		return
+	}
+	joins, in, out, dead := s.joins, s.readyIn, s.readyOut, s.dead
+	s.joins, s.readyIn, s.readyOut, s.dead = nil, nil, nil, nil
+	for _, p := range in {
+		p.inPending = false
+	}
+	for _, p := range out {
+		p.outPending = false
+	}
+	s.pendingAny = false
+	s.sig.Unlock()
+
+	for _, p := range joins {
+		s.attachLocked(p)
+	}
+	for _, p := range in {
+		if p.attached {
+			s.proto.readable(p)
+		}
+	}
+	for _, p := range out {
+		if p.attached && !p.dead {
+			s.proto.writable(p)
+		}
+	}
+	for _, p := range dead {
+		s.detachLocked(p)
+	}
+}
+
+// attachLocked hands a new pipe to the protocol. A refused pipe is closed.
+func (s *Socket) attachLocked(p *pipe) bool {
+	if p.attached || p.dead {
+		return p.attached
+	}
+	if s.closed {
+		p.terminate()
+		return false
+	}
+	if err := s.proto.attach(p); err != nil {
+		s.emit(Event{Type: EventClosed, Endpoint: p.endpoint, Err: err})
+		p.dead = true
+		p.terminate()
+		return false
+	}
+	p.attached = true
+	s.pipes[p] = struct{}{}
+	// Messages may have arrived before the protocol knew the pipe.
+	if p.in.Len() > 0 {
+		s.proto.readable(p)
+	}
+	s.sig.Lock()
+	s.wakeLocked()
+	s.sig.Unlock()
+	return true
+}
+
+// detachLocked removes a pipe whose peer is gone. s.mu must be held.
+func (s *Socket) detachLocked(p *pipe) {
+	if p.dead {
+		return
+	}
+	p.dead = true
+	if p.attached {
+		s.proto.detach(p)
+		delete(s.pipes, p)
+	}
+	if !p.isInproc() {
+		if n := p.out.Discard(); n > 0 {
+			s.stats.dropDisconnect.Add(uint64(n))
+		}
+	}
+	p.terminate()
+	s.sig.Lock()
+	s.wakeLocked()
+	s.sig.Unlock()
+}

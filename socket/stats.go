@@ -1,0 +1,59 @@
+package socket
+
+import "sync/atomic"
+
+// Stats is a snapshot of a socket's counters.
+type Stats struct {
+	MsgsSent, BytesSent uint64 // messages and bytes accepted by Send
+	MsgsRecv, BytesRecv uint64 // messages and bytes returned by Recv
+
+	// Drops counts messages discarded by flow control or routing, by reason.
+	Drops Drops
+
+	Peers         int    // connections (and inproc pipes) attached now
+	EventsDropped uint64 // monitor events that did not fit in Options.Monitor
+}
+
+// Drops counts discarded messages by reason.
+type Drops struct {
+	HWM         uint64 // dropped because a peer's queue was full (PUB, XPUB, ROUTER, REP, XSUB, DropNewest)
+	Oldest      uint64 // evicted from a full queue by the DropOldest policy
+	Unroutable  uint64 // ROUTER or REP messages for a peer that is unknown or gone
+	NoPeers     uint64 // published with no matching subscriber
+	Filtered    uint64 // received by SUB but not matching a subscription (publisher ignored filters)
+	Malformed   uint64 // received messages without a valid envelope (REQ, REP)
+	Disconnects uint64 // queued messages lost when a connection or socket went away
+}
+
+type counters struct {
+	msgsSent, bytesSent, msgsRecv, bytesRecv atomic.Uint64
+	dropHWM, dropOldest, dropUnroutable      atomic.Uint64
+	dropNoPeers, dropFiltered, dropMalformed atomic.Uint64
+	dropDisconnect                           atomic.Uint64
+	eventsDropped                            atomic.Uint64
+}
+
+// Stats returns a snapshot of the socket's counters.
+func (s *Socket) Stats() Stats {
+	c := &s.stats
+	st := Stats{
+		MsgsSent:  c.msgsSent.Load(),
+		BytesSent: c.bytesSent.Load(),
+		MsgsRecv:  c.msgsRecv.Load(),
+		BytesRecv: c.bytesRecv.Load(),
+		Drops: Drops{
+			HWM:         c.dropHWM.Load(),
+			Oldest:      c.dropOldest.Load(),
+			Unroutable:  c.dropUnroutable.Load(),
+			NoPeers:     c.dropNoPeers.Load(),
+			Filtered:    c.dropFiltered.Load(),
+			Malformed:   c.dropMalformed.Load(),
+			Disconnects: c.dropDisconnect.Load(),
+		},
+		EventsDropped: c.eventsDropped.Load(),
+	}
+	s.mu.Lock()
+	st.Peers = len(s.pipes)
+	s.mu.Unlock()
+	return st
+}

@@ -1,0 +1,128 @@
+package socket
+
+import "github.com/brokerless/zmq/pattern"
+
+// lbOut sends each message to one pipe with room, round-robin (libzmq's lb): PUSH,
+// DEALER, REQ and PAIR.
+type lbOut struct {
+	lb  pattern.LoadBalancer[*pipe]
+	all []*pipe
+	rr  int
+}
+
+func (o *lbOut) attach(p *pipe) {
+	o.lb.Attach(p)
+	o.all = append(o.all, p)
+	if p.out.Full() {
+		o.lb.Deactivate(p)
+	}
+}
+
+func (o *lbOut) detach(p *pipe) {
+	o.lb.Remove(p)
+	for i, x := range o.all {
+		if x == p {
+			o.all = append(o.all[:i], o.all[i+1:]...)
+			break
+		}
+	}
+}
+
+func (o *lbOut) writable(p *pipe) { o.lb.Activate(p) }
+
+// send queues m on the next pipe with room and returns it. When no pipe has room the
+// socket's policy decides.
+func (o *lbOut) send(s *Socket, m Msg) (*pipe, error) {
+	for {
+		p, ok := o.lb.Next()
+		if !ok {
+			break
+		}
+		queued, full := p.out.Push(m)
+		if full || !queued {
+			o.lb.Deactivate(p)
+		}
+		if queued {
+			return p, nil
+		}
+	}
+	return nil, s.whenFull(m, o.victim)
+}
+
+// victim picks the pipe that loses its oldest message under DropOldest.
+func (o *lbOut) victim() *pipe {
+	if len(o.all) == 0 {
+		return nil
+	}
+	o.rr = (o.rr + 1) % len(o.all)
+	return o.all[o.rr]
+}
+
+// whenFull applies the socket's policy to m when no suitable pipe has room. victim
+// returns the pipe to evict from under DropOldest (nil when there is none).
+func (s *Socket) whenFull(m Msg, victim func() *pipe) error {
+	switch s.opts.WhenFull {
+	case Fail:
+		return ErrQueueFull
+	case DropNewest:
+		s.stats.dropHWM.Add(1)
+		return nil
+	case DropOldest:
+		p := (*pipe)(nil)
+		if victim != nil {
+			p = victim()
+		}
+		if p == nil {
+			s.stats.dropNoPeers.Add(1)
+			return nil
+		}
+		if dropped, ok := p.out.ReplaceOldest(m); !ok {
+			s.stats.dropHWM.Add(1)
+		} else if dropped {
+			s.stats.dropOldest.Add(1)
+		}
+		return nil
+	}
+	return errWouldBlock
+}
+
+// fqIn receives from pipes with messages in turn (libzmq's fq). A pipe whose peer has
+// gone stays until its queued messages are read.
+type fqIn struct {
+	fq pattern.FairQueue[*pipe]
+}
+
+func (f *fqIn) attach(p *pipe) {
+	f.fq.Attach(p)
+	if p.in.Len() == 0 {
+		f.fq.Deactivate(p)
+	}
+}
+
+func (f *fqIn) detach(p *pipe) {
+	if p.in.Len() == 0 {
+		f.fq.Remove(p)
+	}
+}
+
+func (f *fqIn) readable(p *pipe) { f.fq.Activate(p) }
+
+// recv pops the next message and the pipe it came from.
+func (f *fqIn) recv() (Msg, *pipe, bool) {
+	for {
+		p, ok := f.fq.Next()
+		if !ok {
+			return Msg{}, nil, false
+		}
+		m, ok, empty := p.in.Pop()
+		if empty {
+			f.fq.Deactivate(p)
+			if p.dead {
+				f.fq.Remove(p)
+			}
+		}
+		if ok {
+			return m, p, true
+		}
+	}
+}
