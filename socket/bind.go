@@ -70,8 +70,13 @@ func (s *Socket) Bind(endpoint string) error {
 	b := &binding{requested: endpoint, engines: make(map[*engine]struct{})}
 	if e.Scheme == "inproc" {
 		b.endpoint = endpoint
+		// The registry calls accept with no lock held, so the pipe can be attached at
+		// once: the new peer shows in Stats and the monitor without waiting for I/O.
 		unbind, err := s.reg.Bind(e.Addr, s.inprocPeer(), func(c *inproc.Conn) {
-			s.noteJoin(newInprocPipe(s, c, endpoint))
+			p := newInprocPipe(s, c, endpoint)
+			s.mu.Lock()
+			s.attachLocked(p)
+			s.mu.Unlock()
 		})
 		if err != nil {
 			if errors.Is(err, inproc.ErrAddrInUse) {

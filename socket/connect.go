@@ -115,9 +115,11 @@ func (s *Socket) connectInproc(c *connecter) error {
 		// A ROUTER needs the peer's routing id before the pipe is addressable.
 		s.mu.Unlock()
 		conn.OnBound(func(peer inproc.Peer) {
+			s.mu.Lock()
 			p.peerType = peer.Type
 			p.identity = peer.RoutingID
-			s.noteJoin(p)
+			s.attachLocked(p)
+			s.mu.Unlock()
 		})
 		return nil
 	}

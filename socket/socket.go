@@ -64,7 +64,6 @@ type Socket struct {
 	readyIn    []*pipe
 	readyOut   []*pipe
 	dead       []*pipe
-	joins      []*pipe
 	waitCh     chan struct{}
 	pendingAny bool
 
@@ -225,7 +224,7 @@ func (s *Socket) wake() {
 	s.sig.Unlock()
 }
 
-// noteReadable, noteWritable, noteDead and noteJoin record a pipe event for the socket
+// noteReadable, noteWritable and noteDead record a pipe event for the socket
 // to process under s.mu, and wake waiters. They may be called from any goroutine, with
 // any lock other than s.sig held.
 func (s *Socket) noteReadable(p *pipe) {
@@ -258,14 +257,6 @@ func (s *Socket) noteDead(p *pipe) {
 	s.sig.Unlock()
 }
 
-func (s *Socket) noteJoin(p *pipe) {
-	s.sig.Lock()
-	s.joins = append(s.joins, p)
-	s.pendingAny = true
-	s.wakeLocked()
-	s.sig.Unlock()
-}
-
 // drainLocked applies the recorded pipe events. s.mu must be held.
 func (s *Socket) drainLocked() {
 	s.sig.Lock()
@@ -273,8 +264,8 @@ func (s *Socket) drainLocked() {
 		s.sig.Unlock()
 		return
 	}
-	joins, in, out, dead := s.joins, s.readyIn, s.readyOut, s.dead
-	s.joins, s.readyIn, s.readyOut, s.dead = nil, nil, nil, nil
+	in, out, dead := s.readyIn, s.readyOut, s.dead
+	s.readyIn, s.readyOut, s.dead = nil, nil, nil
 	for _, p := range in {
 		p.inPending = false
 	}
@@ -284,9 +275,6 @@ func (s *Socket) drainLocked() {
 	s.pendingAny = false
 	s.sig.Unlock()
 
-	for _, p := range joins {
-		s.attachLocked(p)
-	}
 	for _, p := range in {
 		if p.attached {
 			s.proto.readable(p)
