@@ -74,6 +74,10 @@ func (s *Socket) Bind(endpoint string) error {
 		// once: the new peer shows in Stats and the monitor without waiting for I/O.
 		unbind, err := s.reg.Bind(e.Addr, s.inprocPeer(), func(c *inproc.Conn) {
 			p := newInprocPipe(s, c, endpoint)
+			if peer, ok := c.Remote(); ok {
+				p.peerType = peer.Type
+				p.identity = peer.RoutingID
+			}
 			s.mu.Lock()
 			s.attachLocked(p)
 			s.mu.Unlock()

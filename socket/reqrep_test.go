@@ -1,0 +1,109 @@
+package socket
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestReqRep(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		rep := newSocket(t, Rep, Options{})
+		ep := bind(t, rep, tr)
+		req := newSocket(t, Req, Options{})
+		connect(t, req, ep)
+		for i := 0; i < 10; i++ {
+			// Empty frames inside the body survive in both directions.
+			send(t, req, "ping", "", fmt.Sprint(i))
+			require.Equal(t, []string{"ping", "", fmt.Sprint(i)}, recvStrings(t, rep))
+			send(t, rep, "", "pong")
+			require.Equal(t, []string{"", "pong"}, recvStrings(t, req))
+		}
+	})
+}
+
+func TestReqStrictAlternation(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		rep := newSocket(t, Rep, Options{})
+		ep := bind(t, rep, tr)
+		req := newSocket(t, Req, Options{})
+		connect(t, req, ep)
+		ctx := context.Background()
+
+		_, err := req.Recv(ctx)
+		require.ErrorIs(t, err, ErrState, "REQ receive before any request")
+		require.ErrorIs(t, rep.Send(ctx, NewMsgString("x")), ErrState, "REP reply before any request")
+
+		send(t, req, "one")
+		require.ErrorIs(t, req.Send(ctx, NewMsgString("two")), ErrState, "REQ second request before the reply")
+		recvStrings(t, rep)
+		_, err = rep.Recv(ctxT(t))
+		require.ErrorIs(t, err, ErrState, "REP second receive before replying")
+		send(t, rep, "reply")
+		require.Equal(t, []string{"reply"}, recvStrings(t, req))
+		send(t, req, "three")
+		require.Equal(t, []string{"three"}, recvStrings(t, rep))
+	})
+}
+
+func TestReqLoadBalancesOverReps(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		req := newSocket(t, Req, Options{})
+		reps := make([]*Socket, 3)
+		for i := range reps {
+			reps[i] = newSocket(t, Rep, Options{})
+			connect(t, req, bind(t, reps[i], tr))
+		}
+		waitPeers(t, req, 3)
+		for round := 0; round < 2; round++ {
+			for i := range reps {
+				send(t, req, "q")
+				// Round-robin: each REP in turn gets exactly one request.
+				got := -1
+				for j, rep := range reps {
+					ctx, cancel := context.WithTimeout(context.Background(), 50e6)
+					m, err := rep.Recv(ctx)
+					cancel()
+					if err == nil {
+						require.Equal(t, -1, got, "two REPs got the same request")
+						got = j
+						require.NoError(t, rep.Send(ctxT(t), NewMsg(m.Frames[0])))
+					}
+				}
+				require.NotEqual(t, -1, got, "request %d not delivered", i)
+				recvStrings(t, req)
+			}
+		}
+	})
+}
+
+func TestDealerToRepEnvelope(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		rep := newSocket(t, Rep, Options{})
+		ep := bind(t, rep, tr)
+		dealer := newSocket(t, Dealer, Options{})
+		connect(t, dealer, ep)
+		// A DEALER must add the delimiter itself; a message without one is dropped.
+		send(t, dealer, "no-delimiter")
+		send(t, dealer, "", "body", "", "tail")
+		require.Equal(t, []string{"body", "", "tail"}, recvStrings(t, rep))
+		send(t, rep, "answer")
+		require.Equal(t, []string{"", "answer"}, recvStrings(t, dealer))
+		require.Equal(t, uint64(1), rep.Stats().Drops.Malformed)
+	})
+}
+
+func TestRouterToReq(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		router := newSocket(t, Router, Options{})
+		ep := bind(t, router, tr)
+		req := newSocket(t, Req, Options{RoutingID: []byte("client-1")})
+		connect(t, req, ep)
+		send(t, req, "hello")
+		require.Equal(t, []string{"client-1", "", "hello"}, recvStrings(t, router))
+		send(t, router, "client-1", "", "world")
+		require.Equal(t, []string{"world"}, recvStrings(t, req))
+	})
+}
