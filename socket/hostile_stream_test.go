@@ -207,9 +207,9 @@ func TestHostileVanishMidMessage(t *testing.T) {
 		name string
 		raw  []byte
 	}{
-		{"after-first-frame", hstMsg("partial", "")[:9]},                             // "partial" with MORE
-		{"mid-header", append(hstMsg("partial", "")[:9], 0x02, 0, 0)},                // then half a LONG header
-		{"mid-body", append(hstMsg("partial", "")[:9], 0x00, 100, 'x', 'y', 'z')},    // a last frame cut short
+		{"after-first-frame", hstMsg("partial", "")[:9]},                              // "partial" with MORE
+		{"mid-header", append(hstMsg("partial", "")[:9], 0x02, 0, 0)},                 // then half a LONG header
+		{"mid-body", append(hstMsg("partial", "")[:9], 0x00, 100, 'x', 'y', 'z')},     // a last frame cut short
 		{"mid-large-body", append(hstMsg("partial", "")[:9], hstBigPrefix(10000)...)}, // a large body cut short
 		{"single-frame-cut", append(hstBigPrefix(5000), make([]byte, 100)...)},
 	} {
