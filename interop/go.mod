@@ -1,0 +1,13 @@
+module github.com/brokerless/zmq/interop
+
+go 1.26.0
+
+require (
+	github.com/brokerless/zmq v0.0.0
+	github.com/pebbe/zmq4 v1.4.0
+	github.com/stretchr/testify v1.12.1
+)
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
+
+replace github.com/brokerless/zmq => ../
