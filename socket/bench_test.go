@@ -1,0 +1,92 @@
+package socket
+
+import (
+	"context"
+	"fmt"
+	"testing"
+)
+
+var benchSizes = []int{64, 1024}
+
+// BenchmarkPushPull measures one-way throughput: b.N messages from a PUSH to a PULL.
+func BenchmarkPushPull(b *testing.B) {
+	for _, tr := range []string{"inproc", "ipc", "tcp"} {
+		for _, size := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%dB", tr, size), func(b *testing.B) {
+				pull := newSocket(b, Pull, Options{})
+				ep := bind(b, pull, tr)
+				push := newSocket(b, Push, Options{})
+				connect(b, push, ep)
+				body := make([]byte, size)
+				ctx := context.Background()
+				done := make(chan error, 1)
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				go func() {
+					for i := 0; i < b.N; i++ {
+						if _, err := pull.Recv(ctx); err != nil {
+							done <- err
+							return
+						}
+					}
+					done <- nil
+				}()
+				m := Msg{Frames: [][]byte{body}}
+				for i := 0; i < b.N; i++ {
+					if err := push.Send(ctx, m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := <-done; err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkReqRep measures round trips: one op is a request and its reply.
+func BenchmarkReqRep(b *testing.B) {
+	for _, tr := range []string{"inproc", "ipc", "tcp"} {
+		for _, size := range benchSizes {
+			b.Run(fmt.Sprintf("%s/%dB", tr, size), func(b *testing.B) {
+				rep := newSocket(b, Rep, Options{})
+				ep := bind(b, rep, tr)
+				req := newSocket(b, Req, Options{})
+				connect(b, req, ep)
+				body := make([]byte, size)
+				ctx := context.Background()
+				done := make(chan error, 1)
+				go func() {
+					for {
+						m, err := rep.Recv(ctx)
+						if err != nil {
+							done <- nil
+							return
+						}
+						if err := rep.Send(ctx, m); err != nil {
+							done <- err
+							return
+						}
+					}
+				}()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if err := req.Send(ctx, Msg{Frames: [][]byte{body}}); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := req.Recv(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				rep.Close()
+				if err := <-done; err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}

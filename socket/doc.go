@@ -1,0 +1,73 @@
+// Package socket provides ZeroMQ sockets: REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB,
+// XSUB, PUSH, PULL and PAIR, speaking ZMTP 3.1 (and 3.0 with older peers) over tcp,
+// ipc and inproc, so they talk to libzmq 4.3 and everything built on it.
+//
+//	rep, _ := socket.New(socket.Rep, socket.Options{})
+//	defer rep.Close()
+//	rep.Bind("tcp://*:5555")
+//	for {
+//		req, err := rep.Recv(ctx)
+//		if err != nil {
+//			return err
+//		}
+//		rep.Send(ctx, socket.NewMsgString("World"))
+//	}
+//
+// # Socket types
+//
+// Each type routes messages as its RFC says (28/REQREP, 29/PUBSUB, 30/PIPELINE,
+// 31/EXPAIR):
+//
+//   - REQ sends a request to one peer in turn and must receive its reply before the next
+//     request; REP receives requests fairly from all peers and replies to the sender.
+//   - DEALER and ROUTER are their asynchronous forms. A ROUTER prefixes every received
+//     message with the sender's routing id and routes what it sends by the first frame.
+//   - PUB sends each message to every subscriber whose subscription is a prefix of its
+//     first frame; SUB subscribes and receives. XPUB and XSUB expose the subscriptions as
+//     messages ("\x01topic", "\x00topic"), for proxies.
+//   - PUSH hands each message to one puller in turn; PULL receives fairly from pushers.
+//   - PAIR connects exactly two sockets.
+//
+// # Endpoints
+//
+// Bind and Connect take libzmq's endpoint strings: "tcp://127.0.0.1:5555",
+// "tcp://*:*" (any interface, any free port), "tcp://[::1]:5555", "ipc:///tmp/feed",
+// "ipc://@abstract-name", "inproc://name". A socket may bind and connect to many
+// endpoints at once. Connect is asynchronous and keeps reconnecting, with backoff,
+// until Disconnect or Close; connecting before the peer binds works on every transport.
+// Read a wildcard's resolved endpoint back with LastEndpoint.
+//
+// # Sending and receiving
+//
+// Send and Recv move whole messages (Msg): there is no MORE flag. Both take a
+// context: they block while they must (no peer, a full queue under the Block policy,
+// nothing to receive) and return ctx.Err() when it ends. A call whose context is already
+// done still succeeds when it need not wait. Sockets are safe for concurrent use.
+//
+// Send takes ownership of the message's frames. Over inproc and in PUB fan-out the
+// frames are shared with the receivers without copying, so they must not be modified
+// after Send.
+//
+// # Flow control
+//
+// Every peer has an outgoing and an incoming queue bounded by SendHWM and RecvHWM
+// (1000 messages by default). When a peer's queue is full, a socket blocks or drops as
+// its RFC says; Options.WhenFull can choose instead to fail at once, drop the newest or
+// drop the oldest message. Every drop is counted in Stats. A full incoming queue stops
+// reading from the network, so TCP pushes back on the sender.
+//
+// # Ownership and Close
+//
+// A socket owns its goroutines: one accept loop per bound stream endpoint, one dial
+// loop per connected one, and a reader and a writer per connection. Close waits up to
+// Options.Linger for queued messages to be written, then stops them all and returns
+// only when they have exited. Shutdown does the same with a context as the bound.
+//
+// # Errors
+//
+// Errors are sentinel values to test with errors.Is (ErrClosed, which also matches
+// net.ErrClosed, ErrState, ErrNotSupported, ErrQueueFull, ErrHostUnreachable), and
+// *OpError for failed Bind, Connect, Unbind and Disconnect calls. A peer that breaks the
+// protocol loses its own connection, reported through Options.Monitor; it never
+// affects the socket or its other peers.
+package socket
