@@ -144,3 +144,37 @@ func TestHostileSilentPeersTimeOut(t *testing.T) {
 	srv.s.Close()
 	leaks()
 }
+
+// Closing our socket while hostile peers hold it mid-handshake (silent) and mid-frame (a
+// huge header, then nothing) returns promptly and leaves no goroutine behind.
+func TestHostileCloseUnderAttack(t *testing.T) {
+	leaks := hstLeakCheck(t)
+	srv := hstBind(t, socket.Pull, socket.Options{})
+	good := hstGood(t, socket.Push, srv.ep)
+	hstRoundTrip(t, good, srv.s, "before")
+	silent := hstSilent(t, srv, hstSilentPeers)
+	c := hstDial(t, srv.addr)
+	hstHandshake(t, c, "PUSH")
+	srv.mon.wait(t, "HANDSHAKE_SUCCEEDED", forRemote(socket.EventHandshakeSucceeded, c.LocalAddr().String()))
+	hstWrite(t, c, append(hstMsg("partial", "")[:9], hstLongHeader(0, 1<<44)...))
+	hstWrite(t, c, make([]byte, 2048))
+	hstRoundTrip(t, good, srv.s, "during")
+
+	done := make(chan error, 1)
+	go func() { done <- srv.s.Close() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(hstWait):
+		t.Fatal("Close did not return with hostile peers connected")
+	}
+	srv.mon.wait(t, "MONITOR_STOPPED", func(e socket.Event) bool { return e.Type == socket.EventMonitorStopped })
+	for _, sc := range silent {
+		hstExpectClosed(t, sc, nil, hstWait)
+		sc.Close()
+	}
+	hstExpectClosed(t, c, nil, hstWait)
+	c.Close()
+	good.Close()
+	leaks()
+}
