@@ -39,8 +39,8 @@ type engine struct {
 	pongCtx [16]byte
 	pongLen int
 
-	subBuf []byte // reader scratch for subscription commands
-	cmdBuf []byte // writer scratch for command frames
+	ttlArmed bool   // reader: a PING's TTL set a read deadline that the next frame clears
+	cmdBuf   []byte // writer scratch for command frames
 }
 
 func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
@@ -106,6 +106,7 @@ func (e *engine) readLoop() error {
 			return err
 		}
 		e.frames.Add(1)
+		e.disarmTTL()
 		if checkReq && !validReply(m) {
 			return errBadReply
 		}
@@ -140,8 +141,20 @@ func (e *engine) deliver(m Msg) bool {
 	}
 }
 
+// disarmTTL clears the read deadline a peer's PING set: any frame proves it alive, as
+// in libzmq.
+func (e *engine) disarmTTL() {
+	if e.ttlArmed {
+		e.ttlArmed = false
+		e.c.NetConn().SetReadDeadline(time.Time{})
+	}
+}
+
 func (e *engine) onCommand(cmd wire.Command) error {
 	e.frames.Add(1)
+	if !cmd.Is(wire.CmdPing) {
+		e.disarmTTL()
+	}
 	switch {
 	case cmd.Is(wire.CmdPing):
 		ttl, ctx, err := wire.ParsePing(cmd.Data)
@@ -154,7 +167,11 @@ func (e *engine) onCommand(cmd wire.Command) error {
 		e.pongMu.Unlock()
 		signal(e.wake)
 		if ttl > 0 {
+			// The peer asks to be dropped if it then stays silent this long.
+			e.ttlArmed = true
 			e.c.NetConn().SetReadDeadline(time.Now().Add(time.Duration(ttl) * 100 * time.Millisecond))
+		} else {
+			e.disarmTTL()
 		}
 	case cmd.Is(wire.CmdSubscribe), cmd.Is(wire.CmdCancel):
 		if e.s.typ != Pub && e.s.typ != XPub {
