@@ -359,7 +359,14 @@ func monitorLZ(t testing.TB, l *lz) *lzMonitor {
 	require.NoError(t, l.s.Monitor(addr, zmq.EVENT_ALL))
 	pair, err := zmq.NewSocket(zmq.PAIR)
 	require.NoError(t, err)
-	t.Cleanup(func() { pair.Close() })
+	// Stop the monitor before its reader goes away: libzmq sends events with a
+	// blocking send from its I/O thread, and an event for a reader that is gone (the
+	// socket's own CLOSED and MONITOR_STOPPED when it is closed later) stalls that
+	// thread, and with it every libzmq socket in the process.
+	t.Cleanup(func() {
+		l.s.Monitor("", 0)
+		pair.Close()
+	})
 	require.NoError(t, pair.SetLinger(0))
 	require.NoError(t, pair.Connect(addr))
 	return &lzMonitor{pair: pair}

@@ -1,0 +1,162 @@
+//go:build cgo
+
+package interop
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/brokerless/zmq/socket"
+	zmq "github.com/pebbe/zmq4"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	hbInterval = 50 * time.Millisecond
+	hbTimeout  = 150 * time.Millisecond
+	// hbWatch is how long a connection must survive: ten intervals. This is the
+	// property under test (a connection that stays up), not a stand-in for an event.
+	hbWatch = 10 * hbInterval
+)
+
+// expectNoOurDisconnect watches our monitor for d and fails on a disconnection.
+func expectNoOurDisconnect(t testing.TB, o *ours, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		select {
+		case e := <-o.mon:
+			require.NotEqual(t, socket.EventDisconnected, e.Type, "%v dropped the connection: %v", o, e)
+			continue
+		default:
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		select {
+		case e := <-o.mon:
+			require.NotEqual(t, socket.EventDisconnected, e.Type, "%v dropped the connection: %v", o, e)
+		case <-time.After(left):
+		}
+	}
+}
+
+// expectNoLibzmqDisconnect watches a libzmq monitor for d and fails on a
+// disconnection.
+func expectNoLibzmqDisconnect(t testing.TB, m *lzMonitor, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return
+		}
+		e, ok := m.next(t, left)
+		if ok {
+			require.NotEqual(t, zmq.EVENT_DISCONNECTED, e.Type, "libzmq dropped the connection: %v", e)
+		}
+	}
+}
+
+// TestLibzmqHeartbeatsAgainstOurs: a libzmq DEALER with ZMQ_HEARTBEAT_IVL, a short
+// ZMQ_HEARTBEAT_TIMEOUT and a TTL talks to our ROUTER. Our side sends nothing but
+// PONGs, so the connection surviving ten intervals proves we answer PINGs; the next
+// data message then arrives alone (no PING or PONG leaked into the data).
+func TestLibzmqHeartbeatsAgainstOurs(t *testing.T) {
+	for _, tr := range transports {
+		for _, oursBind := range []bool{true, false} {
+			t.Run(sideName("our ROUTER", "libzmq heartbeating DEALER", oursBind, tr), func(t *testing.T) {
+				t.Parallel()
+				router := newOurs(t, socket.Router, socket.Options{})
+				dealer := newLZ(t, socket.Dealer,
+					func(s *zmq.Socket) error { return s.SetIdentity("hb") },
+					func(s *zmq.Socket) error { return s.SetHeartbeatIvl(hbInterval) },
+					func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(hbTimeout) },
+					func(s *zmq.Socket) error { return s.SetHeartbeatTtl(500 * time.Millisecond) })
+				mon := monitorLZ(t, dealer)
+				bindConnect(t, router, dealer, oursBind, tr)
+				mon.waitFor(t, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+				router.waitEvent(t, socket.EventHandshakeSucceeded)
+
+				expectNoLibzmqDisconnect(t, mon, hbWatch)
+				expectNoOurDisconnect(t, router, 0)
+
+				dealer.Send(t, "data")
+				want(t, router, router.Recv(t), "hb", "data")
+				m, ok := router.TryRecv(t, quiet)
+				require.False(t, ok, "our ROUTER received %q after the data", m)
+				router.Send(t, "hb", "back")
+				want(t, dealer, dealer.Recv(t), "back")
+				require.Equal(t, uint64(1), router.s.Stats().MsgsRecv)
+			})
+		}
+	}
+}
+
+// TestOurHeartbeatsAgainstLibzmq: our DEALER with HeartbeatInterval and a short
+// HeartbeatTimeout talks to a libzmq ROUTER without heartbeat options; libzmq answers
+// our PINGs, so we keep the connection for ten intervals, and libzmq's application
+// sees only the data.
+func TestOurHeartbeatsAgainstLibzmq(t *testing.T) {
+	for _, tr := range transports {
+		for _, oursBind := range []bool{true, false} {
+			t.Run(sideName("our heartbeating DEALER", "libzmq ROUTER", oursBind, tr), func(t *testing.T) {
+				t.Parallel()
+				dealer := newOurs(t, socket.Dealer, socket.Options{
+					RoutingID:         []byte("hb"),
+					HeartbeatInterval: hbInterval,
+					HeartbeatTimeout:  hbTimeout,
+					HeartbeatTTL:      time.Second,
+				})
+				router := newLZ(t, socket.Router)
+				mon := monitorLZ(t, router)
+				bindConnect(t, dealer, router, oursBind, tr)
+				dealer.waitEvent(t, socket.EventHandshakeSucceeded)
+				mon.waitFor(t, zmq.EVENT_HANDSHAKE_SUCCEEDED)
+
+				expectNoOurDisconnect(t, dealer, hbWatch)
+				expectNoLibzmqDisconnect(t, mon, 0)
+
+				dealer.Send(t, "data")
+				want(t, router, router.Recv(t), "hb", "data")
+				m, ok := router.TryRecv(t, quiet)
+				require.False(t, ok, "libzmq ROUTER received %q after the data", m)
+				router.Send(t, "hb", "back")
+				want(t, dealer, dealer.Recv(t), "back")
+			})
+		}
+	}
+}
+
+// TestHeartbeatDropsFrozenPeer: a raw peer completes the ZMTP handshake and then goes
+// silent (it still reads, so our PINGs are delivered, but never answers). Our DEALER's
+// heartbeat timeout must drop the connection: monitor EventDisconnected with a
+// heartbeat error, no sooner than the timeout.
+func TestHeartbeatDropsFrozenPeer(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(fmt.Sprintf("our heartbeating DEALER connects to a frozen peer on %s", tr), func(t *testing.T) {
+			t.Parallel()
+			ln, ep := rawListen(t, tr)
+			dealer := newOurs(t, socket.Dealer, socket.Options{
+				HeartbeatInterval: hbInterval,
+				HeartbeatTimeout:  hbTimeout,
+			})
+			dealer.Connect(t, ep)
+			c := rawAccept(t, ln)
+			rawHandshake(t, c, 1, socket.Router)
+			go io.Copy(io.Discard, c) // swallow PINGs; never answer
+			dealer.waitEvent(t, socket.EventHandshakeSucceeded)
+			start := time.Now()
+			ev := dealer.waitEvent(t, socket.EventDisconnected)
+			took := time.Since(start)
+			t.Logf("dropped after %v: %v", took, ev)
+			require.Error(t, ev.Err, "the disconnection must carry a reason")
+			require.True(t, strings.Contains(ev.Err.Error(), "heartbeat"), "reason %q", ev.Err)
+			require.GreaterOrEqual(t, took, hbTimeout, "dropped before the heartbeat timeout")
+		})
+	}
+}
