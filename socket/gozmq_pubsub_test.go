@@ -188,6 +188,25 @@ func TestGozmqXPubXSub(t *testing.T) {
 				require.Equal(t, []string{"z-end"}, sp.recv(t), "topic was cancelled")
 			})
 
+			t.Run(gzRoles("XPUB", "XSUB", tr, oursBinds, "↔")+": go-zeromq XSUB's \\x01A message and an upstream data message both reach our XPUB's Recv", func(t *testing.T) {
+				xpub := gzOurs(t, socket.XPub, socket.Options{})
+				xsub := gzTheirs(t, zmq.NewXSub)
+				xp := gzNewPump(t, xsub)
+				gzLink(t, tr, oursBinds, xpub, xsub)
+				// go-zeromq drops what it sends before its side of the connection is up;
+				// repeats of the same subscription are not reported again.
+				gzPublishUntil(t, "subscription to A", func() { gzTheirsSend(t, xsub, "\x01A") },
+					func(d time.Duration) ([]string, bool) { return gzOursTryRecv(t, xpub, d) },
+					"\x01A", gzUnexpected(t, "our XPUB"))
+				gzTheirsSend(t, xsub, "up", "", "stream")
+				require.Equal(t, []string{"up", "", "stream"}, gzOursRecv(t, xpub), "a non-subscription message goes to the application")
+				for _, m := range []string{"B", "A1", "A-end"} {
+					gzOursSend(t, xpub, m)
+				}
+				require.Equal(t, []string{"A1"}, xp.recv(t))
+				require.Equal(t, []string{"A-end"}, xp.recv(t))
+			})
+
 			t.Run(gzRoles("XSUB", "PUB", tr, oursBinds, "←")+": our XSUB's \\x01/\\x00 messages reach go-zeromq PUB as 3.0 subscriptions", func(t *testing.T) {
 				xsub := gzOurs(t, socket.XSub, socket.Options{})
 				pub := gzTheirs(t, zmq.NewPub)

@@ -3,6 +3,7 @@ package socket_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	zmq "github.com/go-zeromq/zmq4"
 	"github.com/stretchr/testify/require"
@@ -55,6 +56,71 @@ func TestGozmqReqRep(t *testing.T) {
 				require.Equal(t, []string{big, ""}, gzOursRecv(t, rep))
 				gzOursSend(t, rep, "", big)
 				require.Equal(t, []string{"", big}, gzTheirsRecv(t, req))
+			})
+
+			t.Run(gzRoles("REQ", "2×REP", tr, oursBinds, "↔")+": requests alternate between the two REPs (round-robin), each reply comes back", func(t *testing.T) {
+				req := gzOurs(t, socket.Req, socket.Options{})
+				reps := []zmq.Socket{gzTheirs(t, zmq.NewRep), gzTheirs(t, zmq.NewRep)}
+				var ep string
+				if oursBinds {
+					ep = gzOursBind(t, req, tr)
+				}
+				for _, r := range reps {
+					if oursBinds {
+						gzTheirsDial(t, r, ep)
+					} else {
+						gzOursConnect(t, req, gzTheirsBind(t, r, tr))
+					}
+				}
+				gzPeers(t, req, 2)
+				// At most one Recv is outstanding per REP, so none can swallow a request
+				// meant for a later read.
+				type res struct {
+					m   zmq.Msg
+					err error
+				}
+				futs := make([]chan res, len(reps))
+				next := func(j int) chan res {
+					if futs[j] == nil {
+						ch := make(chan res, 1)
+						go func(z zmq.Socket) { m, err := z.Recv(); ch <- res{m, err} }(reps[j])
+						futs[j] = ch
+					}
+					return futs[j]
+				}
+				got := func(j int, r res) []string {
+					futs[j] = nil
+					require.NoError(t, r.err)
+					return gzStrings(r.m.Frames)
+				}
+				// Whichever REP gets the first request, the next goes to the other one.
+				gzOursSend(t, req, "req", "000")
+				var first int
+				select {
+				case r := <-next(0):
+					first = 0
+					require.Equal(t, []string{"req", "000"}, got(0, r))
+				case r := <-next(1):
+					first = 1
+					require.Equal(t, []string{"req", "000"}, got(1, r))
+				case <-time.After(gzWait):
+					t.Fatal("no go-zeromq REP received the first request")
+				}
+				gzTheirsSend(t, reps[first], "rep", "000")
+				require.Equal(t, []string{"rep", "000"}, gzOursRecv(t, req))
+				for i := 1; i < 10; i++ {
+					j := (first + i) % 2
+					n := fmt.Sprintf("%03d", i)
+					gzOursSend(t, req, "req", n)
+					select {
+					case r := <-next(j):
+						require.Equal(t, []string{"req", n}, got(j, r))
+					case <-time.After(gzWait):
+						t.Fatalf("request %d did not reach REP %d (round-robin)", i, j)
+					}
+					gzTheirsSend(t, reps[j], "rep", n)
+					require.Equal(t, []string{"rep", n}, gzOursRecv(t, req))
+				}
 			})
 
 			t.Run(gzRoles("REQ", "ROUTER", tr, oursBinds, "↔")+": go-zeromq ROUTER sees [our routing id, \"\", body] and routes the reply back", func(t *testing.T) {
