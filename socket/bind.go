@@ -237,7 +237,9 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	peer := c.Peer()
 
 	s.mu.Lock()
-	if s.closed {
+	// A closing socket still takes connections for its connect-side pipes while it
+	// lingers: that is how queued messages reach a peer that comes up late.
+	if s.ctx.Err() != nil || (s.closed && (conn == nil || conn.pipe == nil)) {
 		s.mu.Unlock()
 		c.Close()
 		return false, ErrClosed

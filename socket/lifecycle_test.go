@@ -275,3 +275,31 @@ func TestHeartbeatsKeepIdleConnection(t *testing.T) {
 		}
 	})
 }
+
+func TestLingerWaitsForLateConnection(t *testing.T) {
+	runStream(t, func(t *testing.T, tr string) {
+		ep := bindEndpoint(t, tr)
+		probe := newSocket(t, Pull, Options{})
+		require.NoError(t, probe.Bind(ep))
+		ep = probe.LastEndpoint()
+		require.NoError(t, probe.Close())
+
+		events := make(chan Event, 64)
+		push, err := New(Push, Options{Linger: 5 * time.Second, ReconnectInterval: 10 * time.Millisecond, Monitor: events})
+		require.NoError(t, err)
+		connect(t, push, ep)
+		waitEvent(t, events, func(e Event) bool { return e.Type == EventConnectRetried })
+		for i := 0; i < 10; i++ {
+			send(t, push, fmt.Sprint(i))
+		}
+		closed := make(chan error, 1)
+		go func() { closed <- push.Close() }()
+		// The peer comes up while Close lingers; the queued messages still reach it.
+		pull := newSocket(t, Pull, Options{})
+		require.NoError(t, pull.Bind(ep))
+		for i := 0; i < 10; i++ {
+			require.Equal(t, []string{fmt.Sprint(i)}, recvStrings(t, pull))
+		}
+		require.NoError(t, <-closed)
+	})
+}
