@@ -276,7 +276,9 @@ func (s *Socket) drainLocked() {
 	s.sig.Unlock()
 
 	for _, p := range in {
-		if p.attached {
+		// A dead pipe keeps its place in the fair queue until drained; it needs no
+		// more notifications, and must not feed a PUB's subscriptions.
+		if p.attached && !p.dead {
 			s.proto.readable(p)
 		}
 	}

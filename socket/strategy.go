@@ -99,10 +99,14 @@ func (f *fqIn) attach(p *pipe) {
 	}
 }
 
+// detach forgets p once its queued messages are read: a peer's last words are
+// delivered even after it has gone.
 func (f *fqIn) detach(p *pipe) {
 	if p.in.Len() == 0 {
 		f.fq.Remove(p)
+		return
 	}
+	f.fq.Activate(p)
 }
 
 func (f *fqIn) readable(p *pipe) { f.fq.Activate(p) }
