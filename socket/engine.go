@@ -93,9 +93,22 @@ func (e *engine) run() error {
 
 var errStopped = errors.New("socket: engine stopped")
 
+// maxReadBatch bounds how many messages the reader hands over at once.
+const maxReadBatch = 256
+
 func (e *engine) readLoop() error {
 	checkReq := e.s.typ == Req
+	batch := make([]Msg, 0, maxReadBatch)
 	for {
+		// Hand over what has been decoded before the next read might wait for the
+		// network: one queue operation and one wake-up per batch, never a delay.
+		if len(batch) > 0 && (len(batch) == maxReadBatch || !e.c.MsgBuffered()) {
+			if !e.deliverBatch(batch) {
+				return errStopped
+			}
+			clear(batch)
+			batch = batch[:0]
+		}
 		var m Msg
 		if err := e.c.ReadMsg(&m, e.onCommand); err != nil {
 			select {
@@ -103,6 +116,8 @@ func (e *engine) readLoop() error {
 				return errStopped
 			default:
 			}
+			// Messages decoded before the failure still count.
+			e.deliverBatch(batch)
 			return err
 		}
 		e.frames.Add(1)
@@ -110,10 +125,28 @@ func (e *engine) readLoop() error {
 		if checkReq && !validReply(m) {
 			return errBadReply
 		}
-		if !e.deliver(m) {
-			return errStopped
+		batch = append(batch, m)
+	}
+}
+
+// deliverBatch queues msgs for the socket in order, waiting while the queue is full.
+func (e *engine) deliverBatch(msgs []Msg) bool {
+	for len(msgs) > 0 {
+		n, full := e.p.in.PushBatch(msgs)
+		msgs = msgs[n:]
+		if len(msgs) == 0 {
+			return true
+		}
+		if !full { // closed
+			return false
+		}
+		select {
+		case <-e.room:
+		case <-e.quit:
+			return false
 		}
 	}
+	return true
 }
 
 // validReply checks the envelope libzmq's REQ session insists on: an empty delimiter

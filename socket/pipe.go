@@ -33,8 +33,33 @@ type pipe struct {
 
 	inPending, outPending bool // under s.sig
 
-	// protocol scratch (under s.mu)
-	subs int // XPUB/PUB: number of subscriptions held
+	// Messages taken from in in one batch and not yet returned by Recv (under s.mu):
+	// one queue lock per batch instead of per message.
+	rbuf []Msg
+	rpos int
+}
+
+// inLen reports the messages waiting for Recv from this pipe. s.mu must be held.
+func (p *pipe) inLen() int { return len(p.rbuf) - p.rpos + p.in.Len() }
+
+// next returns the pipe's next received message, refilling the batch from the queue
+// when it runs out. s.mu must be held.
+func (p *pipe) next() (m Msg, ok, empty bool) {
+	if p.rpos == len(p.rbuf) {
+		p.rbuf = p.in.PopAll(p.rbuf[:0])
+		p.rpos = 0
+		if len(p.rbuf) == 0 {
+			return Msg{}, false, true
+		}
+	}
+	m = p.rbuf[p.rpos]
+	p.rbuf[p.rpos] = Msg{}
+	p.rpos++
+	if p.rpos == len(p.rbuf) {
+		p.rbuf, p.rpos = p.rbuf[:0], 0
+		return m, true, p.in.Len() == 0
+	}
+	return m, true, false
 }
 
 func newPipe(s *Socket, endpoint string) *pipe {

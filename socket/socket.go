@@ -66,6 +66,7 @@ type Socket struct {
 	dead       []*pipe
 	waitCh     chan struct{}
 	pendingAny bool
+	pending    atomic.Bool // mirrors pendingAny, so the hot path can skip s.sig
 
 	ctx    context.Context // the socket's lifetime; cancelled when teardown starts
 	cancel context.CancelFunc
@@ -233,6 +234,7 @@ func (s *Socket) noteReadable(p *pipe) {
 		p.inPending = true
 		s.readyIn = append(s.readyIn, p)
 		s.pendingAny = true
+		s.pending.Store(true)
 	}
 	s.wakeLocked()
 	s.sig.Unlock()
@@ -244,6 +246,7 @@ func (s *Socket) noteWritable(p *pipe) {
 		p.outPending = true
 		s.readyOut = append(s.readyOut, p)
 		s.pendingAny = true
+		s.pending.Store(true)
 	}
 	s.wakeLocked()
 	s.sig.Unlock()
@@ -253,12 +256,16 @@ func (s *Socket) noteDead(p *pipe) {
 	s.sig.Lock()
 	s.dead = append(s.dead, p)
 	s.pendingAny = true
+	s.pending.Store(true)
 	s.wakeLocked()
 	s.sig.Unlock()
 }
 
 // drainLocked applies the recorded pipe events. s.mu must be held.
 func (s *Socket) drainLocked() {
+	if !s.pending.Load() {
+		return
+	}
 	s.sig.Lock()
 	if !s.pendingAny {
 		s.sig.Unlock()
@@ -273,6 +280,7 @@ func (s *Socket) drainLocked() {
 		p.outPending = false
 	}
 	s.pendingAny = false
+	s.pending.Store(false)
 	s.sig.Unlock()
 
 	for _, p := range in {

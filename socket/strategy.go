@@ -94,7 +94,7 @@ type fqIn struct {
 
 func (f *fqIn) attach(p *pipe) {
 	f.fq.Attach(p)
-	if p.in.Len() == 0 {
+	if p.inLen() == 0 {
 		f.fq.Deactivate(p)
 	}
 }
@@ -102,7 +102,7 @@ func (f *fqIn) attach(p *pipe) {
 // detach forgets p once its queued messages are read: a peer's last words are
 // delivered even after it has gone.
 func (f *fqIn) detach(p *pipe) {
-	if p.in.Len() == 0 {
+	if p.inLen() == 0 {
 		f.fq.Remove(p)
 		return
 	}
@@ -118,7 +118,7 @@ func (f *fqIn) recv() (Msg, *pipe, bool) {
 		if !ok {
 			return Msg{}, nil, false
 		}
-		m, ok, empty := p.in.Pop()
+		m, ok, empty := p.next()
 		if empty {
 			f.fq.Deactivate(p)
 			if p.dead {

@@ -84,6 +84,10 @@ func (c *Conn) WriteMsg(m wire.Msg) error { return c.w.WriteMsg(m) }
 // it is buffered until Flush.
 func (c *Conn) WriteCommandFrame(frame []byte) error { return c.w.WriteRaw(frame) }
 
+// MsgBuffered reports whether the next ReadMsg can return without waiting for the
+// network: a whole message is already buffered.
+func (c *Conn) MsgBuffered() bool { return c.r.MsgBuffered() }
+
 // Flush writes everything queued to the connection.
 func (c *Conn) Flush() error { return c.w.Flush() }
 

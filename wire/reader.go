@@ -59,6 +59,24 @@ func (r *Reader) SetMaxFrame(n int64) { r.max = n }
 // Buffered returns the number of bytes read from the stream but not yet decoded.
 func (r *Reader) Buffered() int { return r.w - r.r }
 
+// MsgBuffered reports whether a whole message, with any command frames before or
+// inside it, is already in the buffer, so the next ReadMsg returns without reading
+// from the stream. A reader that hands messages on in batches uses it to decide
+// when to hand on what it has before it may block.
+func (r *Reader) MsgBuffered() bool {
+	b := r.buf[r.r:r.w]
+	for {
+		flags, size, n, err := ConsumeFrameHeader(b)
+		if err != nil || n == 0 || size > uint64(len(b)-n) {
+			return false
+		}
+		b = b[n+int(size):]
+		if flags&FlagCommand == 0 && flags&FlagMore == 0 {
+			return true
+		}
+	}
+}
+
 // fill reads until at least n (<= len(r.buf)) bytes are buffered. It returns
 // the sticky read error if the stream ends first.
 func (r *Reader) fill(n int) error {

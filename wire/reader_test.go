@@ -367,3 +367,45 @@ func FuzzReadMsg(f *testing.F) {
 		require.Equal(t, whole, decodeAll(r), "split input decodes like the whole")
 	})
 }
+
+func TestReaderMsgBuffered(t *testing.T) {
+	var stream []byte
+	stream = AppendFrameHeader(stream, FlagMore, 1)
+	stream = append(stream, 'a')
+	stream = AppendPing(stream, 0, nil)
+	stream = AppendFrameHeader(stream, 0, 300)
+	stream = append(stream, make([]byte, 300)...)
+	whole := len(stream)
+	stream = AppendFrameHeader(stream, 0, 2)
+	stream = append(stream, 'b', 'c')
+
+	// Fed one byte at a time, the reader says a message is buffered exactly when the
+	// last byte of the first message has arrived.
+	pr := &trickleReader{data: stream}
+	r := NewReader(pr, 0)
+	for i := 1; i <= whole; i++ {
+		pr.limit = i
+		require.NoError(t, r.fill(i))
+		require.Equal(t, i == whole, r.MsgBuffered(), "after %d of %d bytes", i, whole)
+	}
+	var m Msg
+	require.NoError(t, r.ReadMsg(&m, nil))
+	require.Len(t, m.Frames, 2)
+	require.False(t, r.MsgBuffered())
+	pr.limit = len(stream)
+	require.NoError(t, r.fill(4))
+	require.True(t, r.MsgBuffered())
+}
+
+// trickleReader returns its data up to limit bytes in total.
+type trickleReader struct {
+	data  []byte
+	pos   int
+	limit int
+}
+
+func (t *trickleReader) Read(p []byte) (int, error) {
+	n := copy(p, t.data[t.pos:min(t.limit, len(t.data))])
+	t.pos += n
+	return n, nil
+}

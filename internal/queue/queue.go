@@ -104,6 +104,31 @@ func (q *Queue) Push(m wire.Msg) (ok, full bool) {
 	return true, full
 }
 
+// PushBatch appends as many of msgs as the limit allows and returns how many it took,
+// and whether the queue is full. The consumer is notified at most once.
+func (q *Queue) PushBatch(msgs []wire.Msg) (n int, full bool) {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return 0, false
+	}
+	wasEmpty := q.n == 0
+	for n < len(msgs) && !q.atLimitLocked() {
+		q.pushLocked(msgs[n])
+		n++
+	}
+	full = q.atLimitLocked()
+	if full {
+		q.full = true
+	}
+	f := q.onRead
+	q.mu.Unlock()
+	if wasEmpty && n > 0 && f != nil {
+		f()
+	}
+	return n, full
+}
+
 // PushForce appends m even when the queue is at its limit (closed queues still refuse).
 // It is for the few messages that must not be lost to flow control, such as DropOldest
 // replacing a message.

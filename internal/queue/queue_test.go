@@ -161,3 +161,17 @@ func BenchmarkPushPop(b *testing.B) {
 		q.Pop()
 	}
 }
+
+func TestPushBatch(t *testing.T) {
+	q := New(3)
+	reads := 0
+	q.OnReadable(func() { reads++ })
+	n, full := q.PushBatch([]wire.Msg{msg("a"), msg("b"), msg("c"), msg("d")})
+	require.Equal(t, 3, n, "only what fits under the limit is taken")
+	require.True(t, full)
+	require.Equal(t, 1, reads, "one notification per batch")
+	q.Close()
+	n, full = q.PushBatch([]wire.Msg{msg("e")})
+	require.Zero(t, n)
+	require.False(t, full)
+}
