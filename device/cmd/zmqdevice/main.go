@@ -1,0 +1,33 @@
+// Command zmqdevice runs a ZeroMQ device between two sets of endpoints: a queue
+// (ROUTER frontend, DEALER backend) for request-reply brokers, a forwarder (XSUB
+// frontend, XPUB backend) for pub-sub relays, a streamer (PULL frontend, PUSH backend)
+// for pipelines, or a general proxy between sockets of any types.
+//
+//	zmqdevice queue --frontend tcp://*:5559 --backend tcp://*:5560
+//	zmqdevice forwarder --frontend '>tcp://localhost:5556' --backend tcp://*:8100
+//	zmqdevice proxy --frontend-type PAIR --backend-type PAIR --frontend ... --backend ...
+//
+// Endpoint lists are comma-separated; an endpoint prefixed with '@' is bound, one
+// prefixed with '>' is connected, one without prefix is bound. --capture sends a copy
+// of every message to a PUB socket, --control takes libzmq's steering commands
+// (PAUSE, RESUME, TERMINATE, STATISTICS) on a REP socket, and --stats-interval logs
+// the traffic periodically. Logs go to standard error, as text or JSON.
+//
+// SIGINT or SIGTERM stops the device; queued messages then get up to --linger to be
+// delivered, and the exit status is 0. Usage errors exit with status 2, other
+// failures with 1. Run "zmqdevice --help" for every flag.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
