@@ -1,0 +1,476 @@
+package pgm
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerless/zmq/wire"
+)
+
+// ErrClosed is returned by the methods of a closed Sender or Receiver. It
+// matches net.ErrClosed.
+var ErrClosed = fmt.Errorf("pgm: %w", net.ErrClosed)
+
+// SenderStats counts a Sender's activity.
+type SenderStats struct {
+	ODATA      uint64 // data packets sent
+	RDATA      uint64 // repairs sent
+	SPMs       uint64 // SPMs sent
+	NCFs       uint64 // NCFs sent
+	NAKs       uint64 // valid NAKs received
+	NAKIgnored uint64 // NAKs for sequence numbers outside the window, or suppressed
+	SPMRs      uint64 // SPMRs received
+	Invalid    uint64 // packets dropped as malformed or not ours
+	Throttled  uint64 // control or repair packets not sent for lack of rate budget
+	WireBytes  uint64 // bytes sent, IP and UDP headers included
+}
+
+type senderStats struct {
+	odata, rdata, spms, ncfs, naks, nakIgnored, spmrs, invalid, throttled, wireBytes atomic.Uint64
+}
+
+// Sender is one PGM source (one TSI) sending messages to a group.
+//
+// Send may be called from several goroutines; messages are sent whole and
+// one at a time, in the order the calls take the send lock.
+type Sender struct {
+	ep    Endpoint
+	opts  Options
+	conn  packetConn
+	hdr   Header
+	nla   netip.Addr
+	group netip.Addr
+	room  int
+	wireO int // IP (+UDP) header bytes per packet
+
+	sendMu sync.Mutex // serialises Send; guards framer
+	framer *Framer
+
+	mu       sync.Mutex // guards the fields below and conn writes
+	win      txWindow
+	bucket   bucket
+	spmSqn   uint32
+	hbIdx    int
+	nextSPM  time.Time
+	lastSPM  time.Time
+	scratch  []byte
+	finished bool
+
+	kick      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+	stats     senderStats
+}
+
+// NewSender opens a PGM source on ep: it binds the endpoint port on the
+// interface's address (to hear NAKs and SPMRs), sends an SPM and starts two
+// goroutines (NAK/SPMR reader, SPM timer) that Close waits for.
+func NewSender(ep Endpoint, opts Options) (*Sender, error) {
+	return newSender(ep, opts, nil)
+}
+
+func newSender(ep Endpoint, opts Options, hook connHook) (*Sender, error) {
+	opts = opts.withDefaults()
+	ifc, local, err := resolveInterface(ep.Interface)
+	if err != nil {
+		return nil, err
+	}
+	room := APDURoom(ep.Scheme, opts.MaxTPDU)
+	if room < 3 {
+		return nil, fmt.Errorf("pgm: MaxTPDU %d too small", opts.MaxTPDU)
+	}
+	conn, err := openConn(ep, local, ep.Port, sockSetup{ifc: ifc, local: local, group: ep.Group, hops: opts.Hops, loopback: opts.Loopback})
+	if err != nil {
+		return nil, err
+	}
+	if hook != nil {
+		conn = hook("sender", conn)
+	}
+	s := &Sender{
+		ep: ep, opts: opts, conn: conn, nla: local, group: ep.Group, room: room,
+		framer:  NewFramer(room),
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		scratch: make([]byte, 0, opts.MaxTPDU),
+	}
+	s.wireO = ipHeader
+	if ep.Scheme == "epgm" {
+		s.wireO += udpHeader
+	}
+	var rnd [8]byte
+	_, _ = crand.Read(rnd[:])
+	copy(s.hdr.GSI[:], rnd[:6])
+	s.hdr.SPort = binary.BigEndian.Uint16(rnd[6:])
+	for s.hdr.SPort == ep.Port || s.hdr.SPort == 0 {
+		s.hdr.SPort++
+	}
+	s.hdr.DPort = ep.Port
+	s.win.init(opts.windowPackets(1<<20), opts.MaxTPDU)
+	s.bucket.init(float64(opts.Rate)/8, opts.MaxTPDU)
+
+	now := time.Now()
+	s.mu.Lock()
+	s.sendSPMLocked(now, false, true)
+	s.nextSPM = now.Add(heartbeat[0])
+	s.mu.Unlock()
+
+	s.wg.Add(2)
+	go s.readLoop()
+	go s.spmLoop()
+	return s, nil
+}
+
+// TSI returns the sender's transport session identifier.
+func (s *Sender) TSI() TSI { return s.hdr.TSI() }
+
+// Endpoint returns the endpoint the sender was opened on.
+func (s *Sender) Endpoint() Endpoint { return s.ep }
+
+// Stats returns a snapshot of the sender's counters.
+func (s *Sender) Stats() SenderStats {
+	st := &s.stats
+	return SenderStats{
+		ODATA: st.odata.Load(), RDATA: st.rdata.Load(), SPMs: st.spms.Load(), NCFs: st.ncfs.Load(),
+		NAKs: st.naks.Load(), NAKIgnored: st.nakIgnored.Load(), SPMRs: st.spmrs.Load(),
+		Invalid: st.invalid.Load(), Throttled: st.throttled.Load(), WireBytes: st.wireBytes.Load(),
+	}
+}
+
+// Send sends m as the next message of the stream. It blocks while the rate
+// limit requires (about len(m)×8/Rate), returns ErrClosed once Close has
+// begun, and is safe for concurrent use. The message is packed into APDUs
+// and flushed before Send returns; m's frames may be reused afterwards.
+func (s *Sender) Send(m wire.Msg) error {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	select {
+	case <-s.done:
+		return ErrClosed
+	default:
+	}
+	if err := s.framer.Write(m, s.sendODATA); err != nil {
+		s.framer = NewFramer(s.room) // drop the partial stream of a failed send
+		return err
+	}
+	if err := s.framer.Flush(s.sendODATA); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.restartHeartbeatLocked(time.Now())
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Sender) restartHeartbeatLocked(now time.Time) {
+	s.hbIdx = 0
+	s.nextSPM = now.Add(heartbeat[0])
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sendODATA paces and sends one APDU as ODATA; called with sendMu held.
+func (s *Sender) sendODATA(apdu []byte) error {
+	size := HeaderLen + dataBodyLen + len(apdu) + s.wireO
+	s.mu.Lock()
+	wait := s.bucket.reserve(float64(size), time.Now())
+	s.mu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-s.done:
+			t.Stop()
+			return ErrClosed
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return ErrClosed
+	}
+	sqn := s.win.lead + 1
+	pkt := s.win.push(sqn)
+	pkt = AppendData(pkt[:0], &s.hdr, TypeODATA, sqn, s.win.trail, apdu)
+	s.win.set(sqn, pkt)
+	if err := s.conn.WriteTo(pkt, s.group); err != nil {
+		return fmt.Errorf("pgm: send to %s: %w", s.group, err)
+	}
+	s.stats.odata.Add(1)
+	s.stats.wireBytes.Add(uint64(size))
+	return nil
+}
+
+// writeCtl sends a control or repair packet if the rate budget allows.
+func (s *Sender) writeCtl(pkt []byte, dst netip.Addr, force bool) bool {
+	size := float64(len(pkt) + s.wireO)
+	if !s.bucket.tryTake(size, time.Now(), force) {
+		s.stats.throttled.Add(1)
+		return false
+	}
+	if s.conn.WriteTo(pkt, dst) != nil {
+		return false
+	}
+	s.stats.wireBytes.Add(uint64(len(pkt) + s.wireO))
+	return true
+}
+
+func (s *Sender) sendSPMLocked(now time.Time, fin, force bool) {
+	pkt := AppendSPM(s.scratch[:0], &s.hdr, s.spmSqn, s.win.trail, s.win.lead, s.nla, fin)
+	if s.writeCtl(pkt, s.group, force) {
+		s.spmSqn++
+		s.lastSPM = now
+		s.stats.spms.Add(1)
+	}
+}
+
+func (s *Sender) spmLoop() {
+	defer s.wg.Done()
+	t := time.NewTimer(heartbeat[0])
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+		case <-t.C:
+		}
+		s.mu.Lock()
+		now := time.Now()
+		if !now.Before(s.nextSPM) && !s.finished {
+			s.sendSPMLocked(now, false, false)
+			if s.hbIdx < len(heartbeat)-1 {
+				s.hbIdx++
+				s.nextSPM = now.Add(heartbeat[s.hbIdx])
+			} else {
+				s.nextSPM = now.Add(ambientSPM)
+			}
+		}
+		d := s.nextSPM.Sub(now)
+		s.mu.Unlock()
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(max(d, time.Millisecond))
+	}
+}
+
+func (s *Sender) readLoop() {
+	defer s.wg.Done()
+	buf := make([]byte, 65536)
+	var p Packet
+	var sqns []uint32
+	for {
+		n, _, err := s.conn.ReadFrom(buf)
+		if err != nil {
+			select {
+			case <-s.done:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Transient (ICMP errors and the like): don't spin.
+			t := time.NewTimer(10 * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-s.done:
+				t.Stop()
+				return
+			}
+			continue
+		}
+		if n > s.opts.MaxTPDU-s.wireO || Parse(buf[:n], &p) != nil ||
+			p.DPort != s.hdr.SPort || p.SPort != s.ep.Port || p.GSI != s.hdr.GSI {
+			s.stats.invalid.Add(1)
+			continue
+		}
+		switch p.Type {
+		case TypeNAK:
+			if p.NLA != s.nla || p.Group != s.group {
+				s.stats.invalid.Add(1)
+				continue
+			}
+			sqns = sqns[:0]
+			for i := 0; i < p.NakCount(); i++ {
+				sqns = append(sqns, p.NakSqn(i))
+			}
+			s.onNAK(sqns)
+		case TypeSPMR:
+			s.stats.spmrs.Add(1)
+			s.mu.Lock()
+			if now := time.Now(); now.Sub(s.lastSPM) >= spmrMinGap && !s.finished {
+				s.sendSPMLocked(now, false, false)
+			}
+			s.mu.Unlock()
+		default:
+			s.stats.invalid.Add(1)
+		}
+	}
+}
+
+// onNAK answers a NAK: an NCF for the sequence numbers still in the window,
+// then RDATA for each not repaired in the last repairMinGap.
+func (s *Sender) onNAK(sqns []uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished {
+		return
+	}
+	now := time.Now()
+	valid := sqns[:0]
+	for _, q := range sqns {
+		if s.win.has(q) {
+			valid = append(valid, q)
+		} else {
+			s.stats.nakIgnored.Add(1)
+		}
+	}
+	if len(valid) == 0 {
+		return
+	}
+	s.stats.naks.Add(1)
+	ncf := AppendNAK(s.scratch[:0], &s.hdr, TypeNCF, valid, s.nla, s.group)
+	if s.writeCtl(ncf, s.group, false) {
+		s.stats.ncfs.Add(1)
+	}
+	repaired := false
+	for _, q := range valid {
+		i := s.win.index(q)
+		if now.Sub(s.win.repaired[i]) < repairMinGap {
+			s.stats.nakIgnored.Add(1)
+			continue
+		}
+		pkt := s.win.slots[i]
+		RewriteRDATA(pkt, s.win.trail)
+		if s.writeCtl(pkt, s.group, false) {
+			s.win.repaired[i] = now
+			s.stats.rdata.Add(1)
+			repaired = true
+		}
+	}
+	if repaired {
+		s.restartHeartbeatLocked(now)
+	}
+}
+
+// Close sends SPMs carrying OPT_FIN, closes the socket and waits for the
+// sender's goroutines. A Send blocked on the rate limit returns ErrClosed.
+func (s *Sender) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.sendMu.Lock() // let an in-flight Send finish its packet
+		s.mu.Lock()
+		for i := 0; i < 3; i++ {
+			s.sendSPMLocked(time.Now(), true, true)
+		}
+		s.finished = true
+		s.mu.Unlock()
+		s.sendMu.Unlock()
+		s.conn.Close()
+		s.wg.Wait()
+	})
+	return nil
+}
+
+// txWindow holds the last size packets sent, for repair.
+type txWindow struct {
+	slots    [][]byte
+	repaired []time.Time
+	trail    uint32 // oldest sqn held; lead+1 when empty
+	lead     uint32 // last sqn sent
+	tpdu     int
+}
+
+func (w *txWindow) init(size, tpdu int) {
+	w.slots = make([][]byte, size)
+	w.repaired = make([]time.Time, size)
+	w.trail, w.lead = 0, 0xFFFFFFFF
+	w.tpdu = tpdu
+}
+
+func (w *txWindow) index(sqn uint32) int { return int(sqn % uint32(len(w.slots))) }
+
+// has reports whether sqn is in [trail, lead].
+func (w *txWindow) has(sqn uint32) bool {
+	return int32(sqn-w.trail) >= 0 && int32(w.lead-sqn) >= 0
+}
+
+// push makes room for sqn (= lead+1) and returns its slot buffer, empty.
+func (w *txWindow) push(sqn uint32) []byte {
+	if int(sqn-w.trail) >= len(w.slots) {
+		w.trail++
+	}
+	i := w.index(sqn)
+	if w.slots[i] == nil {
+		w.slots[i] = make([]byte, 0, w.tpdu)
+	}
+	w.repaired[i] = time.Time{}
+	return w.slots[i][:0]
+}
+
+func (w *txWindow) set(sqn uint32, pkt []byte) {
+	w.slots[w.index(sqn)] = pkt
+	w.lead = sqn
+}
+
+// bucket is a token bucket in bytes.
+type bucket struct {
+	rate   float64 // bytes per second
+	tokens float64
+	burst  float64
+	debt   float64 // how far control and repair traffic may borrow
+	last   time.Time
+}
+
+func (b *bucket) init(rate float64, tpdu int) {
+	b.rate = rate
+	b.burst = max(float64(tpdu), rate*0.005)
+	b.debt = max(float64(4*tpdu), rate*0.1)
+	b.tokens = b.burst
+}
+
+func (b *bucket) refill(now time.Time) {
+	if !b.last.IsZero() {
+		b.tokens += now.Sub(b.last).Seconds() * b.rate
+		if b.tokens > b.burst {
+			b.tokens = b.burst
+		}
+	}
+	b.last = now
+}
+
+// reserve takes n bytes now and returns how long to wait before sending
+// them so that the average stays at rate.
+func (b *bucket) reserve(n float64, now time.Time) time.Duration {
+	b.refill(now)
+	b.tokens -= n
+	if b.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.rate * float64(time.Second))
+}
+
+// tryTake takes n bytes if the balance stays above the debt limit (always
+// when force).
+func (b *bucket) tryTake(n float64, now time.Time, force bool) bool {
+	b.refill(now)
+	if !force && b.tokens-n < -b.debt {
+		return false
+	}
+	b.tokens -= n
+	return true
+}
