@@ -1,0 +1,416 @@
+// Command zmqcat is netcat for ZeroMQ: it opens one socket of any type, binds and
+// connects it, and moves messages between the socket and stdin/stdout.
+//
+// Usage:
+//
+//	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
+//	       [--count N] [--timeout DURATION] [--linger DURATION]
+//
+// TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub (in
+// any case). A message is one line; its frames are separated by a TAB, on stdin and on
+// stdout alike, and frames are printed as raw bytes. What zmqcat does depends on TYPE:
+//
+//   - push, pub: send each stdin line; at EOF wait up to --linger for the messages to
+//     be delivered, then exit.
+//   - pull, sub: print each message; stop after --count messages, or when --timeout
+//     passes without one. A sub without --subscribe subscribes to everything.
+//   - req: send each stdin line and print the reply (waiting at most --timeout for it).
+//   - rep: echo every request back, print nothing; stop like pull.
+//   - pair, dealer, router, xpub, xsub: send every stdin line and print what arrives;
+//     once stdin has ended (and all of it was sent), stop after --count messages in
+//     all, or when --timeout passes without a message. While stdin is open zmqcat
+//     keeps going: you may still be typing.
+//
+// When --count is set and --timeout ends the wait first, zmqcat exits with status 1.
+// A bind to a wildcard endpoint (tcp://127.0.0.1:*) reports the endpoint it got on
+// stderr. Bad arguments exit with status 2. SIGINT or SIGTERM stops zmqcat cleanly.
+//
+// Examples:
+//
+//	zmqcat pull --bind 'tcp://*:5557' --count 3
+//	printf 'a\nb\nc\n' | zmqcat push --connect tcp://localhost:5557
+//	zmqcat rep --bind tcp://127.0.0.1:5555 &
+//	echo Hello | zmqcat req --connect tcp://localhost:5555
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/brokerless/zmq/socket"
+	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/wire"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // a runtime failure, or --count not reached before --timeout
+	exitUsage = 2 // bad arguments
+)
+
+// config is the parsed command line.
+type config struct {
+	typ        socket.Type
+	binds      []string
+	connects   []string
+	subscribes []string
+	count      int
+	timeout    time.Duration
+	linger     time.Duration
+}
+
+// listFlag collects the values of a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// usageError is an argument error: it exits with exitUsage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
+              [--count N] [--timeout DURATION] [--linger DURATION]
+TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub
+`
+
+// parseArgs parses the command line. The socket type may come before or after the
+// flags.
+func parseArgs(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("zmqcat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var binds, connects, subscribes listFlag
+	fs.Var(&binds, "bind", "bind the socket to `EP` (repeatable)")
+	fs.Var(&connects, "connect", "connect the socket to `EP` (repeatable)")
+	fs.Var(&subscribes, "subscribe", "subscribe to `PREFIX` (sub and xsub; repeatable)")
+	fs.IntVar(&c.count, "count", 0, "stop after `N` messages received (0: no limit)")
+	fs.DurationVar(&c.timeout, "timeout", 0, "stop when no message arrives for `DURATION` (0: wait forever)")
+	fs.DurationVar(&c.linger, "linger", socket.DefaultLinger, "at exit, wait up to `DURATION` for queued messages to be delivered")
+
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	rest := fs.Args()
+	if name == "" && len(rest) > 0 {
+		name, rest = rest[0], rest[1:]
+	}
+	if name == "" {
+		return c, usageError{"missing socket type"}
+	}
+	if len(rest) > 0 {
+		return c, usageError{fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	typ, ok := wire.ParseSocketType([]byte(strings.ToUpper(name)))
+	if !ok {
+		return c, usageError{fmt.Sprintf("unknown socket type %q", name)}
+	}
+	c.typ = typ
+	c.binds, c.connects, c.subscribes = binds, connects, subscribes
+	switch {
+	case len(c.binds)+len(c.connects) == 0:
+		return c, usageError{"no endpoint: give at least one --bind or --connect"}
+	case len(c.subscribes) > 0 && typ != socket.Sub && typ != socket.XSub:
+		return c, usageError{fmt.Sprintf("--subscribe needs a sub or xsub socket, not %s", strings.ToLower(typ.String()))}
+	case c.count < 0:
+		return c, usageError{"--count must not be negative"}
+	case c.timeout < 0:
+		return c, usageError{"--timeout must not be negative"}
+	}
+	return c, nil
+}
+
+// run is zmqcat's main: it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var uerr usageError
+	if errors.As(err, &uerr) {
+		fmt.Fprintf(stderr, "zmqcat: %v\n%s", err, usage)
+		return exitUsage
+	}
+	if err != nil { // the flag package has printed the problem and the usage
+		return exitUsage
+	}
+
+	s, err := socket.New(c.typ, socket.Options{Linger: c.linger})
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
+		return exitError
+	}
+	if code := setup(s, c, stderr); code != exitOK {
+		s.Close()
+		return code
+	}
+
+	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout)}
+	err = cat.run(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = nil // interrupted: stop quietly
+	}
+
+	// Give queued messages up to --linger to reach their peers.
+	lctx, cancel := context.WithTimeout(ctx, c.linger)
+	serr := s.Shutdown(lctx)
+	cancel()
+	if err == nil && serr != nil && ctx.Err() == nil {
+		err = fmt.Errorf("messages not delivered within --linger %v: %w", c.linger, serr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// setup binds, connects and subscribes s.
+func setup(s *socket.Socket, c config, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
+		if errors.Is(err, transport.ErrBadEndpoint) || errors.Is(err, transport.ErrUnknownTransport) ||
+			errors.Is(err, socket.ErrTransportNotAllowed) || errors.Is(err, errors.ErrUnsupported) {
+			return exitUsage
+		}
+		return exitError
+	}
+	for _, ep := range c.binds {
+		if err := s.Bind(ep); err != nil {
+			return fail(err)
+		}
+		if got := s.LastEndpoint(); got != ep {
+			fmt.Fprintf(stderr, "zmqcat: bound to %s\n", got)
+		}
+	}
+	for _, ep := range c.connects {
+		if err := s.Connect(ep); err != nil {
+			return fail(err)
+		}
+	}
+	if c.typ == socket.Sub && len(c.subscribes) == 0 {
+		c.subscribes = []string{""}
+	}
+	for _, prefix := range c.subscribes {
+		if err := s.Subscribe([]byte(prefix)); err != nil {
+			return fail(err)
+		}
+	}
+	return exitOK
+}
+
+// cat moves messages between one socket and stdin/stdout.
+type cat struct {
+	c        config
+	s        *socket.Socket
+	in       *bufio.Reader
+	out      *bufio.Writer
+	received int
+}
+
+func (x *cat) run(ctx context.Context) error {
+	switch x.c.typ {
+	case socket.Push, socket.Pub:
+		return x.sendAll(ctx)
+	case socket.Pull, socket.Sub:
+		return x.recvAll(ctx, nil, nil)
+	case socket.Req:
+		return x.request(ctx)
+	case socket.Rep:
+		return x.recvAll(ctx, nil, func(m socket.Msg) error { return x.s.Send(ctx, m) })
+	default:
+		return x.duplex(ctx)
+	}
+}
+
+// readMsg reads one line of stdin as a message; it returns io.EOF after the last.
+func (x *cat) readMsg() (socket.Msg, error) {
+	line, err := x.in.ReadBytes('\n')
+	if len(line) == 0 && err != nil {
+		return socket.Msg{}, err
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	return socket.NewMsg(bytes.Split(line, []byte("\t"))...), nil
+}
+
+// print writes m as one line.
+func (x *cat) print(m socket.Msg) error {
+	x.out.Write(bytes.Join(m.Frames, []byte("\t")))
+	x.out.WriteByte('\n')
+	return x.out.Flush()
+}
+
+// sendAll sends every line of stdin.
+func (x *cat) sendAll(ctx context.Context) error {
+	for {
+		m, err := x.readMsg()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading stdin: %w", err)
+		}
+		if err := x.s.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+}
+
+// request sends each line of stdin and prints the reply.
+func (x *cat) request(ctx context.Context) error {
+	for x.c.count == 0 || x.received < x.c.count {
+		m, err := x.readMsg()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading stdin: %w", err)
+		}
+		if err := x.s.Send(ctx, m); err != nil {
+			return err
+		}
+		reply, err := x.recv(ctx, true)
+		if err != nil {
+			return err
+		}
+		x.received++
+		if err := x.print(reply); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errTimeout reports --timeout passing without a message.
+var errTimeout = errors.New("timeout")
+
+// recv receives one message. With timed set and a --timeout, it gives up with
+// errTimeout after that long.
+func (x *cat) recv(ctx context.Context, timed bool) (socket.Msg, error) {
+	if !timed || x.c.timeout <= 0 {
+		return x.s.Recv(ctx)
+	}
+	tctx, cancel := context.WithTimeout(ctx, x.c.timeout)
+	defer cancel()
+	m, err := x.s.Recv(tctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return m, errTimeout
+	}
+	return m, err
+}
+
+// recvAll receives until --count or --timeout. The timeout is armed once armed is
+// closed (at once when armed is nil); a receive waiting without a timeout is
+// interrupted when armed closes, so that the timeout starts then. Each message goes to
+// handle, or is printed when handle is nil.
+func (x *cat) recvAll(ctx context.Context, armed <-chan struct{}, handle func(socket.Msg) error) error {
+	isArmed := armed == nil
+	for x.c.count == 0 || x.received < x.c.count {
+		if !isArmed {
+			select {
+			case <-armed:
+				isArmed = true
+			default:
+			}
+		}
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if !isArmed && x.c.timeout > 0 {
+			// Wait without a timeout, but wake up at EOF to arm it.
+			rctx, cancel = context.WithCancel(ctx)
+			go func() {
+				select {
+				case <-armed:
+					cancel()
+				case <-rctx.Done():
+				}
+			}()
+		}
+		m, err := x.recv(rctx, isArmed)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil && !isArmed && rctx.Err() != nil {
+				continue // stdin reached EOF: arm the timeout
+			}
+			if err == errTimeout {
+				if x.c.count > 0 {
+					return fmt.Errorf("timeout after %d of %d messages", x.received, x.c.count)
+				}
+				return nil
+			}
+			return err
+		}
+		x.received++
+		if handle == nil {
+			err = x.print(m)
+		} else {
+			err = handle(m)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// duplex sends stdin lines from a goroutine while receiving and printing messages.
+func (x *cat) duplex(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	eof := make(chan struct{})
+	sendErr := make(chan error, 1)
+	go func() {
+		// This goroutine may stay blocked in a stdin read after duplex returns; it
+		// touches nothing but the socket and its channels.
+		err := x.sendAll(ctx)
+		if err != nil {
+			sendErr <- err
+			cancel()
+			return
+		}
+		close(eof)
+	}()
+	err := x.recvAll(ctx, eof, nil)
+	if err == nil {
+		// --count is reached; stdin still gets sent in full.
+		select {
+		case <-eof:
+		case err = <-sendErr:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		return err
+	}
+	select {
+	case serr := <-sendErr:
+		return serr // it made recvAll fail by cancelling ctx
+	default:
+	}
+	return err
+}
