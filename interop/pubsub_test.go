@@ -78,7 +78,7 @@ func TestSubscriptionCommandsFromLibzmq(t *testing.T) {
 
 					sub.Unsubscribe(t, "A")
 					if typ == socket.XPub {
-						want(t, pub, recvPumping(t, pub, sub), "\x00A")
+						want(t, pub, recvPumpingIgnoring(t, pub, sub, []string{"A first"}), "\x00A")
 					}
 					// Publish "A" until our side drops it for want of subscribers: then the
 					// CANCEL has been applied.
@@ -219,7 +219,7 @@ func TestResubscribeAfterOurPublisherRestarts(t *testing.T) {
 				pub2 := newOurs(t, typ, socket.Options{})
 				require.NoError(t, pub2.s.Bind(ep), "rebinding %s", ep)
 				if typ == socket.XPub {
-					want(t, pub2, recvPumping(t, pub2, sub), "\x01A")
+					want(t, pub2, recvPumpingIgnoring(t, pub2, sub, []string{"A one"}), "\x01A")
 				}
 				// Messages of the first publisher may still be in the SUB's queue.
 				deadline := time.Now().Add(wait)
