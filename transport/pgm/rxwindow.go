@@ -80,7 +80,7 @@ func (w *rxWindow) onData(sqn, trail uint32, payload []byte, now time.Time, rnd 
 		return dataDuplicate
 	}
 	delete(w.miss, sqn)
-	w.extendLead(sqn, now, rnd)
+	w.extendLead(sqn, false, now, rnd)
 	if d == 0 && w.bulkLost == 0 {
 		w.next++
 		return dataInOrder
@@ -90,12 +90,17 @@ func (w *rxWindow) onData(sqn, trail uint32, payload []byte, now time.Time, rnd 
 }
 
 // extendLead records that sqn exists, marking everything between the old
-// lead and it missing. sqn must be within the window.
-func (w *rxWindow) extendLead(sqn uint32, now time.Time, rnd *rand.Rand) {
+// lead and it (and sqn itself when missing) missing. sqn must be within the
+// window.
+func (w *rxWindow) extendLead(sqn uint32, missing bool, now time.Time, rnd *rand.Rand) {
 	if !before(w.lead, sqn) {
 		return
 	}
-	for s := w.lead + 1; s != sqn; s++ {
+	end := sqn
+	if missing {
+		end++
+	}
+	for s := w.lead + 1; s != end; s++ {
 		if !before(s, w.next) {
 			if _, ok := w.pkts[s]; !ok {
 				w.miss[s] = &nakState{deadline: backoff(now, rnd)}
@@ -144,7 +149,7 @@ func (w *rxWindow) onSPM(trail, lead uint32, now time.Time, rnd *rand.Rand) {
 		if lead-w.next >= w.size {
 			lead = w.next + w.size - 1
 		}
-		w.extendLead(lead, now, rnd)
+		w.extendLead(lead, true, now, rnd)
 	}
 }
 
