@@ -22,7 +22,7 @@ const protocolErrorInvalidMetadata = 0x10000018
 // 4.3.4 emits no HANDSHAKE_FAILED_* for this; see below). No message crosses.
 func TestIncompatibleSocketTypeRefused(t *testing.T) {
 	combos := [][2]socket.Type{
-		{socket.Push, socket.Pub},  // ours, libzmq
+		{socket.Push, socket.Pub}, // ours, libzmq
 		{socket.Req, socket.Pull},
 		{socket.Sub, socket.Push},
 		{socket.Router, socket.Rep},

@@ -148,7 +148,7 @@ func TestLingerDeliversOnClose(t *testing.T) {
 				push := newOurs(t, socket.Push, socket.Options{Linger: wait})
 				pull := newLZ(t, socket.Pull)
 				bindConnect(t, push, pull, oursBind, tr)
-				// Linger on a connection still being made is bug_test.go's business.
+				// Linger on a connection still being made: TestLingerPendingConnection.
 				push.waitEvent(t, socket.EventHandshakeSucceeded)
 				for i := range n {
 					push.SendBytes(t, []byte(fmt.Sprint(i)), payload(1024, byte(i)))
@@ -204,7 +204,7 @@ func TestSendHWMBlocks(t *testing.T) {
 // TestLibzmqLingerPendingConnection pins libzmq's side of linger: a libzmq PUSH that
 // connects before anyone binds, queues messages and is closed with a linger still
 // delivers them when our PULL binds during the linger (zmq_close returns at once; the
-// reaper keeps the session). bug_test.go has the same case with our PUSH.
+// reaper keeps the session). TestLingerPendingConnection has the same case with our PUSH.
 func TestLibzmqLingerPendingConnection(t *testing.T) {
 	for _, tr := range transports {
 		t.Run(fmt.Sprintf("libzmq lingering PUSH closes before our PULL binds on %s", tr), func(t *testing.T) {
@@ -222,6 +222,40 @@ func TestLibzmqLingerPendingConnection(t *testing.T) {
 			for i := range n {
 				want(t, pull, pull.Recv(t), fmt.Sprint(i))
 			}
+		})
+	}
+}
+
+// TestLingerPendingConnection: our PUSH connects to an endpoint nobody listens on
+// yet, queues N messages and is closed with a linger of several seconds; a libzmq PULL
+// binds the endpoint while Close lingers. As libzmq does (TestLibzmqLingerPendingConnection),
+// the queued messages go out when the connection comes up during the linger, and Close
+// returns once they are written, well before the linger ends.
+func TestLingerPendingConnection(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(fmt.Sprintf("our lingering PUSH closes before libzmq PULL binds on %s", tr), func(t *testing.T) {
+			t.Parallel()
+			ep := freeEndpoint(t, tr)
+			push := newOurs(t, socket.Push, socket.Options{Linger: 3 * time.Second})
+			push.Connect(t, ep)
+			push.waitEvent(t, socket.EventConnectRetried)
+			const n = 10
+			for i := range n {
+				push.Send(t, fmt.Sprint(i))
+			}
+			closed := make(chan error, 1)
+			start := time.Now()
+			go func() { closed <- push.s.Close() }()
+
+			pull := newLZ(t, socket.Pull)
+			require.NoError(t, pull.s.Bind(ep))
+			for i := range n {
+				m, ok := pull.TryRecv(t, wait)
+				require.True(t, ok, "libzmq PULL got %d of %d messages queued before Close", i, n)
+				require.Equal(t, fmt.Sprint(i), string(m[0]))
+			}
+			require.NoError(t, <-closed)
+			require.Less(t, time.Since(start), 3*time.Second, "Close waited out the whole linger")
 		})
 	}
 }

@@ -126,9 +126,9 @@ func newOurs(t testing.TB, typ socket.Type, opts socket.Options) *ours {
 	return o
 }
 
-func (o *ours) String() string      { return "our " + o.typ.String() }
-func (o *ours) Type() socket.Type   { return o.typ }
-func (o *ours) ID() string          { return o.id }
+func (o *ours) String() string    { return "our " + o.typ.String() }
+func (o *ours) Type() socket.Type { return o.typ }
+func (o *ours) ID() string        { return o.id }
 func (o *ours) Connect(t testing.TB, ep string) {
 	t.Helper()
 	require.NoError(t, o.s.Connect(ep), "%v Connect(%s)", o, ep)
