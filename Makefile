@@ -1,0 +1,49 @@
+# Developer tasks for github.com/brokerless/zmq. `make test` is what CI runs.
+
+GO ?= go
+FUZZTIME ?= 10s
+
+.PHONY: all build test test-interop bench demo fuzz
+
+all: test
+
+## build: compile every package without cgo (the main module is pure Go)
+build:
+	CGO_ENABLED=0 $(GO) build ./...
+
+## test: vet, build without cgo, run the tests with the race detector, then interop
+test:
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) test -race -count=1 ./...
+	$(MAKE) test-interop
+
+## test-interop: run the nested interop module against libzmq (needs cgo and libzmq)
+test-interop:
+	@if [ ! -f interop/go.mod ]; then \
+		echo "test-interop: no interop/ module yet; skipping"; \
+		exit 0; \
+	fi; \
+	if ! pkg-config --exists libzmq 2>/dev/null; then \
+		echo "test-interop: libzmq not found by pkg-config; install it with: apt-get install -y libzmq3-dev" >&2; \
+		exit 1; \
+	fi; \
+	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## bench: run every benchmark once, with allocation counts
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## demo: the main job: every pattern over inproc, ipc and tcp in one process
+demo:
+	$(GO) run ./examples/demo
+
+## fuzz: run each fuzz target of ./wire for $(FUZZTIME)
+fuzz:
+	@set -e; \
+	targets=$$($(GO) test -list '^Fuzz' ./wire | grep '^Fuzz' || true); \
+	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets in ./wire" >&2; exit 1; fi; \
+	for t in $$targets; do \
+		echo "fuzz: $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./wire; \
+	done
