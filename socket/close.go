@@ -89,25 +89,15 @@ func (s *Socket) waitDrained(ctx context.Context) bool {
 	for {
 		s.mu.Lock()
 		s.drainLocked()
-		done := s.drainedLocked()
-		var ch chan struct{}
-		if !done {
-			s.sig.Lock()
-			if s.waitCh == nil {
-				s.waitCh = make(chan struct{})
-			}
-			ch = s.waitCh
-			s.sig.Unlock()
-		}
-		s.mu.Unlock()
-		if done {
+		if s.drainedLocked() {
+			s.mu.Unlock()
 			return true
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
+		if !s.waitLocked(ctx) {
+			s.mu.Unlock()
 			return false
 		}
+		s.mu.Unlock()
 	}
 }
 

@@ -16,7 +16,7 @@ func (x *reqProto) send(m Msg) error {
 	if x.waiting {
 		return ErrState
 	}
-	frames := make([][]byte, 0, 1+len(m.Frames))
+	frames := x.s.frames(1 + len(m.Frames))
 	frames = append(frames, []byte{})
 	frames = append(frames, m.Frames...)
 	p, err := x.out.send(x.s, Msg{Frames: frames})
@@ -118,7 +118,7 @@ func (x *repProto) send(m Msg) error {
 		x.s.stats.dropUnroutable.Add(1)
 		return nil
 	}
-	frames := make([][]byte, 0, len(env)+len(m.Frames))
+	frames := x.s.frames(len(env) + len(m.Frames))
 	frames = append(frames, env...)
 	frames = append(frames, m.Frames...)
 	if ok, _ := p.out.Push(Msg{Frames: frames}); !ok {
@@ -164,7 +164,7 @@ func (x *routerProto) recv() (Msg, error) {
 	if !ok {
 		return Msg{}, errWouldBlock
 	}
-	frames := make([][]byte, 0, 1+len(m.Frames))
+	frames := x.s.frames(1 + len(m.Frames))
 	frames = append(frames, p.routingID)
 	frames = append(frames, m.Frames...)
 	return Msg{Frames: frames}, nil

@@ -64,15 +64,21 @@ type Socket struct {
 	readyIn    []*pipe
 	readyOut   []*pipe
 	dead       []*pipe
-	waitCh     chan struct{}
+	waiters    []chan struct{} // goroutines blocked in Send, Recv or Close
+	freeWait   []chan struct{} // wake-up channels to reuse, so waiting does not allocate
 	pendingAny bool
 	pending    atomic.Bool // mirrors pendingAny, so the hot path can skip s.sig
 
 	ctx    context.Context // the socket's lifetime; cancelled when teardown starts
 	cancel context.CancelFunc
 	done   <-chan struct{} // ctx.Done()
-	wg     sync.WaitGroup
-	stats  counters
+
+	slab     [][]byte // frame-list slab for envelopes (under s.mu)
+	slabUsed int
+
+	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
+	wg                sync.WaitGroup
+	stats             counters
 }
 
 // New returns a socket of type t configured by opts.
@@ -185,6 +191,19 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 	}
 }
 
+// frames returns an empty frame list with room for n frames, carved from a shared
+// slab so that adding or removing envelope frames does not allocate per message.
+// s.mu must be held.
+func (s *Socket) frames(n int) [][]byte {
+	if len(s.slab)-s.slabUsed < n {
+		s.slab = make([][]byte, max(1024, n))
+		s.slabUsed = 0
+	}
+	f := s.slab[s.slabUsed : s.slabUsed : s.slabUsed+n]
+	s.slabUsed += n
+	return f
+}
+
 // waitLocked releases s.mu until something changes, ctx ends or the socket closes, and
 // takes it again. It reports false when ctx ended.
 func (s *Socket) waitLocked(ctx context.Context) bool {
@@ -193,10 +212,18 @@ func (s *Socket) waitLocked(ctx context.Context) bool {
 		s.sig.Unlock()
 		return true
 	}
-	if s.waitCh == nil {
-		s.waitCh = make(chan struct{})
+	var ch chan struct{}
+	if n := len(s.freeWait); n > 0 {
+		ch = s.freeWait[n-1]
+		s.freeWait = s.freeWait[:n-1]
+		select { // a wake-up left over from an earlier wait
+		case <-ch:
+		default:
+		}
+	} else {
+		ch = make(chan struct{}, 1)
 	}
-	ch := s.waitCh
+	s.waiters = append(s.waiters, ch)
 	s.sig.Unlock()
 	s.mu.Unlock()
 	ok := true
@@ -207,15 +234,27 @@ func (s *Socket) waitLocked(ctx context.Context) bool {
 		ok = false
 	}
 	s.mu.Lock()
+	s.sig.Lock()
+	for i, w := range s.waiters {
+		if w == ch {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			break
+		}
+	}
+	s.freeWait = append(s.freeWait, ch)
+	s.sig.Unlock()
 	return ok
 }
 
 // wakeLocked wakes every goroutine waiting in Send, Recv or Close. s.sig must be held.
 func (s *Socket) wakeLocked() {
-	if s.waitCh != nil {
-		close(s.waitCh)
-		s.waitCh = nil
+	for _, w := range s.waiters {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
+	s.waiters = s.waiters[:0]
 }
 
 // wake wakes waiters without leaving a notification.
@@ -272,7 +311,7 @@ func (s *Socket) drainLocked() {
 		return
 	}
 	in, out, dead := s.readyIn, s.readyOut, s.dead
-	s.readyIn, s.readyOut, s.dead = nil, nil, nil
+	s.readyIn, s.readyOut, s.dead = s.spareIn[:0], s.spareOut[:0], nil
 	for _, p := range in {
 		p.inPending = false
 	}
@@ -298,6 +337,9 @@ func (s *Socket) drainLocked() {
 	for _, p := range dead {
 		s.detachLocked(p)
 	}
+	clear(in)
+	clear(out)
+	s.spareIn, s.spareOut = in[:0], out[:0]
 }
 
 // attachLocked hands a new pipe to the protocol. A refused pipe is closed.
