@@ -189,10 +189,16 @@ func (d *Device) forward(ctx context.Context, src, dst *socket.Socket, in, out *
 		if discard {
 			continue
 		}
+		// Counted before Send, so a peer that has the message sees it in the stats;
+		// taken back if Send fails.
+		frames, bytes := uint64(len(m.Frames)), frameBytes(m)
+		out.sent(frames, bytes)
 		err = dst.Send(ctx, m)
+		if err != nil {
+			out.unsent(frames, bytes)
+		}
 		switch {
 		case err == nil:
-			out.sent(m)
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, socket.ErrNotSupported):
@@ -243,7 +249,8 @@ func (d *Device) leave() {
 // Pause stops forwarding. When it returns, no message that reaches the device
 // afterwards is forwarded until Resume; a message the device had already received
 // is still delivered. Pausing a paused device does nothing. The control socket, if
-// any, is still served.
+// any, is still served; a frontend or backend closed while the device is paused is
+// noticed when it resumes.
 func (d *Device) Pause() {
 	d.mu.Lock()
 	defer d.mu.Unlock()

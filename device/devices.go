@@ -18,6 +18,7 @@ type TypeError struct {
 	Got    socket.Type
 }
 
+// Error formats e as "device: queue frontend must be ROUTER, got DEALER".
 func (e *TypeError) Error() string {
 	names := make([]string, len(e.Want))
 	for i, t := range e.Want {

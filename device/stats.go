@@ -37,9 +37,14 @@ func (c *counters) received(m socket.Msg) {
 	c.bytesIn.Add(frameBytes(m))
 }
 
-func (c *counters) sent(m socket.Msg) {
-	c.msgsOut.Add(uint64(len(m.Frames)))
-	c.bytesOut.Add(frameBytes(m))
+func (c *counters) sent(frames, bytes uint64) {
+	c.msgsOut.Add(frames)
+	c.bytesOut.Add(bytes)
+}
+
+func (c *counters) unsent(frames, bytes uint64) {
+	c.msgsOut.Add(-frames)
+	c.bytesOut.Add(-bytes)
 }
 
 func (c *counters) snapshot() SideStats {
@@ -60,9 +65,11 @@ func frameBytes(m socket.Msg) uint64 {
 	return n
 }
 
-// Stats returns a snapshot of the device's counters. The two sides are read one
-// counter at a time while traffic flows, so a snapshot taken under load may be a few
-// messages apart between its fields.
+// Stats returns a snapshot of the device's counters. A message is counted in before
+// it is forwarded and out before the destination socket takes it, so once a peer has
+// received a message the counters include it. The counters are read one at a time
+// while traffic flows, so a snapshot taken under load may be a few messages apart
+// between its fields.
 func (d *Device) Stats() Stats {
 	return Stats{Frontend: d.front.snapshot(), Backend: d.back.snapshot()}
 }
