@@ -322,8 +322,7 @@ func (s *Sender) readLoop() {
 	}
 }
 
-// onNAK answers a NAK: an NCF for the sequence numbers still in the window,
-// then RDATA for each not repaired in the last repairMinGap.
+// onNAK answers a valid NAK with an NCF, then RDATA.
 func (s *Sender) onNAK(sqns []uint32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -331,9 +330,12 @@ func (s *Sender) onNAK(sqns []uint32) {
 		return
 	}
 	now := time.Now()
+	// Only sqns in the window and not repaired in the last repairMinGap
+	// get an NCF and RDATA: a NAK flood costs at most one repair per sqn
+	// per interval, all of it within the rate budget.
 	valid := sqns[:0]
 	for _, q := range sqns {
-		if s.win.has(q) {
+		if s.win.has(q) && now.Sub(s.win.repaired[s.win.index(q)]) >= repairMinGap {
 			valid = append(valid, q)
 		} else {
 			s.stats.nakIgnored.Add(1)
@@ -350,10 +352,6 @@ func (s *Sender) onNAK(sqns []uint32) {
 	repaired := false
 	for _, q := range valid {
 		i := s.win.index(q)
-		if now.Sub(s.win.repaired[i]) < repairMinGap {
-			s.stats.nakIgnored.Add(1)
-			continue
-		}
 		pkt := s.win.slots[i]
 		RewriteRDATA(pkt, s.win.trail)
 		if s.writeCtl(pkt, s.group, false) {
