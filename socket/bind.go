@@ -150,6 +150,14 @@ func (s *Socket) Unbind(endpoint string) error {
 	for e := range b.engines {
 		engines = append(engines, e)
 	}
+	if b.unbind != nil {
+		// Inproc peers accepted through this name go with it.
+		for p := range s.pipes {
+			if p.inproc != nil && p.conn == nil && p.endpoint == b.endpoint {
+				s.detachLocked(p)
+			}
+		}
+	}
 	s.mu.Unlock()
 	b.close()
 	for _, e := range engines {

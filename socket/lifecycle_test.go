@@ -303,3 +303,15 @@ func TestLingerWaitsForLateConnection(t *testing.T) {
 		require.NoError(t, <-closed)
 	})
 }
+
+func TestUnbindDropsAcceptedPeers(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		pull := newSocket(t, Pull, Options{})
+		ep := bind(t, pull, tr)
+		push := newSocket(t, Push, Options{})
+		connect(t, push, ep)
+		waitPeers(t, pull, 1)
+		require.NoError(t, pull.Unbind(ep))
+		require.Eventually(t, func() bool { return pull.Stats().Peers == 0 }, 10*time.Second, time.Millisecond)
+	})
+}
