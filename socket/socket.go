@@ -264,38 +264,24 @@ func (s *Socket) wake() {
 	s.sig.Unlock()
 }
 
-// noteReadable, noteWritable and noteDead record a pipe event for the socket
-// to process under s.mu, and wake waiters. They may be called from any goroutine, with
-// any lock other than s.sig held.
-func (s *Socket) noteReadable(p *pipe) {
+// noteReadable, noteWritable and noteDead record a pipe event for the socket to process
+// under s.mu, and wake waiters. They may be called from any goroutine, with any lock
+// other than s.sig held.
+func (s *Socket) noteReadable(p *pipe) { s.note(&s.readyIn, &p.inPending, p) }
+func (s *Socket) noteWritable(p *pipe) { s.note(&s.readyOut, &p.outPending, p) }
+func (s *Socket) noteDead(p *pipe)     { s.note(&s.dead, nil, p) }
+
+// note appends p to list unless *listed says it is there already.
+func (s *Socket) note(list *[]*pipe, listed *bool, p *pipe) {
 	s.sig.Lock()
-	if !p.inPending {
-		p.inPending = true
-		s.readyIn = append(s.readyIn, p)
+	if listed == nil || !*listed {
+		if listed != nil {
+			*listed = true
+		}
+		*list = append(*list, p)
 		s.pendingAny = true
 		s.pending.Store(true)
 	}
-	s.wakeLocked()
-	s.sig.Unlock()
-}
-
-func (s *Socket) noteWritable(p *pipe) {
-	s.sig.Lock()
-	if !p.outPending {
-		p.outPending = true
-		s.readyOut = append(s.readyOut, p)
-		s.pendingAny = true
-		s.pending.Store(true)
-	}
-	s.wakeLocked()
-	s.sig.Unlock()
-}
-
-func (s *Socket) noteDead(p *pipe) {
-	s.sig.Lock()
-	s.dead = append(s.dead, p)
-	s.pendingAny = true
-	s.pending.Store(true)
 	s.wakeLocked()
 	s.sig.Unlock()
 }
