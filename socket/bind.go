@@ -43,7 +43,7 @@ func (s *Socket) parseEndpoint(op, ep string) (transport.Endpoint, error) {
 	case "pgm", "epgm":
 		switch s.typ {
 		case Pub, XPub, Sub, XSub:
-			return e, &OpError{Op: op, Endpoint: ep, Err: fmt.Errorf("%w: multicast is not available yet", errors.ErrUnsupported)}
+			return e, nil
 		}
 		return e, &OpError{Op: op, Endpoint: ep, Err: fmt.Errorf("%w: %s sockets cannot use %s", ErrTransportNotAllowed, s.typ, e.Scheme)}
 	}
@@ -68,7 +68,15 @@ func (s *Socket) Bind(endpoint string) error {
 		return &OpError{Op: "bind", Endpoint: endpoint, Err: ErrClosed}
 	}
 	b := &binding{requested: endpoint, engines: make(map[*engine]struct{})}
-	if e.Scheme == "inproc" {
+	if e.Scheme == "pgm" || e.Scheme == "epgm" {
+		// Multicast has no listener: binding and connecting both join the group.
+		b.endpoint = endpoint
+		b.unbind = func() {}
+		if err := s.joinMulticast(e, endpoint, nil); err != nil {
+			s.emit(Event{Type: EventBindFailed, Endpoint: endpoint, Err: err})
+			return &OpError{Op: "bind", Endpoint: endpoint, Err: err}
+		}
+	} else if e.Scheme == "inproc" {
 		b.endpoint = endpoint
 		// The registry calls accept with no lock held, so the pipe can be attached at
 		// once: the new peer shows in Stats and the monitor without waiting for I/O.
@@ -153,7 +161,7 @@ func (s *Socket) Unbind(endpoint string) error {
 	if b.unbind != nil {
 		// Inproc peers accepted through this name go with it.
 		for p := range s.pipes {
-			if p.inproc != nil && p.conn == nil && p.endpoint == b.endpoint {
+			if (p.inproc != nil || p.mcast != nil) && p.conn == nil && p.endpoint == b.endpoint {
 				s.detachLocked(p)
 			}
 		}

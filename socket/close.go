@@ -114,6 +114,9 @@ func (s *Socket) drainedLocked() bool {
 		if p.eng != nil && !p.eng.idle.Load() {
 			return false
 		}
+		if p.mcast != nil && p.mcast.busy.Load() {
+			return false
+		}
 	}
 	return true
 }

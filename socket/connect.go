@@ -51,6 +51,17 @@ func (s *Socket) Connect(endpoint string) error {
 	if e.Scheme == "inproc" {
 		return s.connectInproc(c)
 	}
+	if e.Scheme == "pgm" || e.Scheme == "epgm" {
+		close(c.done)
+		if err := s.joinMulticast(e, endpoint, c); err != nil {
+			c.stop()
+			return &OpError{Op: "connect", Endpoint: endpoint, Err: err}
+		}
+		s.mu.Lock()
+		s.conns = append(s.conns, c)
+		s.mu.Unlock()
+		return nil
+	}
 	if e.Scheme == "tcp" {
 		if err := checkDialAddr(e.Addr); err != nil {
 			return &OpError{Op: "connect", Endpoint: endpoint, Err: err}

@@ -122,6 +122,22 @@ type Options struct {
 	// one for each topic.
 	XPubVerbose bool
 
+	// MulticastRate limits a PUB or XPUB's multicast output (epgm://, pgm://), in
+	// kilobits per second like libzmq's ZMQ_RATE. Zero means 10 Mbit/s (libzmq's default
+	// of 100 kbit/s would take seconds per large message). It also sizes the repair
+	// windows together with RecoveryInterval.
+	MulticastRate int64
+	// RecoveryInterval is how long multicast data stays repairable. Zero means 10 s.
+	RecoveryInterval time.Duration
+	// MulticastHops is the multicast TTL. Zero means 1 (the local network).
+	MulticastHops int
+	// MulticastMaxTPDU is the largest multicast packet, IP header included. Zero means
+	// 1500.
+	MulticastMaxTPDU int
+	// MulticastLoop lets receivers on the same host hear this socket's multicast
+	// (off by default, as libzmq).
+	MulticastLoop bool
+
 	// Mechanism is the ZMTP security mechanism; nil means NULL.
 	Mechanism wire.Mechanism
 

@@ -22,6 +22,7 @@ type pipe struct {
 
 	inproc *inproc.Conn // nil for stream connections
 	eng    *engine      // the current stream engine (under s.mu)
+	mcast  *mcastLink   // the multicast sender or receiver, for epgm and pgm
 
 	// persistent pipes belong to a connecter and outlive its connections.
 	persistent  bool
@@ -95,6 +96,9 @@ func (p *pipe) terminate() {
 	p.out.Close()
 	if p.eng != nil {
 		p.eng.stop()
+	}
+	if p.mcast != nil {
+		p.mcast.stop()
 	}
 }
 

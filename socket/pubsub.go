@@ -25,6 +25,10 @@ type pubProto struct {
 
 func (x *pubProto) attach(p *pipe) error {
 	x.pipes = append(x.pipes, p)
+	if p.mcast != nil {
+		// Subscriptions do not cross multicast: receivers filter for themselves.
+		x.subs.Add(nil, p)
+	}
 	return nil
 }
 

@@ -1,0 +1,156 @@
+package socket
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/transport/pgm"
+)
+
+// EventMulticastLoss reports multicast data that could not be repaired: the message in
+// progress from that publisher was dropped and its stream resumed at the next message.
+// It has no libzmq counterpart, so its value lies above libzmq's event bits.
+const EventMulticastLoss EventType = 0x8000_0000
+
+// mcastLink runs a multicast sender (PUB, XPUB) or receiver (SUB, XSUB) under a pipe:
+// one goroutine moves messages between the pipe's queues and the pgm engine.
+type mcastLink struct {
+	snd      *pgm.Sender
+	rcv      *pgm.Receiver
+	cancel   context.CancelFunc
+	stopOnce sync.Once
+	busy     atomic.Bool // the sender holds messages it has not handed to the network
+	wake     chan struct{}
+}
+
+func (l *mcastLink) stop() {
+	l.stopOnce.Do(func() {
+		l.cancel()
+		if l.snd != nil {
+			l.snd.Close()
+		}
+		if l.rcv != nil {
+			l.rcv.Close()
+		}
+	})
+}
+
+func (s *Socket) pgmOptions(endpoint string) pgm.Options {
+	return pgm.Options{
+		Rate:             s.opts.MulticastRate * 1000,
+		RecoveryInterval: s.opts.RecoveryInterval,
+		Hops:             s.opts.MulticastHops,
+		MaxTPDU:          s.opts.MulticastMaxTPDU,
+		Loopback:         s.opts.MulticastLoop,
+		MaxMsgSize:       s.opts.MaxMsgSize,
+		RecvQueue:        s.opts.RecvHWM,
+		OnLoss: func(ev pgm.LossEvent) {
+			s.emit(Event{Type: EventMulticastLoss, Endpoint: endpoint,
+				Err: fmt.Errorf("socket: %d multicast packets from %v lost for good", ev.Packets, ev.Source)})
+		},
+	}
+}
+
+// joinMulticast opens a pgm sender or receiver for e and attaches it as a pipe. conn is
+// the connecter when the endpoint was connected rather than bound.
+func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, conn *connecter) error {
+	ep, err := pgm.ParseEndpoint(e.Scheme, e.Addr)
+	if err != nil {
+		return err
+	}
+	opts := s.pgmOptions(endpoint)
+	ctx, cancel := context.WithCancel(s.ctx)
+	l := &mcastLink{cancel: cancel, wake: make(chan struct{}, 1)}
+	if s.typ == Pub || s.typ == XPub {
+		l.snd, err = pgm.NewSender(ep, opts)
+	} else {
+		l.rcv, err = pgm.NewReceiver(ep, opts)
+	}
+	if err != nil {
+		cancel()
+		return err
+	}
+	p := newPipe(s, endpoint)
+	p.mcast = l
+	p.conn = conn
+	if l.snd != nil {
+		p.out.OnReadable(func() { signal(l.wake) })
+	} else {
+		// Subscriptions stay local: SUB filters what arrives.
+		p.out.OnReadable(func() { p.out.Discard() })
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		l.stop()
+		return ErrClosed
+	}
+	if !s.attachLocked(p) {
+		l.stop()
+		return ErrPeerRefused
+	}
+	if l.snd != nil {
+		s.wg.Go(func() { s.mcastSendLoop(ctx, p, l) })
+	} else {
+		s.wg.Go(func() { s.mcastRecvLoop(ctx, p, l) })
+	}
+	return nil
+}
+
+// mcastSendLoop hands queued messages to the pgm sender, which paces them at the rate.
+func (s *Socket) mcastSendLoop(ctx context.Context, p *pipe, l *mcastLink) {
+	batch := make([]Msg, 0, 64)
+	for {
+		l.busy.Store(true)
+		batch = p.out.PopAll(batch[:0])
+		for i, m := range batch {
+			batch[i] = Msg{}
+			if err := l.snd.Send(m); err != nil {
+				l.busy.Store(false)
+				return
+			}
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		l.busy.Store(false)
+		if s.closing.Load() {
+			s.wake()
+		}
+		select {
+		case <-l.wake:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// mcastRecvLoop queues every message the pgm receiver assembles, waiting while the
+// socket's queue is full (the receiver then drops and counts, as a SUB at its HWM).
+func (s *Socket) mcastRecvLoop(ctx context.Context, p *pipe, l *mcastLink) {
+	room := make(chan struct{}, 1)
+	p.in.OnWritable(func() { signal(room) })
+	for {
+		m, err := l.rcv.Recv(ctx)
+		if err != nil {
+			return
+		}
+		for {
+			ok, full := p.in.Push(m)
+			if ok {
+				break
+			}
+			if !full {
+				return
+			}
+			select {
+			case <-room:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
