@@ -4,51 +4,18 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/internal/leakcheck"
 	"github.com/brokerless/zmq/socket"
 	"github.com/stretchr/testify/require"
 )
 
 // TestMain fails the run if goroutines started by devices or sockets outlive the
 // tests.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines leaked by the tests:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-func leakedGoroutines(d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "github.com/brokerless/zmq/") &&
-				!strings.Contains(g, "testing.(*M).Run") &&
-				!strings.Contains(g, "leakedGoroutines") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // transports every device behaviour runs over.
 var transports = []string{"inproc", "ipc", "tcp"}
