@@ -3,6 +3,8 @@ package socket
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"testing"
 )
 
@@ -89,4 +91,50 @@ func BenchmarkReqRep(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkFloorTCPPingPong is the floor for BenchmarkReqRep over tcp: a raw TCP
+// ping-pong of 64-byte records between two goroutines, no ZeroMQ at all.
+func BenchmarkFloorTCPPingPong(b *testing.B) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 64)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	c.Close()
+	<-done
 }

@@ -39,18 +39,27 @@ type engine struct {
 	pongCtx [16]byte
 	pongLen int
 
-	ttlArmed bool   // reader: a PING's TTL set a read deadline that the next frame clears
-	cmdBuf   []byte // writer scratch for command frames
+	ttlArmed bool // reader: a PING's TTL set a read deadline that the next frame clears
+
+	// The write side: the writer goroutine, or a REQ/REP caller writing directly,
+	// holds wmu while it writes.
+	wmu         sync.Mutex
+	wbatch      []Msg
+	cmdBuf      []byte                // scratch for command frames
+	convertSubs bool                  // SUB/XSUB to a 3.1 peer: subscriptions become commands
+	cause       atomic.Pointer[error] // why the engine stopped, from whichever side failed first
 }
 
 func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 	return &engine{
-		s:    s,
-		p:    p,
-		c:    c,
-		wake: make(chan struct{}, 1),
-		room: make(chan struct{}, 1),
-		quit: make(chan struct{}),
+		s:           s,
+		p:           p,
+		c:           c,
+		wake:        make(chan struct{}, 1),
+		room:        make(chan struct{}, 1),
+		quit:        make(chan struct{}),
+		convertSubs: (s.typ == Sub || s.typ == XSub) && p.minor >= 1,
+		wbatch:      make([]Msg, 0, 64),
 	}
 }
 
@@ -76,19 +85,27 @@ func (e *engine) run() error {
 	p.out.OnReadable(func() { signal(e.wake) })
 	p.in.OnWritable(func() { signal(e.room) })
 	var wg sync.WaitGroup
-	var werr error
-	wg.Go(func() {
-		werr = e.writeLoop()
-		e.stop()
-	})
-	rerr := e.readLoop()
-	e.stop()
+	wg.Go(func() { e.fail(e.writeLoop()) })
+	e.fail(e.readLoop())
 	wg.Wait()
 	p.out.OnReadable(nil)
-	if werr != nil && !errors.Is(werr, errStopped) {
-		return werr
+	if cause := e.cause.Load(); cause != nil {
+		return *cause
 	}
-	return rerr
+	return errStopped
+}
+
+// fail stops the engine and records err as the reason, unless the engine was already
+// stopping: then err is only an echo of the shutdown (a closed connection).
+func (e *engine) fail(err error) {
+	select {
+	case <-e.quit:
+	default:
+		if err != nil && !errors.Is(err, errStopped) {
+			e.cause.CompareAndSwap(nil, &err)
+		}
+	}
+	e.stop()
 }
 
 var errStopped = errors.New("socket: engine stopped")
@@ -251,11 +268,57 @@ func (e *engine) writeLoop() error {
 		defer hbTimer.Stop()
 	}
 	ttl := uint16(min(s.opts.HeartbeatTTL/(100*time.Millisecond), 0xFFFF))
-	convertSubs := (s.typ == Sub || s.typ == XSub) && p.minor >= 1
-	batch := make([]Msg, 0, 64)
+	for {
+		e.wmu.Lock()
+		err := e.writeQueued()
+		e.wmu.Unlock()
+		if err != nil {
+			return err
+		}
+		if p.out.Len() == 0 {
+			e.idle.Store(true)
+			if s.closing.Load() {
+				s.wake()
+			}
+		}
+		select {
+		case <-e.wake:
+		case <-tick:
+			if hbTimeout == nil {
+				// Count before sending: the answer may be back before Flush returns.
+				framesAtPing = e.frames.Load()
+				hbTimer.Reset(s.opts.HeartbeatTimeout)
+				hbTimeout = hbTimer.C
+			}
+			e.wmu.Lock()
+			e.cmdBuf = wire.AppendPing(e.cmdBuf[:0], ttl, nil)
+			err := e.c.WriteCommandFrame(e.cmdBuf)
+			if err == nil {
+				err = e.c.Flush()
+			}
+			e.wmu.Unlock()
+			if err != nil {
+				return err
+			}
+		case <-hbTimeout:
+			hbTimeout = nil
+			if e.frames.Load() == framesAtPing {
+				return errHeartbeatTimeout
+			}
+		case <-e.quit:
+			return errStopped
+		}
+	}
+}
+
+// writeQueued writes every queued message, and a PONG that is due, and flushes once
+// the queue is empty: batches form from whatever queued up meanwhile. e.wmu must be
+// held.
+func (e *engine) writeQueued() error {
+	p := e.p
 	dirty := false
 	for {
-		batch = p.out.PopAll(batch[:0])
+		e.wbatch = p.out.PopAll(e.wbatch[:0])
 		if ctx, ok := e.takePong(); ok {
 			e.cmdBuf = wire.AppendPong(e.cmdBuf[:0], ctx)
 			if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
@@ -263,47 +326,17 @@ func (e *engine) writeLoop() error {
 			}
 			dirty = true
 		}
-		if len(batch) == 0 {
-			if dirty {
-				if err := e.c.Flush(); err != nil {
-					return err
-				}
-				dirty = false
+		if len(e.wbatch) == 0 {
+			if dirty || e.c.Buffered() > 0 {
+				return e.c.Flush()
 			}
-			if p.out.Len() == 0 {
-				e.idle.Store(true)
-				if s.closing.Load() {
-					s.wake()
-				}
-			}
-			select {
-			case <-e.wake:
-			case <-tick:
-				e.cmdBuf = wire.AppendPing(e.cmdBuf[:0], ttl, nil)
-				if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
-					return err
-				}
-				dirty = true
-				if hbTimeout == nil {
-					framesAtPing = e.frames.Load()
-					hbTimer.Reset(s.opts.HeartbeatTimeout)
-					hbTimeout = hbTimer.C
-				}
-			case <-hbTimeout:
-				hbTimeout = nil
-				if e.frames.Load() == framesAtPing {
-					return errHeartbeatTimeout
-				}
-			case <-e.quit:
-				return errStopped
-			}
-			continue
+			return nil
 		}
 		e.idle.Store(false)
-		for i := range batch {
-			m := batch[i]
-			batch[i] = Msg{}
-			if convertSubs {
+		for i := range e.wbatch {
+			m := e.wbatch[i]
+			e.wbatch[i] = Msg{}
+			if e.convertSubs {
 				if sub, topic, ok := wire.ParseSubscriptionMsg(m.Frames[0]); ok {
 					e.cmdBuf = wire.AppendSubscription(e.cmdBuf[:0], p.minor, sub, topic)
 					if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
@@ -317,6 +350,48 @@ func (e *engine) writeLoop() error {
 			}
 		}
 		dirty = true
+	}
+}
+
+// directMax bounds the messages writeDirect sends itself; larger ones go to the writer.
+const directMax = 16 << 10
+
+// writeDirect writes a message just queued on the calling goroutine when the writer is
+// idle and the message is small, without ever waiting: whatever the socket buffer does
+// not take at once is left to the writer goroutine. REQ and REP use it after each Send:
+// they have one message in flight per peer, so there is no batch to lose, and the hand-off
+// to the writer goroutine is the largest part of a round trip's cost.
+func (e *engine) writeDirect() {
+	if !e.wmu.TryLock() {
+		return
+	}
+	defer e.wmu.Unlock()
+	p := e.p
+	if e.c.Buffered() > 0 || p.out.Len() != 1 {
+		return
+	}
+	if m, ok := p.out.Peek(); !ok || msgBytes(m) > directMax {
+		return
+	}
+	m, ok, _ := p.out.Pop()
+	if !ok {
+		return
+	}
+	e.idle.Store(false)
+	err := e.c.WriteMsg(m)
+	if err == nil {
+		var done bool
+		if done, err = e.c.TryFlush(); err == nil && !done {
+			signal(e.wake) // the writer sends the rest, waiting as it may
+			return
+		}
+	}
+	if err != nil {
+		e.fail(err)
+		return
+	}
+	if p.out.Len() == 0 {
+		e.idle.Store(true)
 	}
 }
 

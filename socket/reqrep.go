@@ -28,6 +28,7 @@ func (x *reqProto) send(m Msg) error {
 	}
 	x.waiting = true
 	x.reply = p
+	x.s.direct = p.eng
 	return nil
 }
 
@@ -124,7 +125,9 @@ func (x *repProto) send(m Msg) error {
 	if ok, _ := p.out.Push(Msg{Frames: frames}); !ok {
 		// A REP never blocks: a reply to a full or vanished peer is dropped.
 		x.s.stats.dropHWM.Add(1)
+		return nil
 	}
+	x.s.direct = p.eng
 	return nil
 }
 

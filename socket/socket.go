@@ -77,6 +77,7 @@ type Socket struct {
 	slabUsed int
 
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
+	direct            *engine // set by a protocol's send: write on the caller's goroutine
 	wg                sync.WaitGroup
 	stats             counters
 }
@@ -143,10 +144,15 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 		s.drainLocked()
 		err := s.proto.send(m)
 		if err != errWouldBlock {
+			direct := s.direct
+			s.direct = nil
 			s.mu.Unlock()
 			if err == nil {
 				s.stats.msgsSent.Add(1)
 				s.stats.bytesSent.Add(uint64(msgBytes(m)))
+				if direct != nil {
+					direct.writeDirect()
+				}
 			}
 			return err
 		}

@@ -1,7 +1,9 @@
 package transport
 
 import (
+	"errors"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/brokerless/zmq/wire"
@@ -18,6 +20,15 @@ type Conn struct {
 	r    *wire.Reader
 	w    *wire.Writer
 	peer wire.Peer
+	raw  syscall.RawConn // for non-blocking writes; nil if nc has no file descriptor
+
+	// writeNonBlocking's arguments and results, kept here so that its callback is
+	// made once and a write allocates nothing.
+	nbBuf   []byte
+	nbN     int
+	nbErr   error
+	nbWrite func(fd uintptr) bool
+	nbFlush func([]byte) (int, error)
 }
 
 // Handshake runs the ZMTP handshake (greeting, security mechanism, metadata;
@@ -98,3 +109,50 @@ func (c *Conn) Close() error { return c.nc.Close() }
 // NetConn returns the underlying connection, for its addresses and
 // deadlines. Reading or writing it directly corrupts the stream.
 func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// Buffered returns how many bytes are queued for writing and not yet written.
+func (c *Conn) Buffered() int { return c.w.Buffered() }
+
+// TryFlush writes as much of what is queued as the connection takes without waiting,
+// and reports whether everything went. What is left stays queued for the next
+// TryFlush or Flush. Over a connection without a file descriptor it writes nothing
+// and reports false.
+func (c *Conn) TryFlush() (bool, error) {
+	if c.raw == nil {
+		if sc, ok := c.nc.(syscall.Conn); ok {
+			c.raw, _ = sc.SyscallConn()
+		}
+		if c.raw == nil {
+			return false, nil
+		}
+	}
+	if c.nbFlush == nil {
+		c.nbFlush = c.writeNonBlocking
+	}
+	return c.w.FlushSome(c.nbFlush)
+}
+
+// writeNonBlocking writes b with one system call on the connection's non-blocking
+// descriptor: a full socket buffer takes part of b or none of it, without an error.
+func (c *Conn) writeNonBlocking(b []byte) (int, error) {
+	if c.nbWrite == nil {
+		c.nbWrite = func(fd uintptr) bool {
+			c.nbN, c.nbErr = syscall.Write(int(fd), c.nbBuf)
+			return true // never wait for the descriptor to become writable
+		}
+	}
+	c.nbBuf = b
+	err := c.raw.Write(c.nbWrite)
+	c.nbBuf = nil
+	n, werr := max(c.nbN, 0), c.nbErr
+	if errors.Is(werr, syscall.EAGAIN) || errors.Is(werr, syscall.EINTR) {
+		werr = nil
+	}
+	if err != nil {
+		return n, err
+	}
+	if werr != nil {
+		return n, &net.OpError{Op: "write", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: werr}
+	}
+	return n, nil
+}

@@ -161,3 +161,29 @@ func (w *Writer) flush() error {
 	w.err = err
 	return err
 }
+
+// FlushSome offers the queued bytes to write once, and keeps whatever write did not
+// take for a later call or Flush. write may take fewer bytes than offered without an
+// error: a non-blocking socket takes what fits. FlushSome reports whether everything
+// was written. With referenced bodies queued it writes nothing and reports false:
+// those go out with Flush.
+func (w *Writer) FlushSome(write func([]byte) (int, error)) (done bool, err error) {
+	if w.err != nil {
+		return false, w.err
+	}
+	if len(w.segs) > 0 {
+		return false, nil
+	}
+	if len(w.buf) == 0 {
+		return true, nil
+	}
+	n, err := write(w.buf)
+	n = max(0, min(n, len(w.buf)))
+	rest := copy(w.buf, w.buf[n:])
+	w.buf = w.buf[:rest]
+	if err != nil {
+		w.err = err
+		return false, err
+	}
+	return rest == 0, nil
+}

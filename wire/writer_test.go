@@ -178,3 +178,46 @@ func BenchmarkWriterWriteMsg64(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+func TestWriterFlushSome(t *testing.T) {
+	var sink bytes.Buffer
+	w := NewWriter(&sink, 0)
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{[]byte("hello"), []byte("world")}}))
+	want := append([]byte(nil), 0x01, 5)
+	want = append(want, "hello"...)
+	want = append(want, 0x00, 5)
+	want = append(want, "world"...)
+
+	// A writer that takes three bytes at a time, as a full socket buffer would.
+	var got []byte
+	partial := func(b []byte) (int, error) {
+		n := min(3, len(b))
+		got = append(got, b[:n]...)
+		return n, nil
+	}
+	done, err := w.FlushSome(partial)
+	require.NoError(t, err)
+	require.False(t, done)
+	require.Equal(t, len(want)-3, w.Buffered())
+	for !done {
+		done, err = w.FlushSome(partial)
+		require.NoError(t, err)
+	}
+	require.Equal(t, want, got)
+	require.Zero(t, sink.Len(), "FlushSome never uses the underlying writer")
+
+	// Referenced bodies are left for Flush.
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{make([]byte, 10<<10)}}))
+	done, err = w.FlushSome(partial)
+	require.NoError(t, err)
+	require.False(t, done)
+	require.NoError(t, w.Flush())
+	require.Equal(t, 10<<10+9, sink.Len())
+
+	// Errors stick.
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{[]byte("x")}}))
+	boom := errors.New("boom")
+	_, err = w.FlushSome(func([]byte) (int, error) { return 0, boom })
+	require.ErrorIs(t, err, boom)
+	require.ErrorIs(t, w.Flush(), boom)
+}
