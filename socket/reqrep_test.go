@@ -3,7 +3,13 @@ package socket
 import (
 	"context"
 	"fmt"
+	"net"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/wire"
 
 	"github.com/stretchr/testify/require"
 )
@@ -106,4 +112,33 @@ func TestRouterToReq(t *testing.T) {
 		send(t, router, "client-1", "", "world")
 		require.Equal(t, []string{"world"}, recvStrings(t, req))
 	})
+}
+
+// A REP never blocks on a reply, even when the requester stops reading and the
+// replies are written on the caller's goroutine.
+func TestRepSendNeverBlocksOnSlowReader(t *testing.T) {
+	rep := newSocket(t, Rep, Options{SendHWM: Unlimited})
+	ep := bind(t, rep, "tcp")
+	nc, err := net.Dial("tcp", strings.TrimPrefix(ep, "tcp://"))
+	require.NoError(t, err)
+	c, err := transport.Handshake(nc, wire.HandshakeConfig{SocketType: wire.Req}, 5*time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+
+	const n = 1500
+	reply := make([]byte, 10<<10) // under the direct-write limit, 15 MB in all, more than the socket buffers hold
+	go func() {
+		for i := 0; i < n; i++ {
+			if c.WriteMsg(wire.Msg{Frames: [][]byte{{}, []byte("q")}}) != nil || c.Flush() != nil {
+				return
+			}
+		}
+	}()
+	for i := 0; i < n; i++ {
+		_, err := rep.Recv(ctxT(t))
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		require.NoError(t, rep.Send(ctx, NewMsg(reply)), "reply %d", i)
+		cancel()
+	}
 }
