@@ -138,3 +138,52 @@ func BenchmarkFloorTCPPingPong(b *testing.B) {
 	c.Close()
 	<-done
 }
+
+// BenchmarkPubFanOut measures one PUB feeding eight SUBs over tcp: one op is one
+// message published and received by every subscriber. The PUB blocks rather than
+// drops (WhenFull: Block), so every message is counted.
+func BenchmarkPubFanOut(b *testing.B) {
+	const subs = 8
+	pub := newSocket(b, Pub, Options{WhenFull: Block})
+	ep := bind(b, pub, "tcp")
+	ctx := context.Background()
+	var readers []*Socket
+	for i := 0; i < subs; i++ {
+		sub := newSocket(b, Sub, Options{})
+		connect(b, sub, ep)
+		if err := sub.Subscribe(nil); err != nil {
+			b.Fatal(err)
+		}
+		publishUntil(b, pub, sub, "warmup")
+		readers = append(readers, sub)
+	}
+	for _, sub := range readers {
+		drain(sub)
+	}
+	body := make([]byte, 64)
+	errs := make(chan error, subs)
+	b.SetBytes(64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, sub := range readers {
+		go func() {
+			for i := 0; i < b.N; i++ {
+				if _, err := sub.Recv(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < b.N; i++ {
+		if err := pub.Send(ctx, Msg{Frames: [][]byte{body}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range readers {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+}
