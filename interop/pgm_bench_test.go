@@ -63,7 +63,9 @@ func pgmBenchRun(t *testing.T, kind string, im [2]string, size, n int) string {
 	group2, port2 := pgmGroup()
 	p := netns.NewPair(t)
 	dir := t.TempDir()
-	ep := func(side int, g string, port int) string { return fmt.Sprintf("epgm://%s;%s:%d", p.Addr[side], g, port) }
+	ep := func(side int, g string, port int) string {
+		return fmt.Sprintf("epgm://%s;%s:%d", p.Addr[side], g, port)
+	}
 	env := append(pgmBenchParams.env(), pgmDirEnv+"="+dir, "PGM_BENCH_KIND="+kind,
 		fmt.Sprintf("PGM_BENCH_SIZE=%d", size), fmt.Sprintf("PGM_BENCH_N=%d", n))
 	// Side 0 publishes (or pings on group, hears pongs on group2); side 1
