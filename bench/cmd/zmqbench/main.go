@@ -1,0 +1,83 @@
+// Command zmqbench measures github.com/brokerless/zmq with the subcommands, arguments and
+// output lines of libzmq's perf tools, so its numbers line up with libzmq's and its
+// processes pair with libzmq's over the wire in either role:
+//
+//	zmqbench local_thr  <bind-to> <message-size> <message-count>       PULL, binds, prints
+//	zmqbench remote_thr <connect-to> <message-size> <message-count>    PUSH, connects
+//	zmqbench local_lat  <bind-to> <message-size> <roundtrip-count>     REP, binds, echoes
+//	zmqbench remote_lat <connect-to> <message-size> <roundtrip-count>  REQ, connects, prints
+//	zmqbench inproc_lat <message-size> <roundtrip-count>               REQ/REP in one process
+//	zmqbench inproc_thr <message-size> <message-count>                 PUSH/PULL in one process
+//	zmqbench proxy_thr  <message-size> <message-count>                 2 XPUB → XSUB/XPUB proxy → SUB
+//
+// Endpoints may use any transport: tcp://127.0.0.1:5555, ipc:///tmp/bench.sock,
+// ipc://@abstract. The flags -json, -percentiles, -warmup and -endpoint come before the
+// positional arguments; see package github.com/brokerless/zmq/bench/perf.
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brokerless/zmq/bench/perf"
+	"github.com/brokerless/zmq/socket"
+)
+
+func main() {
+	perf.Main(perf.Program{
+		Name: "zmqbench",
+		New:  func() perf.Impl { return impl{} },
+		Extra: map[string]perf.Extra{
+			"proxy_thr": {Usage: "<message-size> <message-count>", Run: proxyThr},
+		},
+	})
+}
+
+// impl adapts github.com/brokerless/zmq/socket to perf.Impl. Sockets use the zero
+// Options: libzmq's defaults (HWM 1000 each side, blocking PUSH and REQ).
+type impl struct{}
+
+var kinds = map[perf.Kind]socket.Type{
+	perf.Req:  socket.Req,
+	perf.Rep:  socket.Rep,
+	perf.Push: socket.Push,
+	perf.Pull: socket.Pull,
+}
+
+func (impl) Socket(k perf.Kind) (perf.Socket, error) {
+	s, err := socket.New(kinds[k], socket.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return sock{s}, nil
+}
+
+func (impl) Close() error { return nil }
+
+type sock struct{ s *socket.Socket }
+
+func (s sock) Bind(ep string) (string, error) {
+	if err := s.s.Bind(ep); err != nil {
+		return "", err
+	}
+	return s.s.LastEndpoint(), nil
+}
+
+func (s sock) Connect(ep string) error { return s.s.Connect(ep) }
+
+func (s sock) Send(b []byte) error {
+	return s.s.Send(context.Background(), socket.NewMsg(b))
+}
+
+func (s sock) Recv() ([]byte, error) {
+	m, err := s.s.Recv(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Frames) != 1 {
+		return nil, fmt.Errorf("got a %d-frame message, want 1", len(m.Frames))
+	}
+	return m.Frames[0], nil
+}
+
+func (s sock) Close() error { return s.s.Close() }

@@ -1,0 +1,482 @@
+// Command compare runs libzmq's perf tests over every implementation side by side and
+// writes the table into bench/RESULTS.md, section "## Side by side with libzmq".
+//
+// Implementations: libzmq through our C programs (bench/peers/c), pebbe/zmq4 (cgo
+// libzmq), go-zeromq/zmq4, ours (zmqbench), and the floor (raw framed streams and Go
+// channels). Cells: transport (tcp, ipc: two processes; inproc: one process) × message
+// size (1, 64, 1024, 65536 B) × metric (thr: PUSH/PULL msg/s at the receiver; lat:
+// REQ/REP mean one-way µs). For each cell a pilot run per implementation picks a count
+// that makes one run last about -target, then the implementations run interleaved,
+// -rounds times (A B C, B C A, C A B, ...). The table gives the median with min and max,
+// and the median as a ratio to libzmq's and to the floor's.
+//
+// Run it from bench/peers (go run ./compare) or through bench/compare.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brokerless/zmq/bench/peers/internal/harness"
+)
+
+type config struct {
+	rounds     int
+	target     time.Duration
+	transports []string
+	sizes      []int
+	metrics    []string
+	impls      []string
+	out        string
+	write      bool
+	raw        string
+	snapshot   bool
+	build      bool
+	quick      bool
+}
+
+func main() {
+	var cfg config
+	var transports, sizes, metrics, impls string
+	var noWrite bool
+	flag.IntVar(&cfg.rounds, "rounds", 5, "interleaved rounds per cell")
+	flag.DurationVar(&cfg.target, "target", time.Second, "aimed duration of one measured run (scales every count)")
+	flag.StringVar(&transports, "transports", "tcp,ipc,inproc", "transports to run")
+	flag.StringVar(&sizes, "sizes", "1,64,1024,65536", "message sizes in bytes")
+	flag.StringVar(&metrics, "metrics", "thr,lat", "metrics: thr (PUSH/PULL), lat (REQ/REP)")
+	flag.StringVar(&impls, "impls", "libzmq,pebbe,gozmq,ours,floor", "implementations to run")
+	flag.StringVar(&cfg.out, "out", "", "markdown file to update (default bench/RESULTS.md)")
+	flag.BoolVar(&noWrite, "n", false, "print the section instead of writing it")
+	flag.StringVar(&cfg.raw, "raw", "", "also write every run as a JSON line to this file")
+	flag.BoolVar(&cfg.snapshot, "snapshot", false, "build from `git archive HEAD` of the main module instead of the working tree (immune to edits in progress)")
+	flag.BoolVar(&cfg.build, "build", true, "build every program first")
+	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536, printed not written")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		fatalf("unexpected arguments %q", flag.Args())
+	}
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if cfg.quick {
+		if !set["rounds"] {
+			cfg.rounds = 1
+		}
+		if !set["target"] {
+			cfg.target = 100 * time.Millisecond
+		}
+		if !set["sizes"] {
+			sizes = "64,65536"
+		}
+		if !set["out"] {
+			noWrite = true
+		}
+	}
+	cfg.write = !noWrite
+	cfg.transports = splitList(transports)
+	cfg.metrics = splitList(metrics)
+	cfg.impls = splitList(impls)
+	for _, s := range splitList(sizes) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			fatalf("bad size %q", s)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	if cfg.rounds < 1 || cfg.target <= 0 {
+		fatalf("-rounds and -target must be positive")
+	}
+
+	dirs, err := harness.FindDirs()
+	if err != nil {
+		fatalf("%v", err)
+	}
+	if cfg.out == "" {
+		cfg.out = filepath.Join(dirs.Main, "bench", "RESULTS.md")
+	}
+	src := dirs
+	commit := gitDescribe(dirs.Main)
+	if cfg.snapshot {
+		src, commit, err = snapshot(dirs.Main)
+		if err != nil {
+			fatalf("snapshot: %v", err)
+		}
+		defer os.RemoveAll(src.Main)
+	}
+
+	progs, err := programs(src, cfg)
+	if err != nil {
+		fatalf("%v", err)
+	}
+	var raw *os.File
+	if cfg.raw != "" {
+		if raw, err = os.Create(cfg.raw); err != nil {
+			fatalf("%v", err)
+		}
+		defer raw.Close()
+	}
+
+	started := time.Now()
+	tmp, err := os.MkdirTemp("", "zmq-compare-")
+	if err != nil {
+		fatalf("%v", err)
+	}
+	defer os.RemoveAll(tmp)
+	r := &runner{cfg: cfg, tmp: tmp, raw: raw}
+	var cells []*cellResult
+	for _, tr := range cfg.transports {
+		for _, metric := range cfg.metrics {
+			for _, size := range cfg.sizes {
+				cells = append(cells, r.cell(cell{tr, metric, size}, progs))
+			}
+		}
+	}
+	md := report(cfg, cells, machine(commit), time.Since(started), started)
+	if !cfg.write {
+		fmt.Print(md)
+		return
+	}
+	if err := writeSection(cfg.out, md); err != nil {
+		fatalf("%v", err)
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%v)\n", cfg.out, time.Since(started).Round(time.Second))
+}
+
+func fatalf(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "compare: "+format+"\n", a...)
+	os.Exit(1)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// programs builds (if asked) and lists the implementations in -impls order.
+func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
+	bin := filepath.Join(d.Peers, "bin")
+	all := map[string]harness.Program{
+		"libzmq": harness.CProgram("libzmq", "libzmq (C)", d.CBin()),
+		"pebbe":  harness.GoProgram("pebbe", "pebbe/zmq4 (cgo)", filepath.Join(bin, "pebbebench")),
+		"gozmq":  harness.GoProgram("gozmq", "go-zeromq/zmq4", filepath.Join(bin, "gozmqbench")),
+		"ours":   harness.GoProgram("ours", "**ours**", filepath.Join(bin, "zmqbench")),
+		"floor":  harness.GoProgram("floor", "floor", filepath.Join(bin, "floorbench")),
+	}
+	var out []harness.Program
+	var peers []string
+	for _, k := range cfg.impls {
+		p, ok := all[k]
+		if !ok {
+			return nil, fmt.Errorf("unknown implementation %q (have libzmq, pebbe, gozmq, ours, floor)", k)
+		}
+		out = append(out, p)
+		switch k {
+		case "pebbe", "gozmq", "floor":
+			peers = append(peers, k+"bench")
+		}
+	}
+	if !cfg.build {
+		return out, nil
+	}
+	fmt.Fprintln(os.Stderr, "building ...")
+	for _, k := range cfg.impls {
+		var err error
+		switch k {
+		case "libzmq":
+			err = d.BuildC()
+		case "ours":
+			err = d.BuildOurs(filepath.Join(bin, "zmqbench"))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(peers) > 0 {
+		if err := d.BuildPeers(bin, peers...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// snapshot exports HEAD of the main module into a temporary directory.
+func snapshot(main string) (harness.Dirs, string, error) {
+	dir, err := os.MkdirTemp("", "zmq-snapshot-")
+	if err != nil {
+		return harness.Dirs{}, "", err
+	}
+	cmd := exec.Command("sh", "-c", "git -C \"$1\" archive HEAD | tar -x -C \"$2\"", "sh", main, dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return harness.Dirs{}, "", fmt.Errorf("%v: %s", err, out)
+	}
+	commit := strings.TrimSpace(output(main, "git", "rev-parse", "--short=12", "HEAD")) + " (git archive HEAD)"
+	return harness.Dirs{Main: dir, Peers: filepath.Join(dir, "bench", "peers")}, commit, nil
+}
+
+func gitDescribe(dir string) string {
+	c := strings.TrimSpace(output(dir, "git", "rev-parse", "--short=12", "HEAD"))
+	if c == "" {
+		return "unknown"
+	}
+	if strings.TrimSpace(output(dir, "git", "status", "--porcelain", "--untracked-files=no")) != "" {
+		c += " plus uncommitted changes"
+	}
+	return c
+}
+
+func output(dir, name string, args ...string) string {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	b, _ := cmd.Output()
+	return string(b)
+}
+
+type cell struct {
+	transport, metric string
+	size              int
+}
+
+func (c cell) String() string { return fmt.Sprintf("%s %s %d B", c.transport, c.metric, c.size) }
+
+// implResult is one implementation's runs in one cell.
+type implResult struct {
+	prog   harness.Program
+	count  int
+	values []float64 // msg/s or one-way µs
+	mbps   []float64
+	errs   []string
+}
+
+func (r *implResult) ok() bool { return len(r.values) > 0 }
+
+func (r *implResult) median() float64 { return median(r.values) }
+
+type cellResult struct {
+	cell
+	impls []*implResult
+}
+
+func (c *cellResult) get(key string) *implResult {
+	for _, r := range c.impls {
+		if r.prog.Key == key {
+			return r
+		}
+	}
+	return nil
+}
+
+type runner struct {
+	cfg config
+	tmp string
+	seq int
+	raw *os.File
+}
+
+// run runs one test of prog in cell c with count messages or round trips.
+func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration) (harness.Result, error) {
+	args := []string{strconv.Itoa(c.size), strconv.Itoa(count)}
+	o := harness.Options{Timeout: timeout}
+	if c.transport == "inproc" {
+		res, _, err := harness.RunOne(p.Argv("inproc_"+c.metric, args...), o)
+		return res, err
+	}
+	var res harness.Result
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		r.seq++
+		ep := fmt.Sprintf("ipc://%s/%d.sock", r.tmp, r.seq)
+		if c.transport == "tcp" {
+			port, perr := harness.FreePort()
+			if perr != nil {
+				return res, perr
+			}
+			ep = fmt.Sprintf("tcp://127.0.0.1:%d", port)
+		}
+		res, _, err = harness.RunPair(
+			p.Argv("local_"+c.metric, append([]string{ep}, args...)...),
+			p.Argv("remote_"+c.metric, append([]string{ep}, args...)...),
+			ep, o)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
+			break
+		}
+	}
+	if err == nil && (res.Size != c.size || (c.metric == "thr" && res.Count != count) ||
+		(c.metric == "lat" && res.Roundtrips != count)) {
+		err = fmt.Errorf("report does not match the request: %+v", res)
+	}
+	return res, err
+}
+
+func value(c cell, res harness.Result) float64 {
+	if c.metric == "thr" {
+		return res.MsgPerSec
+	}
+	return res.LatencyUS
+}
+
+// calibrate finds the count that makes one run of p in c last about cfg.target.
+func (r *runner) calibrate(c cell, p harness.Program) (int, error) {
+	n := 10000
+	if c.metric == "lat" {
+		n = 500
+	}
+	if c.size >= 65536 {
+		n /= 10
+	}
+	target := r.cfg.target.Seconds()
+	for i := 0; ; i++ {
+		res, err := r.run(c, p, n, 15*time.Second)
+		if err != nil {
+			return 0, err
+		}
+		t := res.Seconds()
+		if t <= 0 {
+			t = 1e-6
+		}
+		if t >= 0.1*target || i == 3 {
+			count := int(float64(n) / t * target)
+			lo := 1000
+			if c.metric == "lat" {
+				lo = 100
+			}
+			return max(lo, min(count, 100_000_000)), nil
+		}
+		n = int(float64(n)*min(50, 0.25*target/t)) + 1
+	}
+}
+
+func (r *runner) cell(c cell, progs []harness.Program) *cellResult {
+	cr := &cellResult{cell: c}
+	var live []*implResult
+	for _, p := range progs {
+		ir := &implResult{prog: p}
+		cr.impls = append(cr.impls, ir)
+		count, err := r.calibrate(c, p)
+		if err != nil {
+			ir.errs = append(ir.errs, "pilot: "+err.Error())
+			fmt.Fprintf(os.Stderr, "%-22s %-18s pilot failed: %v\n", c, p.Key, err)
+			continue
+		}
+		ir.count = count
+		live = append(live, ir)
+	}
+	timeout := 10*r.cfg.target + 20*time.Second
+	for round := 0; round < r.cfg.rounds; round++ {
+		for i := range live {
+			ir := live[(i+round)%len(live)]
+			if len(ir.errs) >= 2 {
+				continue
+			}
+			res, err := r.run(c, ir.prog, ir.count, timeout)
+			line := map[string]any{"transport": c.transport, "metric": c.metric, "size": c.size,
+				"impl": ir.prog.Key, "round": round, "count": ir.count}
+			if err != nil {
+				ir.errs = append(ir.errs, err.Error())
+				line["error"] = err.Error()
+				fmt.Fprintf(os.Stderr, "%-22s %-7s round %d failed: %v\n", c, ir.prog.Key, round, err)
+			} else {
+				v := value(c, res)
+				ir.values = append(ir.values, v)
+				ir.mbps = append(ir.mbps, res.Mbps)
+				line["value"] = v
+				if c.metric == "thr" {
+					line["mb_s"] = res.Mbps
+				}
+			}
+			if r.raw != nil {
+				b, _ := json.Marshal(line)
+				fmt.Fprintf(r.raw, "%s\n", b)
+			}
+		}
+	}
+	var sum []string
+	for _, ir := range cr.impls {
+		if ir.ok() {
+			sum = append(sum, fmt.Sprintf("%s=%s", ir.prog.Key, fmtValue(c.metric, ir.median())))
+		} else {
+			sum = append(sum, ir.prog.Key+"=fail")
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%-22s %s\n", c, strings.Join(sum, " "))
+	return cr
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func minMax(v []float64) (float64, float64) {
+	lo, hi := v[0], v[0]
+	for _, x := range v {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+func fmtValue(metric string, v float64) string {
+	if metric == "lat" {
+		return fmt.Sprintf("%.2f", v)
+	}
+	switch {
+	case v >= 1e6:
+		return fmt.Sprintf("%.2f M", v/1e6)
+	case v >= 1e3:
+		return fmt.Sprintf("%.1f k", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+type machineInfo struct {
+	cpu, kernel, goVersion, libzmq, commit, virt string
+	cpus                                         int
+}
+
+func machine(commit string) machineInfo {
+	m := machineInfo{cpus: runtime.NumCPU(), commit: commit}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if k == "model name" && m.cpu == "" {
+				m.cpu = v
+			}
+			if k == "flags" && strings.Contains(" "+v+" ", " hypervisor ") {
+				m.virt = "virtual machine (cpuinfo has the hypervisor flag)"
+			}
+		}
+	}
+	if m.virt == "" {
+		m.virt = "no hypervisor flag in /proc/cpuinfo"
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.kernel = "Linux " + strings.TrimSpace(string(b))
+	}
+	m.goVersion = strings.TrimSpace(output(".", "go", "env", "GOVERSION"))
+	m.libzmq = strings.TrimSpace(output(".", "pkg-config", "--modversion", "libzmq"))
+	return m
+}

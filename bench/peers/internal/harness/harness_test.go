@@ -1,0 +1,31 @@
+package harness
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	r, err := Parse("message size: 64 [B]\nroundtrip count: 10000\naverage latency: 31.207 [us]\n")
+	require.NoError(t, err)
+	require.Equal(t, Result{Size: 64, Roundtrips: 10000, LatencyUS: 31.207}, r)
+
+	r, err = Parse("message size: 1 [B]\nmessage count: 1000000\nmean throughput: 6900000 [msg/s]\nmean throughput: 55.200 [Mb/s]\n")
+	require.NoError(t, err)
+	require.Equal(t, Result{Size: 1, Count: 1000000, MsgPerSec: 6900000, Mbps: 55.2}, r)
+
+	// Extra lines (percentiles) are ignored.
+	_, err = Parse("message size: 1 [B]\nroundtrip count: 5\naverage latency: 1.000 [us]\nroundtrip p50: 2.000 [us]\n")
+	require.NoError(t, err)
+
+	for _, bad := range []string{
+		"",
+		"message size: 1 [B]\n",
+		"message size: x [B]\nroundtrip count: 5\naverage latency: 1 [us]\n",
+		"message size: 1 [B]\nmessage count: 5\nmean throughput: 5 [msg/s]\n",
+	} {
+		_, err := Parse(bad)
+		require.Error(t, err, "%q", bad)
+	}
+}
