@@ -78,6 +78,7 @@ type Socket struct {
 
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
 	direct            *engine // set by a protocol's send: write on the caller's goroutine
+	sent, recvd       traffic // counted under s.mu, which Send and Recv hold anyway
 	wg                sync.WaitGroup
 	stats             counters
 }
@@ -146,13 +147,13 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 		if err != errWouldBlock {
 			direct := s.direct
 			s.direct = nil
-			s.mu.Unlock()
 			if err == nil {
-				s.stats.msgsSent.Add(1)
-				s.stats.bytesSent.Add(uint64(msgBytes(m)))
-				if direct != nil {
-					direct.writeDirect()
-				}
+				s.sent.msgs++
+				s.sent.bytes += uint64(msgBytes(m))
+			}
+			s.mu.Unlock()
+			if direct != nil {
+				direct.writeDirect()
 			}
 			return err
 		}
@@ -179,11 +180,11 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 		s.drainLocked()
 		m, err := s.proto.recv()
 		if err != errWouldBlock {
-			s.mu.Unlock()
 			if err == nil {
-				s.stats.msgsRecv.Add(1)
-				s.stats.bytesRecv.Add(uint64(msgBytes(m)))
+				s.recvd.msgs++
+				s.recvd.bytes += uint64(msgBytes(m))
 			}
+			s.mu.Unlock()
 			return m, err
 		}
 		if err := ctx.Err(); err != nil {

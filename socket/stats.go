@@ -25,8 +25,12 @@ type Drops struct {
 	Disconnects uint64 // queued messages lost when a connection or socket went away
 }
 
+// traffic counts messages and bytes one way.
+type traffic struct{ msgs, bytes uint64 }
+
+// counters are updated from any goroutine; Send and Recv's own counts are in
+// Socket.sent and Socket.recvd.
 type counters struct {
-	msgsSent, bytesSent, msgsRecv, bytesRecv atomic.Uint64
 	dropHWM, dropOldest, dropUnroutable      atomic.Uint64
 	dropNoPeers, dropFiltered, dropMalformed atomic.Uint64
 	dropDisconnect                           atomic.Uint64
@@ -37,10 +41,6 @@ type counters struct {
 func (s *Socket) Stats() Stats {
 	c := &s.stats
 	st := Stats{
-		MsgsSent:  c.msgsSent.Load(),
-		BytesSent: c.bytesSent.Load(),
-		MsgsRecv:  c.msgsRecv.Load(),
-		BytesRecv: c.bytesRecv.Load(),
 		Drops: Drops{
 			HWM:         c.dropHWM.Load(),
 			Oldest:      c.dropOldest.Load(),
@@ -54,6 +54,8 @@ func (s *Socket) Stats() Stats {
 	}
 	s.mu.Lock()
 	st.Peers = len(s.pipes)
+	st.MsgsSent, st.BytesSent = s.sent.msgs, s.sent.bytes
+	st.MsgsRecv, st.BytesRecv = s.recvd.msgs, s.recvd.bytes
 	s.mu.Unlock()
 	return st
 }
