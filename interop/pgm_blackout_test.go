@@ -17,8 +17,8 @@ import (
 
 // Unrecoverable loss: the subscriber's namespace drops every datagram of the
 // session for longer than the publisher's transmit window holds, then lets
-// them through again (a veth pair: ours→ours also crosses namespaces). The subscriber must give up on the gap, drop any
-// message it only got part of, and resume whole messages at the next message
+// them through again (a veth pair: ours→ours also crosses namespaces). The
+// subscriber must give up on the gap, drop any message it only got part of, and resume whole messages at the next message
 // start; ours must report it as EventMulticastLoss.
 
 // pgmBlackoutParams: a slow rate and the shortest recovery interval libzmq
@@ -46,17 +46,34 @@ func TestPgmInteropBlackout(t *testing.T) {
 	if netns.InChild() {
 		t.Skip("in a child")
 	}
-	// Only ours→ours is checked here. libzmq's SUB does not always resume after
-	// such a blackout even from a libzmq PUB (it stalled in about half the
-	// runs here), never did from ours, and our SUB never resumes from a libzmq
-	// PUB: pgm_bug_test.go (not committed) keeps those cases.
-	for _, dir := range [][2]string{{"ours", "ours"}} {
+	// "raw" is the bare engine (pgm_raw_test.go), whose counters show in the
+	// log. libzmq→libzmq is not here: see TestPgmInteropBlackoutReference.
+	for _, dir := range [][2]string{
+		{"ours", "ours"}, {"libzmq", "ours"}, {"ours", "libzmq"}, {"libzmq", "raw"}, {"raw", "libzmq"},
+	} {
 		group, port := pgmGroup()
 		t.Run(fmt.Sprintf("%s_PUB_to_%s_SUB", dir[0], dir[1]), func(t *testing.T) {
 			t.Parallel()
 			runBlackout(t, dir[0], dir[1], group, port)
 		})
 	}
+}
+
+// TestPgmInteropBlackoutReference is the same scenario libzmq to libzmq. It
+// is not part of the normal run (set PGM_REFERENCE=1): libzmq's SUB stalls
+// after the blackout in about half the runs even from a libzmq PUB
+// (OpenPGM's own recovery, not something this library can change), so it
+// would make CI flaky. It is kept to compare against when a mixed case
+// fails.
+func TestPgmInteropBlackoutReference(t *testing.T) {
+	if netns.InChild() {
+		t.Skip("in a child")
+	}
+	if os.Getenv("PGM_REFERENCE") == "" {
+		t.Skip("libzmq to libzmq, flaky on libzmq's side: set PGM_REFERENCE=1 to run it")
+	}
+	group, port := pgmGroup()
+	runBlackout(t, "libzmq", "libzmq", group, port)
 }
 
 // runBlackout runs TestPgmBlackoutPublisher with pubImpl in one namespace and
@@ -176,7 +193,7 @@ func TestPgmBlackoutSubscriber(t *testing.T) {
 				whole++
 				continue
 			}
-			if impl == "ours" {
+			if impl != "libzmq" { // ours and the bare engine drop partial messages
 				t.Fatalf("a broken L message: %d frames %.40q", len(m), m)
 			}
 			broken++ // libzmq does not roll back half-delivered multipart messages

@@ -12,6 +12,7 @@
 //
 //	s, err := pgm.NewSender(ep, pgm.Options{Rate: 10_000_000})
 //	err = s.Send(wire.Msg{Frames: ...}) // whole message; paced; goroutine-safe
+//	err = s.SendBatch(msgs)             // several, packed into shared APDUs
 //	err = s.Close()                     // OPT_FIN SPMs, stops and waits for its 2 goroutines
 //
 //	r, err := pgm.NewReceiver(ep, pgm.Options{})
@@ -38,13 +39,23 @@
 // of at most APDURoom bytes (1428 for epgm, 1436 for pgm at MaxTPDU 1500),
 // each starting with the u16 offset of the first message that starts in it
 // (0xFFFF if none). Each APDU is one ODATA packet. See Framer and Decoder.
+// SendBatch packs consecutive messages into shared APDUs as libzmq does
+// with what is queued, and sends the last partial APDU before returning;
+// Send is SendBatch of one message (one packet or more per message).
 //
 // A Sender is one TSI (random GSI, random source port different from the
 // endpoint port). epgm uses the endpoint port for everything: ODATA, RDATA,
 // SPMs and NCFs go to group:port, NAKs come back to the sender's interface
-// address (its SPM NLA) at port, which the sender binds. SPMs are sent at
-// start-up, 100/100/100/100 ms, 1.3/7/16/25/30 s after each burst, then every
-// 30 s, and in answer to SPMRs (at most one per 25 ms). NAKs for sequence
+// address (its SPM NLA) at port, which the sender binds. ODATA carries
+// OpenPGM's trail: the oldest sqn held before the packet enters the window
+// (sqn − window once full). SPMs are sent at start-up, 100/100/100/100 ms,
+// 1.3/7/16/25/30 s after each burst, then every 30 s; while data flows
+// (which keeps postponing those) at least one a second, so a receiver that
+// missed the others learns the NLA it must NAK to (an OpenPGM receiver asks
+// with an SPMR only once, and without the NLA it declares every gap lost at
+// once); and in
+// answer to SPMRs (at most one per 25 ms: one arriving sooner is answered
+// at the end of the 25 ms). NAKs for sequence
 // numbers in the transmit window (RecoveryInterval × Rate / 8 / MaxTPDU
 // packets) are answered by an NCF and RDATA, at most once per sequence
 // number per 20 ms; others are ignored. All output is paced by a token
@@ -52,12 +63,18 @@
 // control and repair packets may borrow up to 100 ms of budget and are
 // dropped beyond it. Close sends three SPMs with OPT_FIN.
 //
-// A Receiver binds group:port (address reuse on) and joins the group on the
-// interface. It keeps state per TSI (at most 64 sources, the least recently
-// heard evicted; forgotten after 300 s of silence), verifies checksums and
-// lengths, reorders and de-duplicates with serial arithmetic in a window of
-// the same size as the sender's (capped at 65536 packets), NAKs gaps after
-// a random 0–50 ms back-off, repeats every 200 ms until an NCF, then waits
+// A Receiver binds group:port (address reuse on; really the group address,
+// and IP_MULTICAST_ALL off, so other groups on the same port never reach it)
+// and joins the group on the interface. It keeps state per TSI (at most 64
+// sources, the least recently heard evicted; forgotten after 300 s of
+// silence), verifies checksums and lengths, reorders and de-duplicates with
+// serial arithmetic in a window one packet larger than the sender's (capped
+// at 65536 packets; [trail, sqn] of a full window spans size+1). Data ahead
+// of the window slides it, as OpenPGM does: the oldest missing sqns are
+// declared lost and the source resumes (a gap longer than the window, e.g.
+// a blackout, costs one loss report and bounded work however long it is).
+// It NAKs gaps after a random 0–50 ms back-off (one per gap), repeats every
+// 200 ms until an NCF, then waits
 // 200 ms for RDATA, and gives up after 50 retries of either: the loss is
 // counted (Stats.Lost, Stats.Resets), reported to OnLoss, the partial
 // message dropped and the source resynchronised at its next message start.
@@ -72,10 +89,15 @@
 //   - pgm:// needs CAP_NET_RAW; without it NewSender and NewReceiver fail
 //     with "pgm: raw sockets need CAP_NET_RAW: ...". No IP Router Alert is
 //     set, so PGM-aware routers see plain packets.
-//   - Two Senders on one host, one interface address and one port share the
-//     unicast NAK address: the kernel hands each receiver's NAKs to one of
-//     them, so only one gets repairs. Give each its own address
-//     ("127.0.0.2;..." style) or port when they must both repair.
+//   - Two Senders on one host, one interface address and one port (to two
+//     groups, say) share the unicast NAK address: each Sender binds it with
+//     address reuse and the kernel hands a given receiver's NAKs and SPMRs
+//     to one of them, which drops those meant for the other (counted in
+//     SenderStats.Invalid). Data still flows to each group's receivers, but
+//     the other Sender's receivers get no repairs: their gaps are declared
+//     lost after the NAK retries (about 10 s), and a receiver that missed
+//     its SPMs cannot NAK at all. Give each Sender its own address
+//     ("127.0.0.2;..." style) or port when both must repair.
 //   - No FEC, POLL/POLR, NNAK, OPT_FRAGMENT reassembly (libzmq never sends
 //     APDUs larger than one TPDU), OPT_JOIN or congestion control.
 //   - libzmq peers size their windows from their own RATE (kbit/s): keep

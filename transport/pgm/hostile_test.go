@@ -68,15 +68,20 @@ func TestNSHostileToReceiver(t *testing.T) {
 		require.Eventually(t, func() bool { return r.Stats().Evicted >= 500-maxSources }, 5*time.Second, 10*time.Millisecond)
 		require.LessOrEqual(t, r.Stats().Sources, maxSources)
 
-		// Absurd sequence numbers for one source: outside the window,
-		// ignored; a far-ahead trail declares loss without unbounded work.
+		// Absurd sequence numbers for one source: 2^31 or more after the
+		// trail is invalid; far ahead of the window slides it (the skipped
+		// sqns are lost) without unbounded work; behind it is a duplicate.
 		ah := Header{SPort: 4242, DPort: ep.Port, GSI: [6]byte{4, 2}}
 		paced(t, a, AppendData(nil, &ah, TypeODATA, 100, 100, hello), 0)
 		for i, q := range []uint32{100 + 1<<20, 0x80000000, 0xFFFFFF00, 99, 50} {
 			paced(t, a, AppendData(nil, &ah, TypeODATA, q, 0, hello), i)
 		}
-		require.Eventually(t, func() bool { st := r.Stats(); return st.OutOfWindow >= 1 && st.Duplicates >= 2 },
-			5*time.Second, 10*time.Millisecond)
+		size := uint64(Options{}.withDefaults().windowPackets(1 << 16))
+		require.Eventually(t, func() bool {
+			st := r.Stats()
+			return st.Invalid >= invalid+2 && st.Duplicates >= 2 && st.Lost >= 1<<20-size-1 // 101 .. the window ending at 100+2^20
+		}, 5*time.Second, 10*time.Millisecond)
+		require.Zero(t, r.Stats().OutOfWindow)
 		paced(t, a, AppendSPM(nil, &ah, 1, 0x7FFFFFFF, 0x7FFFFFFF+5, netip.MustParseAddr("127.0.0.1"), false), 0)
 		require.Eventually(t, func() bool { return r.Stats().Lost >= 0x7FFFFFFF-101 }, 5*time.Second, 10*time.Millisecond)
 

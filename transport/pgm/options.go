@@ -71,7 +71,11 @@ const (
 	spmrExpiry     = 25 * time.Millisecond
 	peerExpiry     = 300 * time.Second
 	ambientSPM     = 30 * time.Second
-	maxSources     = 64
+	// busySPM: while data flows (which keeps postponing heartbeat SPMs) a
+	// source still sends an SPM at least this often, so that receivers that
+	// missed the others learn its NLA (to NAK) and its window edges.
+	busySPM    = time.Second
+	maxSources = 64
 	// spmrMinGap bounds the SPMs a source sends in answer to SPMRs.
 	spmrMinGap = 25 * time.Millisecond
 	// repairMinGap: a sqn is retransmitted at most once per this interval.

@@ -23,7 +23,7 @@ type Stats struct {
 	Packets     uint64 // data packets accepted (ODATA and RDATA)
 	RDATA       uint64 // repairs accepted
 	Duplicates  uint64 // data packets already seen or already passed
-	OutOfWindow uint64 // data packets too far ahead of the window
+	OutOfWindow uint64 // data packets the window refused (none since data ahead of it slides it; kept for compatibility)
 	Invalid     uint64 // packets dropped: checksum, length, format, wrong port
 	NAKs        uint64 // NAK packets sent
 	SPMRs       uint64 // SPMR packets sent
@@ -249,7 +249,11 @@ func (r *Receiver) lookup(tsi TSI, now time.Time, create bool) *source {
 		delete(r.sources, old.tsi)
 		r.stats.evicted.Add(1)
 	}
-	s := &source{tsi: tsi, w: newRxWindow(r.wsize), lastHeard: now}
+	// One more than the sender's window: OpenPGM (and our Sender) send
+	// ODATA sqn with trail = sqn − window size once the window is full, so
+	// [trail, sqn] spans size+1 and a hole at the trail stays repairable
+	// until the sender's trail passes it.
+	s := &source{tsi: tsi, w: newRxWindow(r.wsize + 1), lastHeard: now}
 	s.dec.MaxMsgSize = r.opts.MaxMsgSize
 	r.sources[tsi] = s
 	r.stats.sources.Store(int64(len(r.sources)))

@@ -55,13 +55,27 @@ const (
 	dataInOrder   dataResult = iota // sqn == next: caller delivers the payload, then pops
 	dataHeld                        // stored for later
 	dataDuplicate                   // already have it, or already passed
-	dataOutside                     // beyond the window: ignored
+	dataOutside                     // implausible: sqn − trail ≥ 2^31−1 (OpenPGM's check); ignored
 )
+
+// maxSqnTrail bounds sqn − trail in a data packet, as OpenPGM does.
+const maxSqnTrail = 1<<31 - 1
 
 // onData records data packet sqn with the source's trail. For dataInOrder
 // the window has advanced past sqn and the caller must deliver payload
-// before popping; for dataHeld the payload has been copied.
+// before popping; for dataHeld the payload has been copied. The caller pops
+// (drains) after every call.
+//
+// Data ahead of the window slides the window forward, as OpenPGM's receive
+// window does when it is full: the oldest sequence numbers not held are
+// declared lost (pop reports them, held packets in between are still
+// delivered in order) and the source resumes. The work per packet is bounded
+// by the window size: a jump longer than the window drops everything held
+// in one step.
 func (w *rxWindow) onData(sqn, trail uint32, payload []byte, now time.Time, rnd *rand.Rand) dataResult {
+	if sqn-trail >= maxSqnTrail {
+		return dataOutside
+	}
 	if !w.init {
 		// The first data defines the window: a late joiner never asks for
 		// older data.
@@ -74,7 +88,10 @@ func (w *rxWindow) onData(sqn, trail uint32, payload []byte, now time.Time, rnd 
 		return dataDuplicate
 	}
 	if d >= w.size {
-		return dataOutside
+		// Ahead of the window (a blackout longer than the window, or a
+		// hole the sender's trail has not passed yet while the window is
+		// full): slide so that sqn is the newest entry.
+		w.advanceTrail(sqn - w.size + 1)
 	}
 	if _, ok := w.pkts[sqn]; ok {
 		return dataDuplicate
@@ -100,10 +117,16 @@ func (w *rxWindow) extendLead(sqn uint32, missing bool, now time.Time, rnd *rand
 	if missing {
 		end++
 	}
+	// One back-off for the whole gap, as OpenPGM: the sqns stay in step
+	// (one NAK list, one timer) however many there are.
+	var dl time.Time
 	for s := w.lead + 1; s != end; s++ {
 		if !before(s, w.next) {
 			if _, ok := w.pkts[s]; !ok {
-				w.miss[s] = &nakState{deadline: backoff(now, rnd)}
+				if dl.IsZero() {
+					dl = backoff(now, rnd)
+				}
+				w.miss[s] = &nakState{deadline: dl}
 				w.dirty = true
 			}
 		}
@@ -112,6 +135,7 @@ func (w *rxWindow) extendLead(sqn uint32, missing bool, now time.Time, rnd *rand
 }
 
 // advanceTrail declares everything before trail that is not held lost.
+// Its work is bounded by the window size.
 func (w *rxWindow) advanceTrail(trail uint32) {
 	if !before(w.next, trail) {
 		return
@@ -123,6 +147,16 @@ func (w *rxWindow) advanceTrail(trail uint32) {
 		clear(w.miss)
 		w.next = trail
 	} else {
+		// The leading run of missing sqns is folded into bulkLost now (one
+		// loss report with what came before); the rest waits for pop.
+		for w.next != trail {
+			if _, ok := w.pkts[w.next]; ok {
+				break
+			}
+			delete(w.miss, w.next)
+			w.bulkLost++
+			w.next++
+		}
 		for s := w.next; s != trail; s++ {
 			if _, ok := w.pkts[s]; !ok {
 				w.miss[s] = &nakState{state: nakLost}
@@ -162,18 +196,10 @@ func (w *rxWindow) onNCF(sqn uint32, now time.Time) {
 }
 
 // pop returns the next deliverable item: a payload (ok, lost == 0), or a
-// run of lost packets (ok, payload nil, lost > 0). ok is false when the
-// head is still awaited.
+// run of lost packets (ok, payload nil, lost > 0; consecutive lost sqns are
+// reported together). ok is false when the head is still awaited.
 func (w *rxWindow) pop() (payload []byte, lost uint32, ok bool) {
-	if w.bulkLost > 0 {
-		lost, w.bulkLost = w.bulkLost, 0
-		return nil, lost, true
-	}
-	if p, ok := w.pkts[w.next]; ok {
-		delete(w.pkts, w.next)
-		w.next++
-		return p, 0, true
-	}
+	lost, w.bulkLost = w.bulkLost, 0
 	for {
 		ns, ok := w.miss[w.next]
 		if !ok || ns.state != nakLost {
@@ -183,14 +209,30 @@ func (w *rxWindow) pop() (payload []byte, lost uint32, ok bool) {
 		w.next++
 		lost++
 	}
-	return nil, lost, lost > 0
+	if lost > 0 {
+		return nil, lost, true
+	}
+	if p, ok := w.pkts[w.next]; ok {
+		delete(w.pkts, w.next)
+		w.next++
+		return p, 0, true
+	}
+	return nil, 0, false
 }
 
 // timers runs the NAK state machine at now. canNAK says whether the
 // source's NLA is known. It appends the sqns to NAK now to naks and
 // returns them with the earliest pending deadline (zero if none).
 func (w *rxWindow) timers(now time.Time, canNAK bool, rnd *rand.Rand, naks []uint32) ([]uint32, time.Time) {
-	var next time.Time
+	var next, bo time.Time
+	// Sqns that back off again in this call share one random back-off, so
+	// a large gap keeps a handful of deadlines rather than one per sqn.
+	reBackoff := func() time.Time {
+		if bo.IsZero() {
+			bo = backoff(now, rnd)
+		}
+		return bo
+	}
 	for sqn, ns := range w.miss {
 		if ns.state == nakLost {
 			continue
@@ -216,7 +258,7 @@ func (w *rxWindow) timers(now time.Time, canNAK bool, rnd *rand.Rand, naks []uin
 					continue
 				}
 				ns.state = nakBackoff
-				ns.deadline = backoff(now, rnd)
+				ns.deadline = reBackoff()
 			case nakWaitData:
 				ns.dataRetries++
 				if ns.dataRetries >= nakDataRetries {
@@ -224,7 +266,7 @@ func (w *rxWindow) timers(now time.Time, canNAK bool, rnd *rand.Rand, naks []uin
 					continue
 				}
 				ns.state = nakBackoff
-				ns.deadline = backoff(now, rnd)
+				ns.deadline = reBackoff()
 			}
 		}
 		if next.IsZero() || ns.deadline.Before(next) {

@@ -58,8 +58,10 @@ type Sender struct {
 	bucket   bucket
 	spmSqn   uint32
 	hbIdx    int
-	nextSPM  time.Time
+	nextSPM  time.Time // next heartbeat or ambient SPM
 	lastSPM  time.Time
+	spmrSPM  time.Time // an SPM owed to an SPMR that came too soon after the last one
+	dataSPM  bool      // data sent since the last SPM
 	scratch  []byte
 	finished bool
 
@@ -144,11 +146,32 @@ func (s *Sender) Stats() SenderStats {
 	}
 }
 
-// Send sends m as the next message of the stream. It blocks while the rate
-// limit requires (about len(m)×8/Rate), returns ErrClosed once Close has
-// begun, and is safe for concurrent use. The message is packed into APDUs
-// and flushed before Send returns; m's frames may be reused afterwards.
+// Send sends m as the next message of the stream: SendBatch of one.
 func (s *Sender) Send(m wire.Msg) error {
+	return s.SendBatch([]wire.Msg{m})
+}
+
+// SendBatch sends msgs as the next messages of the stream, packed into as
+// few APDUs as they fit in, as libzmq's pgm_sender packs what is queued:
+// consecutive messages share packets, each APDU's offset points at the
+// first message starting in it (0xFFFF if none), and the last, partly
+// filled APDU is sent before SendBatch returns (no data waits for more).
+// It blocks while the rate limit requires (about the bytes × 8 / Rate),
+// returns ErrClosed once Close has begun, and is safe for concurrent use;
+// batches are not interleaved. A message without frames fails the whole
+// batch with ErrEmptyMsg before anything is sent. On another error, the
+// messages before the failing one may have been sent and the failing one
+// may be cut short (receivers drop it). The frames may be reused once
+// SendBatch returns.
+func (s *Sender) SendBatch(msgs []wire.Msg) error {
+	for _, m := range msgs {
+		if len(m.Frames) == 0 {
+			return ErrEmptyMsg
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
 	select {
@@ -156,9 +179,11 @@ func (s *Sender) Send(m wire.Msg) error {
 		return ErrClosed
 	default:
 	}
-	if err := s.framer.Write(m, s.sendODATA); err != nil {
-		s.framer = NewFramer(s.room) // drop the partial stream of a failed send
-		return err
+	for _, m := range msgs {
+		if err := s.framer.Write(m, s.sendODATA); err != nil {
+			s.framer = NewFramer(s.room) // drop the partial stream of a failed send
+			return err
+		}
 	}
 	if err := s.framer.Flush(s.sendODATA); err != nil {
 		return err
@@ -169,13 +194,35 @@ func (s *Sender) Send(m wire.Msg) error {
 	return nil
 }
 
+// restartHeartbeatLocked restarts the heartbeat SPM schedule after data or
+// repairs, as OpenPGM does. Continuous data keeps postponing heartbeats, so
+// spmLoop also sends an SPM once busySPM has passed since the last one.
 func (s *Sender) restartHeartbeatLocked(now time.Time) {
 	s.hbIdx = 0
 	s.nextSPM = now.Add(heartbeat[0])
+	s.dataSPM = true
+	s.kickLocked()
+}
+
+func (s *Sender) kickLocked() {
 	select {
 	case s.kick <- struct{}{}:
 	default:
 	}
+}
+
+// spmDueLocked is when spmLoop must next send an SPM.
+func (s *Sender) spmDueLocked() time.Time {
+	due := s.nextSPM
+	if s.dataSPM {
+		if b := s.lastSPM.Add(busySPM); b.Before(due) {
+			due = b
+		}
+	}
+	if !s.spmrSPM.IsZero() && s.spmrSPM.Before(due) {
+		due = s.spmrSPM
+	}
+	return due
 }
 
 // sendODATA paces and sends one APDU as ODATA; called with sendMu held.
@@ -199,8 +246,11 @@ func (s *Sender) sendODATA(apdu []byte) error {
 		return ErrClosed
 	}
 	sqn := s.win.lead + 1
+	// OpenPGM's trail: read before the packet enters the window, so a full
+	// window sends trail = sqn − size.
+	trail := s.win.trail
 	pkt := s.win.push(sqn)
-	pkt = AppendData(pkt[:0], &s.hdr, TypeODATA, sqn, s.win.trail, apdu)
+	pkt = AppendData(pkt[:0], &s.hdr, TypeODATA, sqn, trail, apdu)
 	s.win.set(sqn, pkt)
 	if err := s.conn.WriteTo(pkt, s.group); err != nil {
 		return fmt.Errorf("pgm: send to %s: %w", s.group, err)
@@ -229,6 +279,8 @@ func (s *Sender) sendSPMLocked(now time.Time, fin, force bool) {
 	if s.writeCtl(pkt, s.group, force) {
 		s.spmSqn++
 		s.lastSPM = now
+		s.dataSPM = false
+		s.spmrSPM = time.Time{}
 		s.stats.spms.Add(1)
 	}
 }
@@ -246,16 +298,18 @@ func (s *Sender) spmLoop() {
 		}
 		s.mu.Lock()
 		now := time.Now()
-		if !now.Before(s.nextSPM) && !s.finished {
+		if !now.Before(s.spmDueLocked()) && !s.finished {
 			s.sendSPMLocked(now, false, false)
-			if s.hbIdx < len(heartbeat)-1 {
-				s.hbIdx++
-				s.nextSPM = now.Add(heartbeat[s.hbIdx])
-			} else {
-				s.nextSPM = now.Add(ambientSPM)
+			if !now.Before(s.nextSPM) {
+				if s.hbIdx < len(heartbeat)-1 {
+					s.hbIdx++
+					s.nextSPM = now.Add(heartbeat[s.hbIdx])
+				} else {
+					s.nextSPM = now.Add(ambientSPM)
+				}
 			}
 		}
-		d := s.nextSPM.Sub(now)
+		d := s.spmDueLocked().Sub(now)
 		s.mu.Unlock()
 		if !t.Stop() {
 			select {
@@ -312,8 +366,16 @@ func (s *Sender) readLoop() {
 		case TypeSPMR:
 			s.stats.spmrs.Add(1)
 			s.mu.Lock()
-			if now := time.Now(); now.Sub(s.lastSPM) >= spmrMinGap && !s.finished {
-				s.sendSPMLocked(now, false, false)
+			if now := time.Now(); !s.finished {
+				if now.Sub(s.lastSPM) >= spmrMinGap {
+					s.sendSPMLocked(now, false, false)
+				} else if s.spmrSPM.IsZero() {
+					// Too soon after the last SPM, which the asker may
+					// not have heard (it may have joined since): owe it
+					// one at the end of the gap rather than drop it.
+					s.spmrSPM = s.lastSPM.Add(spmrMinGap)
+					s.kickLocked()
+				}
 			}
 			s.mu.Unlock()
 		default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
 	"time"
 )
@@ -18,6 +19,9 @@ const tosEF = 0x2E << 2
 
 // soReusePort is SO_REUSEPORT (not in package syscall).
 const soReusePort = 0xF
+
+// ipMulticastAll is IP_MULTICAST_ALL (not in package syscall).
+const ipMulticastAll = 49
 
 type udpConn struct {
 	c    *net.UDPConn
@@ -88,6 +92,12 @@ func (s sockSetup) apply(fd uintptr) error {
 		if err := syscall.SetsockoptIPMreqn(int(fd), syscall.IPPROTO_IP, syscall.IP_ADD_MEMBERSHIP, j); err != nil {
 			return fmt.Errorf("IP_ADD_MEMBERSHIP %s on %s: %w", s.group, s.ifc.Name, err)
 		}
+		// Only the groups joined on this socket: Linux otherwise delivers
+		// every group joined on the host (the pgm:// raw socket is not
+		// bound to its group).
+		if err := syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, ipMulticastAll, 0); err != nil {
+			return fmt.Errorf("IP_MULTICAST_ALL: %w", err)
+		}
 	}
 	return nil
 }
@@ -129,8 +139,53 @@ func openConn(ep Endpoint, bind netip.Addr, port uint16, s sockSetup) (packetCon
 		}
 		return &rawConn{c: pc.(*net.IPConn)}, nil
 	}
+	if bind.IsMulticast() {
+		return openGroupConn(ep, bind, port, s)
+	}
 	lc := net.ListenConfig{Control: control(s, port != 0)}
 	pc, err := lc.ListenPacket(context.Background(), "udp4", netip.AddrPortFrom(bind, port).String())
+	if err != nil {
+		return nil, fmt.Errorf("pgm: %w", err)
+	}
+	return &udpConn{c: pc.(*net.UDPConn), port: ep.Port}, nil
+}
+
+// openGroupConn opens a UDP socket really bound to group:port. Go's
+// ListenPacket binds a multicast address as the wildcard (0.0.0.0:port),
+// and such a socket receives every datagram to the port: other groups'
+// data (Linux delivers any group joined on the host, IP_MULTICAST_ALL) and
+// unicast NAKs. Two groups on one port would then mix their streams.
+func openGroupConn(ep Endpoint, group netip.Addr, port uint16, s sockSetup) (packetConn, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, syscall.IPPROTO_UDP)
+	if err != nil {
+		return nil, fmt.Errorf("pgm: socket: %w", err)
+	}
+	setup := func() error {
+		for _, o := range []struct{ level, opt, v int }{
+			{syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1},
+			{syscall.SOL_SOCKET, soReusePort, 1},
+		} {
+			if err := syscall.SetsockoptInt(fd, o.level, o.opt, o.v); err != nil {
+				return fmt.Errorf("setsockopt %d/%d: %w", o.level, o.opt, err)
+			}
+		}
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<20)
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, 4<<20)
+		if err := s.apply(uintptr(fd)); err != nil {
+			return err
+		}
+		if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(port), Addr: group.As4()}); err != nil {
+			return fmt.Errorf("bind %s: %w", netip.AddrPortFrom(group, port), err)
+		}
+		return syscall.SetNonblock(fd, true)
+	}
+	if err := setup(); err != nil {
+		syscall.Close(fd)
+		return nil, fmt.Errorf("pgm: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "pgm-group")
+	pc, err := net.FilePacketConn(f)
+	f.Close() // pc holds its own descriptor
 	if err != nil {
 		return nil, fmt.Errorf("pgm: %w", err)
 	}
