@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var benchSizes = []int{64, 1024}
+var benchSizes = []int{64, 1024, 65536}
 
 // BenchmarkPushPull measures one-way throughput: b.N messages from a PUSH to a PULL.
 func BenchmarkPushPull(b *testing.B) {

@@ -106,14 +106,14 @@ func (s *Socket) mcastSendLoop(ctx context.Context, p *pipe, l *mcastLink) {
 	for {
 		l.busy.Store(true)
 		batch = p.out.PopAll(batch[:0])
-		for i, m := range batch {
-			batch[i] = Msg{}
-			if err := l.snd.Send(m); err != nil {
+		if len(batch) > 0 {
+			// Small messages share packets, as libzmq packs them.
+			err := l.snd.SendBatch(batch)
+			clear(batch)
+			if err != nil {
 				l.busy.Store(false)
 				return
 			}
-		}
-		if len(batch) > 0 {
 			continue
 		}
 		l.busy.Store(false)

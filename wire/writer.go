@@ -9,6 +9,7 @@ import (
 const (
 	minWriterBuf = 512     // smallest Writer buffer
 	refBodyMin   = 8 << 10 // bodies at least this long are referenced, not copied
+	refBatch     = 8       // referenced bodies may gather up to this many buffer sizes
 )
 
 // Writer is a buffered ZMTP 3.x frame encoder. Frame headers and small bodies
@@ -98,7 +99,9 @@ func (w *Writer) WriteFrame(flags byte, body []byte) error {
 		w.buf = AppendFrameHeader(w.buf, flags, len(body))
 		w.buf = append(w.buf, body...)
 	}
-	if w.Buffered() >= w.size {
+	// Referenced bodies cost no copy while they wait, so let several gather into one
+	// writev; copied bytes flush at the buffer size.
+	if len(w.buf) >= w.size || w.Buffered() >= refBatch*w.size {
 		return w.flush()
 	}
 	return nil

@@ -64,12 +64,17 @@ func TestWriterFlushesWhenFull(t *testing.T) {
 	require.Equal(t, want, cw.data)
 	require.Equal(t, 10, cw.writes, "ten frames of 102 bytes per 1024-byte buffer")
 
-	// Large bodies count towards the threshold and trigger a write at once.
+	// Referenced bodies gather up to refBatch buffer sizes before one vectored write.
 	cw = countWriter{}
 	w = NewWriter(&cw, 4096)
+	for i := 1; i < refBatch*4096/5000; i++ {
+		require.NoError(t, w.WriteFrame(0, make([]byte, 5000)))
+		require.Zero(t, len(cw.data), "after %d large frames", i)
+	}
+	require.NoError(t, w.WriteFrame(0, make([]byte, 5000)))
 	require.NoError(t, w.WriteFrame(0, make([]byte, 5000)))
 	require.Zero(t, w.Buffered())
-	require.Equal(t, 9+5000, len(cw.data))
+	require.Equal(t, (refBatch*4096/5000+1)*(9+5000), len(cw.data))
 
 	// WriteRaw of more than the buffer.
 	cw = countWriter{}
