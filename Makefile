@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-interop bench demo fuzz
+.PHONY: all build test test-interop bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -11,12 +11,14 @@ all: test
 build:
 	CGO_ENABLED=0 $(GO) build ./...
 
-## test: vet, build without cgo, run the tests with the race detector, then interop
+## test: vet, build without cgo, run the tests with the race detector, then interop and
+## the benchmark smoke check
 test:
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) test-interop
+	$(MAKE) bench-smoke
 
 ## test-interop: run the nested interop module against libzmq (needs cgo and libzmq)
 test-interop:
@@ -29,6 +31,20 @@ test-interop:
 		exit 1; \
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,
+## both roles (needs libzmq3-dev, gcc, pkg-config); not a measurement
+bench-smoke:
+	@if ! pkg-config --exists libzmq 2>/dev/null; then \
+		echo "bench-smoke: libzmq not found by pkg-config; install it with: apt-get install -y libzmq3-dev" >&2; \
+		exit 1; \
+	fi
+	cd bench/peers && $(GO) vet ./... && $(GO) test -count=1 -run TestSmokeAgainstLibzmq .
+
+## bench-compare: the side-by-side run with libzmq, go-zeromq and the floor; rewrites the
+## "Side by side with libzmq" section of bench/RESULTS.md (takes about 8 minutes)
+bench-compare:
+	bench/compare $(BENCH_COMPARE_FLAGS)
 
 ## bench: run every benchmark once, with allocation counts
 bench:
