@@ -1,6 +1,7 @@
 // Package socket provides ZeroMQ sockets: REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB,
 // XSUB, PUSH, PULL and PAIR, speaking ZMTP 3.1 (and 3.0 with older peers) over tcp,
-// ipc and inproc, so they talk to libzmq 4.3 and everything built on it.
+// ipc and inproc, so they talk to libzmq 4.3 and everything built on it, and PGM
+// multicast for the publish-subscribe types.
 //
 //	rep, _ := socket.New(socket.Rep, socket.Options{})
 //	defer rep.Close()
@@ -36,6 +37,10 @@
 // endpoints at once. Connect is asynchronous and keeps reconnecting, with backoff,
 // until Disconnect or Close; connecting before the peer binds works on every transport.
 // Read a wildcard's resolved endpoint back with LastEndpoint.
+//
+// PUB, XPUB, SUB and XSUB sockets also take multicast endpoints,
+// "epgm://eth0;239.192.1.1:5555" (PGM over UDP) and "pgm://..." (PGM over raw IP), in
+// libzmq's format; Bind and Connect both join the group, and subscribers filter locally.
 //
 // # Sending and receiving
 //
