@@ -161,9 +161,7 @@ func (q *Queue) ReplaceOldest(m wire.Msg) (dropped, ok bool) {
 	}
 	wasEmpty := q.n == 0
 	if q.atLimitLocked() && q.n > 0 {
-		q.buf[q.head] = wire.Msg{}
-		q.head = (q.head + 1) & (len(q.buf) - 1)
-		q.n--
+		q.popLocked()
 		dropped = true
 	}
 	q.pushLocked(m)
@@ -196,6 +194,15 @@ func (q *Queue) grow() {
 	q.head = 0
 }
 
+// popLocked removes and returns the oldest message; the queue must not be empty.
+func (q *Queue) popLocked() wire.Msg {
+	m := q.buf[q.head]
+	q.buf[q.head] = wire.Msg{}
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.n--
+	return m
+}
+
 // Pop removes the oldest message. ok is false when the queue is empty; empty reports
 // whether the queue is empty after the call.
 func (q *Queue) Pop() (m wire.Msg, ok, empty bool) {
@@ -204,10 +211,7 @@ func (q *Queue) Pop() (m wire.Msg, ok, empty bool) {
 		q.mu.Unlock()
 		return wire.Msg{}, false, true
 	}
-	m = q.buf[q.head]
-	q.buf[q.head] = wire.Msg{}
-	q.head = (q.head + 1) & (len(q.buf) - 1)
-	q.n--
+	m = q.popLocked()
 	empty = q.n == 0
 	f := q.drainedLocked()
 	q.mu.Unlock()
@@ -231,10 +235,7 @@ func (q *Queue) Peek() (wire.Msg, bool) {
 func (q *Queue) PopAll(dst []wire.Msg) []wire.Msg {
 	q.mu.Lock()
 	for q.n > 0 {
-		dst = append(dst, q.buf[q.head])
-		q.buf[q.head] = wire.Msg{}
-		q.head = (q.head + 1) & (len(q.buf) - 1)
-		q.n--
+		dst = append(dst, q.popLocked())
 	}
 	f := q.drainedLocked()
 	q.mu.Unlock()
@@ -295,9 +296,7 @@ func (q *Queue) Discard() int {
 	q.mu.Lock()
 	n := q.n
 	for q.n > 0 {
-		q.buf[q.head] = wire.Msg{}
-		q.head = (q.head + 1) & (len(q.buf) - 1)
-		q.n--
+		q.popLocked()
 	}
 	f := q.drainedLocked()
 	q.mu.Unlock()
