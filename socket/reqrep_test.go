@@ -63,25 +63,31 @@ func TestReqLoadBalancesOverReps(t *testing.T) {
 			connect(t, req, bind(t, reps[i], tr))
 		}
 		waitPeers(t, req, 3)
-		for round := 0; round < 2; round++ {
-			for i := range reps {
-				send(t, req, "q")
-				// Round-robin: each REP in turn gets exactly one request.
-				got := -1
+		got := make([]int, len(reps))
+		for i := 0; i < 2*len(reps); i++ {
+			send(t, req, fmt.Sprint(i))
+			// Find the REP that got request i, polling them in turn until one has it.
+			who := -1
+			deadline := time.Now().Add(10 * time.Second)
+			for who < 0 {
+				require.True(t, time.Now().Before(deadline), "request %d not delivered", i)
 				for j, rep := range reps {
-					ctx, cancel := context.WithTimeout(context.Background(), 50e6)
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 					m, err := rep.Recv(ctx)
 					cancel()
 					if err == nil {
-						require.Equal(t, -1, got, "two REPs got the same request")
-						got = j
+						require.Equal(t, fmt.Sprint(i), string(m.Frames[0]))
+						who = j
 						require.NoError(t, rep.Send(ctxT(t), NewMsg(m.Frames[0])))
+						break
 					}
 				}
-				require.NotEqual(t, -1, got, "request %d not delivered", i)
-				recvStrings(t, req)
 			}
+			got[who]++
+			require.Equal(t, []string{fmt.Sprint(i)}, recvStrings(t, req))
 		}
+		// Round-robin: two full rounds give each REP exactly two requests.
+		require.Equal(t, []int{2, 2, 2}, got)
 	})
 }
 
