@@ -32,6 +32,7 @@ func TestSmokeAgainstLibzmq(t *testing.T) {
 	const (
 		size       = 64
 		count      = 20000 // throughput messages
+		ipcCount   = 1000  // throughput messages over ipc (see below)
 		roundtrips = 2000
 	)
 	sock := filepath.Join(t.TempDir(), "s")
@@ -45,6 +46,12 @@ func TestSmokeAgainstLibzmq(t *testing.T) {
 					n := count
 					if metric == "lat" {
 						n = roundtrips
+					} else if tr == "ipc" {
+						// libzmq's PULL over ipc loses the tail of a long burst of small
+						// messages when the sender closes right after it, even from
+						// libzmq's own remote_thr (6/6 complete at 1000 messages, 2/6 at
+						// 10 000): keep the ipc throughput runs short.
+						n = ipcCount
 					}
 					args := []string{strconv.Itoa(size), strconv.Itoa(n)}
 					var r harness.Result
@@ -68,7 +75,7 @@ func TestSmokeAgainstLibzmq(t *testing.T) {
 					require.NoError(t, err, "output:\n%s", out)
 					require.Equal(t, size, r.Size, out)
 					if metric == "thr" {
-						require.Equal(t, count, r.Count, out)
+						require.Equal(t, n, r.Count, out)
 						require.Positive(t, r.MsgPerSec, out)
 						require.InDelta(t, r.MsgPerSec*size*8/1e6, r.Mbps, r.Mbps*0.01+0.01, out)
 					} else {
