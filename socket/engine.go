@@ -115,6 +115,7 @@ const maxReadBatch = 256
 
 func (e *engine) readLoop() error {
 	checkReq := e.s.typ == Req
+	countFrames := e.s.opts.HeartbeatInterval > 0 // only the heartbeat timeout reads the count
 	batch := make([]Msg, 0, maxReadBatch)
 	for {
 		// Hand over what has been decoded before the next read might wait for the
@@ -137,7 +138,9 @@ func (e *engine) readLoop() error {
 			e.deliverBatch(batch)
 			return err
 		}
-		e.frames.Add(1)
+		if countFrames {
+			e.frames.Add(1)
+		}
 		e.disarmTTL()
 		if checkReq && !validReply(m) {
 			return errBadReply
