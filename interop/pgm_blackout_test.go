@@ -47,10 +47,9 @@ func TestPgmInteropBlackout(t *testing.T) {
 		t.Skip("in a child")
 	}
 	// "raw" is the bare engine (pgm_raw_test.go), whose counters show in the
-	// log. libzmq→libzmq and our socket→libzmq are not here: see
-	// TestPgmInteropBlackoutReference.
+	// log. libzmq→libzmq is not here: see TestPgmInteropBlackoutReference.
 	for _, dir := range [][2]string{
-		{"ours", "ours"}, {"libzmq", "ours"}, {"libzmq", "raw"}, {"raw", "libzmq"},
+		{"ours", "ours"}, {"libzmq", "ours"}, {"libzmq", "raw"}, {"raw", "libzmq"}, {"ours", "libzmq"},
 	} {
 		group, port := pgmGroup()
 		t.Run(fmt.Sprintf("%s_PUB_to_%s_SUB", dir[0], dir[1]), func(t *testing.T) {
@@ -60,27 +59,29 @@ func TestPgmInteropBlackout(t *testing.T) {
 	}
 }
 
-// TestPgmInteropBlackoutReference is the same scenario libzmq to libzmq, and
-// from our PUB socket to libzmq. It is not part of the normal run (set
-// PGM_REFERENCE=1): libzmq's SUB stalls after the blackout in about half the
-// runs even from a libzmq PUB (OpenPGM's own recovery), and from our socket,
-// whose sender packs several messages per packet, it did not resume within
-// the test's 10 s in 6 of 6 runs (sending one message per packet: 2 of 3
-// resumed; the bare engine sending per message passes above). That is an
-// open problem of ours, kept here to investigate rather than in CI.
+// TestPgmInteropBlackoutReference is the same scenario libzmq to libzmq. It
+// is not part of the normal run (set PGM_REFERENCE=1): libzmq's SUB stalls
+// after the blackout in about half the runs even from a libzmq PUB. By our
+// reading of OpenPGM 5.3's rxw.c/receiver.c (not confirmed in a debugger),
+// the stall is OpenPGM's: its receive window can stop delivering for good when,
+// within one pgm_recvmsgv call, it hands out data and a later packet of the
+// same call (a trail advancing past a gap) makes the next sqn lost — the
+// committed data is then never released ("Locking trail at commit window"
+// in rxw.c) and no NAK goes out again. The more gaps the trail overtakes,
+// the likelier that is; our sender repairs every NAKed sqn (paced, never
+// dropped), so from our PUB (in TestPgmInteropBlackout) the receiver
+// recovers its window before the trail passes it.
 func TestPgmInteropBlackoutReference(t *testing.T) {
 	if netns.InChild() {
 		t.Skip("in a child")
 	}
 	if os.Getenv("PGM_REFERENCE") == "" {
-		t.Skip("blackouts ending at a libzmq SUB are flaky (see the comment): set PGM_REFERENCE=1 to run them")
+		t.Skip("blackouts between libzmq peers are flaky (see the comment): set PGM_REFERENCE=1 to run them")
 	}
-	for _, pubImpl := range []string{"libzmq", "ours"} {
-		group, port := pgmGroup()
-		t.Run(pubImpl+"_PUB_to_libzmq_SUB", func(t *testing.T) {
-			runBlackout(t, pubImpl, "libzmq", group, port)
-		})
-	}
+	group, port := pgmGroup()
+	t.Run("libzmq_PUB_to_libzmq_SUB", func(t *testing.T) {
+		runBlackout(t, "libzmq", "libzmq", group, port)
+	})
 }
 
 // runBlackout runs TestPgmBlackoutPublisher with pubImpl in one namespace and
@@ -91,6 +92,7 @@ func runBlackout(t *testing.T, pubImpl, subImpl, group string, port int) {
 	// Skip now, before any child starts, if no tool can drop packets.
 	_, remove := dropIncoming(t, p, 1, port, 100)
 	remove()
+	capture(t, p, 1, port)
 
 	tmp := t.TempDir()
 	markFailure(t, tmp)

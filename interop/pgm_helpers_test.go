@@ -222,3 +222,30 @@ func dropIncoming(t *testing.T, p *netns.Pair, side, port, pct int) (dropped fun
 		"(install nftables or iptables: apt-get install -y nftables)", nftErr, iptErr)
 	return nil, nil
 }
+
+// pgmCaptureEnv names a directory: when set, multicast cases record the
+// subscriber side's traffic to the case's port there with tcpdump (a
+// debugging aid; nothing checks the files).
+const pgmCaptureEnv = "PGM_CAPTURE"
+
+// capture starts tcpdump on side's veth for UDP port when PGM_CAPTURE is set,
+// and stops it (by its own pid) when t ends.
+func capture(t *testing.T, p *netns.Pair, side, port int) {
+	dir := os.Getenv(pgmCaptureEnv)
+	if dir == "" {
+		return
+	}
+	name := filepath.Join(dir, strings.NewReplacer("/", "_", "%", "pct").Replace(t.Name())+fmt.Sprintf(".%d.%d.pcap", os.Getpid(), port))
+	cmd := p.Command(side, "tcpdump", "-i", p.Dev[side], "-U", "-s", "0", "-w", name, "udp", "port", strconv.Itoa(port))
+	if err := cmd.Start(); err != nil {
+		t.Logf("capture: %v", err)
+		return
+	}
+	time.Sleep(300 * time.Millisecond) // let it open the device
+	t.Cleanup(func() {
+		time.Sleep(200 * time.Millisecond)
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		t.Logf("capture: %s", name)
+	})
+}

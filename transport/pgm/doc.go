@@ -13,7 +13,7 @@
 //	s, err := pgm.NewSender(ep, pgm.Options{Rate: 10_000_000})
 //	err = s.Send(wire.Msg{Frames: ...}) // whole message; paced; goroutine-safe
 //	err = s.SendBatch(msgs)             // several, packed into shared APDUs
-//	err = s.Close()                     // OPT_FIN SPMs, stops and waits for its 2 goroutines
+//	err = s.Close()                     // OPT_FIN SPMs, stops and waits for its 3 goroutines
 //
 //	r, err := pgm.NewReceiver(ep, pgm.Options{})
 //	m, err := r.Recv(ctx)               // whole messages, any source, in order per source
@@ -57,11 +57,16 @@
 // answer to SPMRs (at most one per 25 ms: one arriving sooner is answered
 // at the end of the 25 ms). NAKs for sequence
 // numbers in the transmit window (RecoveryInterval × Rate / 8 / MaxTPDU
-// packets) are answered by an NCF and RDATA, at most once per sequence
-// number per 20 ms; others are ignored. All output is paced by a token
-// bucket at Rate (IP and UDP headers counted): ODATA waits (Send blocks),
-// control and repair packets may borrow up to 100 ms of budget and are
-// dropped beyond it. Close sends three SPMs with OPT_FIN.
+// packets) are answered by an NCF at once and RDATA queued, oldest request
+// first, at most once per sequence number per 20 ms (a sqn already queued
+// is not queued again); others are ignored. All output is paced by a token
+// bucket at Rate (IP and UDP headers counted): ODATA and RDATA wait their
+// turn (Send blocks; queued repairs of sqns that left the window meanwhile
+// are dropped), SPMs and NCFs may borrow up to 100 ms of budget and are
+// dropped beyond it. Repairs are never dropped for lack of budget: an
+// OpenPGM receiver whose NAK goes unanswered asks again only after 200 ms,
+// and after a burst of loss the window's trail would overtake what it asked
+// for. Close sends three SPMs with OPT_FIN.
 //
 // A Receiver binds group:port (address reuse on; really the group address,
 // and IP_MULTICAST_ALL off, so other groups on the same port never reach it)

@@ -28,7 +28,7 @@ type SenderStats struct {
 	NAKIgnored uint64 // NAKs for sequence numbers outside the window, or suppressed
 	SPMRs      uint64 // SPMRs received
 	Invalid    uint64 // packets dropped as malformed or not ours
-	Throttled  uint64 // control or repair packets not sent for lack of rate budget
+	Throttled  uint64 // SPMs and NCFs not sent for lack of rate budget
 	WireBytes  uint64 // bytes sent, IP and UDP headers included
 }
 
@@ -64,17 +64,20 @@ type Sender struct {
 	dataSPM  bool      // data sent since the last SPM
 	scratch  []byte
 	finished bool
+	repairQ  []uint32            // sqns NAKed (and NCFed), awaiting RDATA, oldest first
+	queued   map[uint32]struct{} // the sqns in repairQ
 
-	kick      chan struct{}
-	done      chan struct{}
-	closeOnce sync.Once
-	wg        sync.WaitGroup
-	stats     senderStats
+	kick       chan struct{}
+	repairKick chan struct{}
+	done       chan struct{}
+	closeOnce  sync.Once
+	wg         sync.WaitGroup
+	stats      senderStats
 }
 
 // NewSender opens a PGM source on ep: it binds the endpoint port on the
-// interface's address (to hear NAKs and SPMRs), sends an SPM and starts two
-// goroutines (NAK/SPMR reader, SPM timer) that Close waits for.
+// interface's address (to hear NAKs and SPMRs), sends an SPM and starts three
+// goroutines (NAK/SPMR reader, SPM timer, repairs) that Close waits for.
 func NewSender(ep Endpoint, opts Options) (*Sender, error) {
 	return newSender(ep, opts, nil)
 }
@@ -98,10 +101,12 @@ func newSender(ep Endpoint, opts Options, hook connHook) (*Sender, error) {
 	}
 	s := &Sender{
 		ep: ep, opts: opts, conn: conn, nla: local, group: ep.Group, room: room,
-		framer:  NewFramer(room),
-		kick:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		scratch: make([]byte, 0, opts.MaxTPDU),
+		framer:     NewFramer(room),
+		kick:       make(chan struct{}, 1),
+		repairKick: make(chan struct{}, 1),
+		queued:     make(map[uint32]struct{}),
+		done:       make(chan struct{}),
+		scratch:    make([]byte, 0, opts.MaxTPDU),
 	}
 	s.wireO = ipHeader
 	if ep.Scheme == "epgm" {
@@ -124,9 +129,10 @@ func newSender(ep Endpoint, opts Options, hook connHook) (*Sender, error) {
 	s.nextSPM = now.Add(heartbeat[0])
 	s.mu.Unlock()
 
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.readLoop()
 	go s.spmLoop()
+	go s.repairLoop()
 	return s, nil
 }
 
@@ -384,7 +390,12 @@ func (s *Sender) readLoop() {
 	}
 }
 
-// onNAK answers a valid NAK with an NCF, then RDATA.
+// onNAK answers a valid NAK with an NCF at once and queues RDATA for
+// repairLoop, which paces it within the rate like ODATA. Repairs are never
+// dropped for lack of budget: a receiver whose NAK goes unanswered waits
+// 200 ms (OpenPGM's NAK_RPT_IVL) before asking again, and after a burst of
+// loss (a blackout) the window's trail would pass the sqns it asks for
+// before they are repaired, turning recoverable loss into data loss.
 func (s *Sender) onNAK(sqns []uint32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -392,12 +403,13 @@ func (s *Sender) onNAK(sqns []uint32) {
 		return
 	}
 	now := time.Now()
-	// Only sqns in the window and not repaired in the last repairMinGap
-	// get an NCF and RDATA: a NAK flood costs at most one repair per sqn
-	// per interval, all of it within the rate budget.
+	// Only sqns in the window, not already queued and not repaired in the
+	// last repairMinGap get an NCF and RDATA: a NAK flood costs at most one
+	// repair per sqn per interval, all of it within the rate budget.
 	valid := sqns[:0]
 	for _, q := range sqns {
-		if s.win.has(q) && now.Sub(s.win.repaired[s.win.index(q)]) >= repairMinGap {
+		_, dup := s.queued[q]
+		if !dup && s.win.has(q) && now.Sub(s.win.repaired[s.win.index(q)]) >= repairMinGap {
 			valid = append(valid, q)
 		} else {
 			s.stats.nakIgnored.Add(1)
@@ -411,19 +423,71 @@ func (s *Sender) onNAK(sqns []uint32) {
 	if s.writeCtl(ncf, s.group, false) {
 		s.stats.ncfs.Add(1)
 	}
-	repaired := false
 	for _, q := range valid {
-		i := s.win.index(q)
-		pkt := s.win.slots[i]
-		RewriteRDATA(pkt, s.win.trail)
-		if s.writeCtl(pkt, s.group, false) {
-			s.win.repaired[i] = now
-			s.stats.rdata.Add(1)
-			repaired = true
-		}
+		s.queued[q] = struct{}{}
+		s.repairQ = append(s.repairQ, q)
 	}
-	if repaired {
-		s.restartHeartbeatLocked(now)
+	select {
+	case s.repairKick <- struct{}{}:
+	default:
+	}
+}
+
+// repairLoop sends the queued repairs, oldest request first, each paced by
+// the rate limit (sharing it with ODATA); sqns that left the window while
+// queued are dropped.
+func (s *Sender) repairLoop() {
+	defer s.wg.Done()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.repairKick:
+		}
+		for {
+			s.mu.Lock()
+			if s.finished || len(s.repairQ) == 0 {
+				s.repairQ = s.repairQ[:0]
+				s.mu.Unlock()
+				break
+			}
+			q := s.repairQ[0]
+			s.repairQ = s.repairQ[1:]
+			if !s.win.has(q) {
+				delete(s.queued, q)
+				s.mu.Unlock()
+				continue
+			}
+			size := float64(len(s.win.slots[s.win.index(q)]) + s.wireO)
+			wait := s.bucket.reserve(size, time.Now())
+			s.mu.Unlock()
+			if wait > 0 {
+				t.Reset(wait)
+				select {
+				case <-t.C:
+				case <-s.done:
+					return
+				}
+			}
+			s.mu.Lock()
+			delete(s.queued, q)
+			if !s.finished && s.win.has(q) {
+				now := time.Now()
+				i := s.win.index(q)
+				pkt := s.win.slots[i]
+				RewriteRDATA(pkt, s.win.trail)
+				if s.conn.WriteTo(pkt, s.group) == nil {
+					s.win.repaired[i] = now
+					s.stats.rdata.Add(1)
+					s.stats.wireBytes.Add(uint64(len(pkt) + s.wireO))
+					s.restartHeartbeatLocked(now)
+				}
+			}
+			s.mu.Unlock()
+		}
 	}
 }
 
