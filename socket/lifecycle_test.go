@@ -69,14 +69,33 @@ func TestLingerDeliversOnClose(t *testing.T) {
 		push, err := New(Push, Options{})
 		require.NoError(t, err)
 		connect(t, push, ep)
+		// More than the queues and socket buffers between the two hold, so Close must
+		// keep writing while the receiver reads: the reader runs alongside.
 		const n = 2000
+		got := make(chan []string, n)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for i := 0; i < n; i++ {
+				m, err := pull.Recv(ctxT(t))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got <- []string{string(m.Frames[0]), string(m.Frames[1])}
+			}
+		})
 		for i := 0; i < n; i++ {
 			require.NoError(t, push.Send(ctxT(t), NewMsgString(fmt.Sprint(i), "payload-payload-payload")))
 		}
 		require.NoError(t, push.Close())
-		for i := 0; i < n; i++ {
-			require.Equal(t, fmt.Sprint(i), recvStrings(t, pull)[0])
+		wg.Wait()
+		close(got)
+		i := 0
+		for m := range got {
+			require.Equal(t, []string{fmt.Sprint(i), "payload-payload-payload"}, m)
+			i++
 		}
+		require.Equal(t, n, i)
 	})
 }
 

@@ -264,9 +264,12 @@ func (s *Socket) wakeLocked() {
 	s.waiters = s.waiters[:0]
 }
 
-// wake wakes waiters without leaving a notification.
+// wake wakes waiters, and leaves a mark so that a goroutine about to wait looks again
+// instead: without it a wake-up between a check and the wait would be lost.
 func (s *Socket) wake() {
 	s.sig.Lock()
+	s.pendingAny = true
+	s.pending.Store(true)
 	s.wakeLocked()
 	s.sig.Unlock()
 }
