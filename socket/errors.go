@@ -57,6 +57,7 @@ type OpError struct {
 	Err      error
 }
 
+// Error reads like "connect tcp://h:5555: connection refused".
 func (e *OpError) Error() string { return e.Op + " " + e.Endpoint + ": " + e.Err.Error() }
 
 // Unwrap returns the underlying error.

@@ -68,6 +68,7 @@ type Event struct {
 	Retry    int64  // the reconnect wait in milliseconds, for EventConnectRetried
 }
 
+// String describes the event in one line, for logs.
 func (e Event) String() string {
 	s := e.Type.String() + " " + e.Endpoint
 	if e.Remote != "" {

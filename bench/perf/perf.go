@@ -46,6 +46,7 @@ const (
 	Pull
 )
 
+// String names the kind.
 func (k Kind) String() string {
 	switch k {
 	case Req:
