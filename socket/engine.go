@@ -82,6 +82,9 @@ func (e *engine) stop() {
 // It starts the writer goroutine and waits for it before returning.
 func (e *engine) run() error {
 	p := e.p
+	// Any bytes at all clear the read deadline a peer's PING TTL set, as in libzmq:
+	// a frame that takes longer than the TTL to arrive still proves the peer alive.
+	e.c.OnBytes(e.disarmTTL)
 	p.out.OnReadable(func() { signal(e.wake) })
 	p.in.OnWritable(func() { signal(e.room) })
 	var wg sync.WaitGroup
@@ -194,8 +197,8 @@ func (e *engine) deliver(m Msg) bool {
 	}
 }
 
-// disarmTTL clears the read deadline a peer's PING set: any frame proves it alive, as
-// in libzmq.
+// disarmTTL clears the read deadline a peer's PING set: any frame, or any bytes of
+// one, proves it alive, as in libzmq. It runs on the reading goroutine only.
 func (e *engine) disarmTTL() {
 	if e.ttlArmed {
 		e.ttlArmed = false

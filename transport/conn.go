@@ -29,6 +29,19 @@ type Conn struct {
 	nbErr   error
 	nbWrite func(fd uintptr) bool
 	nbFlush func([]byte) (int, error)
+
+	onBytes func() // see OnBytes; called by the reading goroutine
+}
+
+// connReader hands the stream to the frame decoder and tells the Conn when bytes arrive.
+type connReader struct{ c *Conn }
+
+func (r connReader) Read(b []byte) (int, error) {
+	n, err := r.c.nc.Read(b)
+	if n > 0 && r.c.onBytes != nil {
+		r.c.onBytes()
+	}
+	return n, err
 }
 
 // Handshake runs the ZMTP handshake (greeting, security mechanism, metadata;
@@ -40,11 +53,8 @@ type Conn struct {
 // cause, a *net.OpError with a timeout, a *wire.ProtocolError or a
 // *wire.PeerError among others.
 func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*Conn, error) {
-	c := &Conn{
-		nc: nc,
-		r:  wire.NewReader(nc, 0),
-		w:  wire.NewWriter(nc, 0),
-	}
+	c := &Conn{nc: nc, w: wire.NewWriter(nc, 0)}
+	c.r = wire.NewReader(connReader{c}, 0)
 	if timeout > 0 {
 		if err := nc.SetDeadline(time.Now().Add(timeout)); err != nil {
 			nc.Close()
@@ -69,6 +79,11 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 // Peer returns what the peer announced in the handshake: its ZMTP version,
 // socket type, identity and other metadata.
 func (c *Conn) Peer() wire.Peer { return c.peer }
+
+// OnBytes registers f to be called, on the goroutine calling ReadMsg, every time bytes
+// arrive from the network, whole frames or not: heartbeat logic uses it to count any
+// traffic as a sign of life. Call it before ReadMsg, not concurrently with it.
+func (c *Conn) OnBytes(f func()) { c.onBytes = f }
 
 // SetMaxFrame limits the size of inbound frames; a larger one fails ReadMsg
 // with a *wire.ProtocolError wrapping wire.ErrFrameTooLarge before anything
