@@ -101,7 +101,3 @@ func (p *pipe) terminate() {
 		p.mcast.stop()
 	}
 }
-
-// push offers m to the pipe and reports whether it was queued and whether the pipe is
-// now full.
-func (p *pipe) push(m Msg) (ok, full bool) { return p.out.Push(m) }

@@ -79,12 +79,7 @@ func (x *pubProto) readable(p *pipe) {
 
 // notify queues a subscription message for the XPUB application.
 func (x *pubProto) notify(sub bool, topic []byte) {
-	b := make([]byte, 1+len(topic))
-	if sub {
-		b[0] = 1
-	}
-	copy(b[1:], topic)
-	x.push(Msg{Frames: [][]byte{b}})
+	x.push(subscriptionMsg(sub, topic))
 }
 
 func (x *pubProto) push(m Msg) {

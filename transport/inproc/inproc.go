@@ -136,7 +136,7 @@ func (c *Conn) Close() {
 type Registry struct {
 	mu      sync.Mutex
 	binds   map[string]*binding
-	pending map[string][]*pendingConn
+	pending map[string][]*Conn
 }
 
 type binding struct {
@@ -147,16 +147,12 @@ type binding struct {
 	conns  map[*pair]*Conn // the binder's side of each connection
 }
 
-type pendingConn struct {
-	c *Conn
-}
-
 // Default is the registry sockets use unless told otherwise.
 var Default = NewRegistry()
 
 // NewRegistry returns an empty namespace.
 func NewRegistry() *Registry {
-	return &Registry{binds: make(map[string]*binding), pending: make(map[string][]*pendingConn)}
+	return &Registry{binds: make(map[string]*binding), pending: make(map[string][]*Conn)}
 }
 
 func validName(name string) bool { return name != "" && len(name) <= MaxNameLen }
@@ -180,13 +176,13 @@ func (r *Registry) Bind(name string, local Peer, accept func(*Conn)) (unbind fun
 	delete(r.pending, name)
 	r.mu.Unlock()
 
-	for _, pc := range waiting {
-		pc.c.pair.mu.Lock()
-		pc.c.pair.pending = false
-		closed := pc.c.pair.closed
-		pc.c.pair.mu.Unlock()
+	for _, c := range waiting {
+		c.pair.mu.Lock()
+		c.pair.pending = false
+		closed := c.pair.closed
+		c.pair.mu.Unlock()
 		if !closed {
-			b.join(pc.c)
+			b.join(c)
 		}
 	}
 	return func() { r.unbind(b) }, nil
@@ -231,7 +227,7 @@ func (r *Registry) Connect(name string, local Peer) (*Conn, error) {
 	b, ok := r.binds[name]
 	if !ok {
 		p.pending = true
-		r.pending[name] = append(r.pending[name], &pendingConn{c: c})
+		r.pending[name] = append(r.pending[name], c)
 		r.mu.Unlock()
 		return c, nil
 	}
@@ -244,8 +240,8 @@ func (r *Registry) dropPending(p *pair) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, list := range r.pending {
-		for i, pc := range list {
-			if pc.c.pair == p {
+		for i, c := range list {
+			if c.pair == p {
 				list = append(list[:i], list[i+1:]...)
 				if len(list) == 0 {
 					delete(r.pending, name)
