@@ -7,7 +7,9 @@ import "github.com/brokerless/zmq/wire"
 //
 // Send takes ownership of the frames: the caller must not modify them afterwards,
 // because inproc peers and PUB subscribers may share them without copying. A received
-// Msg belongs to the caller.
+// Msg belongs to the caller. A receiver that is done with a message may call its
+// Release method, so that later large messages (over 4 KiB) are read into the same
+// memory instead of new memory; see wire.Msg.Release for the rules.
 type Msg = wire.Msg
 
 // NewMsg returns a message made of the given frames.

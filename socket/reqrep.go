@@ -61,7 +61,8 @@ func (x *reqProto) recv() (Msg, error) {
 		}
 		x.waiting = false
 		x.reply = nil
-		return Msg{Frames: m.Frames[1:]}, nil
+		m.Frames = m.Frames[1:] // m keeps its claim on its buffers, for Release
+		return m, nil
 	}
 }
 
@@ -103,7 +104,8 @@ func (x *repProto) recv() (Msg, error) {
 		x.pending = true
 		x.env = env
 		x.from = p
-		return Msg{Frames: body}, nil
+		m.Frames = body // the envelope's buffers are not freed by Release: see Msg
+		return m, nil
 	}
 }
 
@@ -170,7 +172,8 @@ func (x *routerProto) recv() (Msg, error) {
 	frames := x.s.frames(1 + len(m.Frames))
 	frames = append(frames, p.routingID)
 	frames = append(frames, m.Frames...)
-	return Msg{Frames: frames}, nil
+	m.Frames = frames
+	return m, nil
 }
 
 func (x *routerProto) send(m Msg) error {

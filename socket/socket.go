@@ -136,6 +136,9 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 	if len(m.Frames) == 0 {
 		return ErrEmptyMsg
 	}
+	// A sent message may reach several receivers (PUB, inproc), so it must carry no
+	// claim on its buffers that a receiver's Release could act on.
+	m = Msg{Frames: m.Frames}
 	s.mu.Lock()
 	for {
 		if s.closed {

@@ -14,6 +14,7 @@ const (
 	frameSlabLen   = 512      // ReadMsg carves Frames slices from arrays of this many
 	growStep       = 1 << 20  // first allocation for a body that does not fit the buffer
 	maxEmptyReads  = 100      // consecutive (0, nil) reads before io.ErrNoProgress
+	shortFill      = 512      // read size for the header after a large body (see Reader.short)
 )
 
 // Reader is a buffered ZMTP 3.x frame decoder over a byte stream. It reads
@@ -30,6 +31,14 @@ type Reader struct {
 	err     error // sticky error from rd
 	max     int64 // largest accepted frame body; <= 0: no limit
 	scratch []byte
+
+	// short is set after ReadMsg read a body into a buffer of its own, and cleared by
+	// the next small body. While it is set, fill reads only a little past what it
+	// needs, so that a stream of large messages does not pull most of the next body
+	// into buf, to be copied out again, but reads it straight into its own buffer.
+	short bool
+
+	owned bool // ReadMsg: the message being assembled has a pooled body
 
 	// ReadMsg state.
 	chunk     []byte   // current body slab; chunk[chunkUsed:] is free
@@ -87,11 +96,15 @@ func (r *Reader) fill(n int) error {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
+	end := len(r.buf)
+	if r.short {
+		end = min(end, r.r+max(n, shortFill))
+	}
 	for empty := 0; r.w-r.r < n; {
 		if r.err != nil {
 			return r.err
 		}
-		m, err := r.rd.Read(r.buf[r.w:])
+		m, err := r.rd.Read(r.buf[r.w:end])
 		r.w += m
 		if err != nil {
 			r.err = err
@@ -251,7 +264,7 @@ func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
 // new slice (the previous slice and its bodies are left untouched, so messages
 // may be kept). Bodies are copied out of the Reader: small ones into shared
 // 32 KiB slabs that are never reused, those over 4 KiB into buffers of their
-// own, read directly from the stream. The Frames slice itself is carved from a
+// own, read directly from the stream (taken from a pool that Msg.Release refills). The Frames slice itself is carved from a
 // shared array too, so in steady state ReadMsg allocates almost nothing per
 // message. Keeping one message alive keeps its slab alive.
 //
@@ -265,6 +278,7 @@ func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
 // message, io.ErrUnexpectedEOF. On error m is not modified.
 func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	frames := r.frames[:0]
+	r.owned = false
 	defer func() {
 		clear(frames)
 		r.frames = frames[:0]
@@ -303,6 +317,7 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 		}
 	}
 	m.Frames = r.carveFrames(frames)
+	m.owned = r.owned
 	return nil
 }
 
@@ -316,9 +331,18 @@ func (r *Reader) readMsgBody(size int) ([]byte, error) {
 		return emptyBody, nil
 	}
 	if size > ownBufMin {
+		r.short = true
+		if size <= maxPooled {
+			// Pooled classes end at growStep, so this allocates no more ahead of the
+			// bytes than readLarge would. The class's spare capacity is kept: Release
+			// knows a pooled buffer by it.
+			r.owned = true
+			return r.readLarge(allocBody(size)[:0], size)
+		}
 		b, err := r.readLarge(nil, size)
 		return b[:len(b):len(b)], err
 	}
+	r.short = false
 	if err := r.fill(size); err != nil {
 		return nil, unexpected(err)
 	}

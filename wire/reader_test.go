@@ -175,10 +175,15 @@ func TestReadMsgRetained(t *testing.T) {
 		require.NoError(t, r.ReadMsg(&m, nil))
 		got[i] = m
 	}
-	require.Equal(t, want, got)
+	for i := range want {
+		require.Equal(t, want[i].Frames, got[i].Frames, "msg %d", i)
+	}
 	for _, m := range got {
 		for _, f := range m.Frames {
-			require.Equal(t, len(f), cap(f), "bodies are capacity-limited")
+			if len(f) <= ownBufMin {
+				// Slab bodies must not reach into their neighbours.
+				require.Equal(t, len(f), cap(f), "slab bodies are capacity-limited")
+			}
 		}
 		require.Equal(t, len(m.Frames), cap(m.Frames))
 	}

@@ -140,7 +140,7 @@ func TestWriterTCP(t *testing.T) {
 	for i, want := range msgs {
 		var m Msg
 		require.NoError(t, r.ReadMsg(&m, nil), "msg %d", i)
-		require.Equal(t, want, m, "msg %d", i)
+		require.Equal(t, want.Frames, m.Frames, "msg %d", i)
 	}
 	require.NoError(t, <-done)
 }

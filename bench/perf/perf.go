@@ -19,8 +19,9 @@
 // Flags, given before the positional arguments (before or after the subcommand name):
 // -percentiles adds round-trip percentiles to remote_lat and inproc_lat, -json prints one
 // JSON object instead of the text lines, -warmup N runs N untimed messages or round
-// trips first (both ends must be given the same N, see Warmup), and -endpoint picks the
-// endpoint of the one-process tests.
+// trips first (both ends must be given the same N, see Warmup), -endpoint picks the
+// endpoint of the one-process tests, and -cpuprofile FILE writes a pprof CPU profile of
+// the run.
 package perf
 
 import (
@@ -30,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"time"
@@ -104,6 +106,7 @@ type Config struct {
 	Warmup      int
 	Endpoint    string // for inproc_lat, inproc_thr and extras; "" = the test's default
 	Quiet       bool
+	CPUProfile  string // write a pprof CPU profile of the whole run to this file
 }
 
 // Result is what a test measured. Exactly one of Roundtrips and Count is set.
@@ -161,6 +164,7 @@ func Run(p Program, args []string, w io.Writer) error {
 	fs.BoolVar(&cfg.Percentiles, "percentiles", false, "print round-trip p50/p90/p99/p99.9/max (remote_lat, inproc_lat)")
 	fs.IntVar(&cfg.Warmup, "warmup", 0, "untimed messages or round trips before the measurement; give both ends the same N")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "endpoint of inproc_lat, inproc_thr and proxy_thr (default inproc://...)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	usage := func() string {
 		s := fmt.Sprintf("usage: %s [flags] <subcommand> [flags] <args>\n", p.Name)
 		for _, name := range []string{"local_lat", "remote_lat", "local_thr", "remote_thr", "inproc_lat", "inproc_thr"} {
@@ -225,6 +229,13 @@ func Run(p Program, args []string, w io.Writer) error {
 		return usageError{cmd + ": the count must be positive"}
 	}
 
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	res := Result{Impl: p.Name, Test: cmd, Size: size, Warmup: cfg.Warmup}
 	switch cmd {
 	case "local_lat":
@@ -275,6 +286,23 @@ func Run(p Program, args []string, w io.Writer) error {
 		res.setThroughput(elapsed)
 	}
 	return res.Print(w, cfg.JSON)
+}
+
+// startCPUProfile starts a CPU profile written to path; the returned function stops it
+// and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func splitFields(s string) []string {

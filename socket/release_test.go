@@ -1,0 +1,100 @@
+package socket
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// patterned returns a body of n bytes that encodes i, so a body overwritten by a
+// later message is caught.
+func patterned(i, n int) []byte {
+	b := bytes.Repeat([]byte{byte(i)}, n)
+	binary.BigEndian.PutUint32(b, uint32(i))
+	return b
+}
+
+func requirePatterned(t testing.TB, b []byte, i, n int) {
+	t.Helper()
+	require.Len(t, b, n, "message %d", i)
+	require.Equal(t, uint32(i), binary.BigEndian.Uint32(b), "message %d", i)
+	require.Equal(t, patterned(i, n), b, "message %d", i)
+}
+
+func TestReleaseLargeMessages(t *testing.T) {
+	// Received messages released one by one: every later message still arrives
+	// intact, whatever buffer it is read into.
+	sizes := []int{5000, 64 << 10, 200 << 10, 1 << 20, 2 << 20}
+	run(t, func(t *testing.T, tr string) {
+		pull := newSocket(t, Pull, Options{})
+		push := newSocket(t, Push, Options{})
+		connect(t, push, bind(t, pull, tr))
+		const n = 100
+		go func() {
+			for i := range n {
+				if push.Send(ctxT(t), NewMsg(patterned(i, sizes[i%len(sizes)]), []byte("tail"))) != nil {
+					return
+				}
+			}
+		}()
+		for i := range n {
+			m, err := pull.Recv(ctxT(t))
+			require.NoError(t, err)
+			require.Len(t, m.Frames, 2)
+			requirePatterned(t, m.Frames[0], i, sizes[i%len(sizes)])
+			require.Equal(t, "tail", string(m.Frames[1]))
+			m.Release()
+			require.Nil(t, m.Frames)
+		}
+	})
+}
+
+func TestReleaseOfForwardedMessage(t *testing.T) {
+	// A message received over tcp and sent on to two inproc subscribers is shared by
+	// both. One subscriber releasing its copy must not free the buffer the other
+	// still reads, even while the tcp side keeps receiving large messages.
+	pull := newSocket(t, Pull, Options{})
+	push := newSocket(t, Push, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	pub := newSocket(t, Pub, Options{})
+	ep := bind(t, pub, "inproc")
+	sub1 := newSocket(t, Sub, Options{})
+	sub2 := newSocket(t, Sub, Options{})
+	for _, s := range []*Socket{sub1, sub2} {
+		connect(t, s, ep)
+		require.NoError(t, s.Subscribe(nil))
+		publishUntil(t, pub, s, "hello")
+	}
+	drain(sub1)
+	drain(sub2)
+
+	const n, size = 60, 64 << 10
+	go func() {
+		for i := range n {
+			if push.Send(ctxT(t), NewMsg(patterned(i, size))) != nil {
+				return
+			}
+		}
+	}()
+	forward := func() {
+		m, err := pull.Recv(ctxT(t))
+		require.NoError(t, err)
+		require.NoError(t, pub.Send(ctxT(t), m))
+	}
+	forward()
+	for i := range n {
+		a, err := sub1.Recv(ctxT(t))
+		require.NoError(t, err)
+		requirePatterned(t, a.Frames[0], i, size)
+		a.Release()
+		if i+1 < n {
+			forward() // read into whatever buffer is free now
+		}
+		b, err := sub2.Recv(ctxT(t))
+		require.NoError(t, err)
+		requirePatterned(t, b.Frames[0], i, size)
+		b.Release()
+	}
+}

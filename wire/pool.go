@@ -1,0 +1,69 @@
+package wire
+
+import (
+	"math/bits"
+	"sync"
+	"unsafe"
+)
+
+// Body buffers for large frames.
+//
+// ReadMsg gives every body over 4 KiB a buffer of its own. Those buffers come from
+// pools of fixed size classes, a quarter of a power of two apart (5/4, 6/4, 7/4 and
+// 8/4 of the power below), so at most a fifth of a buffer is spare. A receiver that is
+// done with a message hands its buffers back with Msg.Release, and the next large body
+// reuses a buffer that is already mapped and warm in the cache instead of a fresh
+// allocation that the kernel must fault in page by page. Without Release the buffers are
+// ordinary garbage.
+const (
+	minPooledShift = 12                  // classes start above 4 KiB (ownBufMin)
+	maxPooledShift = 20                  // and end at 1 MiB (growStep)
+	classesPerStep = 4                   // classes between two powers of two
+	maxPooled      = 1 << maxPooledShift // largest pooled class
+	numClasses     = (maxPooledShift - minPooledShift) * classesPerStep
+)
+
+// A pooled body is allocated whole before its bytes arrive, so the largest class must
+// not exceed what readLarge allocates ahead of the bytes.
+var _ [growStep - maxPooled]struct{}
+
+// bodyPools holds free buffers per class, as pointers to their first byte, so that
+// Put and Get do not allocate.
+var bodyPools [numClasses]sync.Pool
+
+// bodyClass returns the pool index and the capacity of the class that holds size
+// bytes; ok is false for sizes that are not pooled.
+func bodyClass(size int) (idx, capacity int, ok bool) {
+	if size <= 1<<minPooledShift || size > maxPooled {
+		return 0, 0, false
+	}
+	k := bits.Len(uint(size - 1)) // 2^(k-1) < size <= 2^k
+	step := 1 << (k - 3)          // a quarter of 2^(k-1)
+	q := (size + step - 1) / step // 5..8 quarters
+	return (k-minPooledShift-1)*classesPerStep + q - 5, q * step, true
+}
+
+// allocBody returns a buffer of length size for a large body: a pooled one when a
+// buffer of its class is free, else a new one with the class's capacity. Its contents
+// are not zeroed; the caller overwrites all size bytes.
+func allocBody(size int) []byte {
+	idx, c, ok := bodyClass(size)
+	if !ok {
+		return make([]byte, size)
+	}
+	if p := bodyPools[idx].Get(); p != nil {
+		return unsafe.Slice((*byte)(p.(unsafe.Pointer)), c)[:size]
+	}
+	return make([]byte, size, c)
+}
+
+// freeBody returns b's buffer to its class's pool when its capacity is exactly a
+// class size, and reports whether it did.
+func freeBody(b []byte) bool {
+	idx, c, ok := bodyClass(cap(b))
+	if !ok || c != cap(b) {
+		return false
+	}
+	bodyPools[idx].Put(unsafe.Pointer(unsafe.SliceData(b)))
+	return true
+}
