@@ -3,6 +3,7 @@ package socket
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,12 +27,12 @@ func requirePatterned(t testing.TB, b []byte, i, n int) {
 func TestReleaseLargeMessages(t *testing.T) {
 	// Received messages released one by one: every later message still arrives
 	// intact, whatever buffer it is read into.
-	sizes := []int{5000, 64 << 10, 200 << 10, 1 << 20, 2 << 20}
+	sizes := []int{64, 1000, 5000, 64 << 10, 200 << 10, 1 << 20, 2 << 20}
 	run(t, func(t *testing.T, tr string) {
 		pull := newSocket(t, Pull, Options{})
 		push := newSocket(t, Push, Options{})
 		connect(t, push, bind(t, pull, tr))
-		const n = 100
+		const n = 140
 		go func() {
 			for i := range n {
 				if push.Send(ctxT(t), NewMsg(patterned(i, sizes[i%len(sizes)]), []byte("tail"))) != nil {
@@ -53,8 +54,14 @@ func TestReleaseLargeMessages(t *testing.T) {
 
 func TestReleaseOfForwardedMessage(t *testing.T) {
 	// A message received over tcp and sent on to two inproc subscribers is shared by
-	// both. One subscriber releasing its copy must not free the buffer the other
-	// still reads, even while the tcp side keeps receiving large messages.
+	// both. One subscriber releasing its copy must not free the memory the other
+	// still reads, even while the tcp side keeps receiving.
+	for _, size := range []int{64, 64 << 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) { testReleaseOfForwardedMessage(t, size) })
+	}
+}
+
+func testReleaseOfForwardedMessage(t *testing.T, size int) {
 	pull := newSocket(t, Pull, Options{})
 	push := newSocket(t, Push, Options{})
 	connect(t, push, bind(t, pull, "tcp"))
@@ -70,7 +77,7 @@ func TestReleaseOfForwardedMessage(t *testing.T) {
 	drain(sub1)
 	drain(sub2)
 
-	const n, size = 60, 64 << 10
+	const n = 2000
 	go func() {
 		for i := range n {
 			if push.Send(ctxT(t), NewMsg(patterned(i, size))) != nil {
@@ -90,7 +97,7 @@ func TestReleaseOfForwardedMessage(t *testing.T) {
 		requirePatterned(t, a.Frames[0], i, size)
 		a.Release()
 		if i+1 < n {
-			forward() // read into whatever buffer is free now
+			forward() // read into whatever memory is free now
 		}
 		b, err := sub2.Recv(ctxT(t))
 		require.NoError(t, err)

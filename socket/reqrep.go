@@ -104,8 +104,9 @@ func (x *repProto) recv() (Msg, error) {
 		x.pending = true
 		x.env = env
 		x.from = p
-		m.Frames = body // the envelope's buffers are not freed by Release: see Msg
-		return m, nil
+		// A new Msg, without m's claim on its memory: the envelope, kept for the reply,
+		// shares that memory, so the application's Release must not recycle it.
+		return Msg{Frames: body}, nil
 	}
 }
 

@@ -7,10 +7,12 @@ package wire
 type Msg struct {
 	Frames [][]byte
 
-	// owned is set by Reader.ReadMsg when some of the bodies have buffers of their own
-	// that nothing else refers to, so Release may recycle them. Any other way of making
-	// a Msg, a composite literal included, leaves it false.
-	owned bool
+	// claim is set by Reader.ReadMsg on messages whose memory it may recycle: the slab
+	// of small bodies the message was carved from, or ownedOnly when its only
+	// recyclable memory is bodies with buffers of their own. Any other way of making a
+	// Msg, a composite literal included, leaves it nil. (One pointer keeps Msg at 32
+	// bytes: messages are copied through queues by value.)
+	claim *bodyChunk
 }
 
 // Size returns the total number of body bytes in m's frames.
@@ -26,19 +28,26 @@ func (m Msg) Size() int {
 // empties m. Bodies that ReadMsg gave buffers of their own (those over 4 KiB, up to
 // 1 MiB) go back to a pool, and later large messages are read into them instead of
 // into new memory: for a receiver of large messages this saves an allocation, the
-// zeroing and page faults of fresh memory, and garbage collection work.
+// zeroing and page faults of fresh memory, and garbage collection work. Small bodies
+// live in shared 32 KiB slabs; a slab is reused once every message carved from it
+// has been released, so a receiver that releases everything makes no garbage at all.
 //
 // Release is optional: an unreleased message is ordinary garbage once unreferenced.
 // After Release neither m's frames nor any slice of them may be used again, by the
-// caller or by anyone the caller gave them to. Messages made any other way (by the
+// caller or by anyone the caller gave them to; release a message once, with its frames
+// as received (frames may be dropped from it, but none added or replaced). Messages made any other way (by the
 // application, or received from an inproc peer, which shares the sender's memory)
 // carry no claim on their buffers, and Release only empties them.
 func (m *Msg) Release() {
-	if m.owned {
+	if c := m.claim; c != nil {
+		// Only a Reader sets claim, so every frame with a pool class's capacity is a
+		// pooled body (routing ids a ROUTER adds are far smaller).
 		for _, f := range m.Frames {
 			freeBody(f)
 		}
+		if c != &ownedOnly {
+			c.release()
+		}
 	}
-	m.Frames = nil
-	m.owned = false
+	*m = Msg{}
 }

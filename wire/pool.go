@@ -3,6 +3,7 @@ package wire
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -66,4 +67,54 @@ func freeBody(b []byte) bool {
 	}
 	bodyPools[idx].Put(unsafe.Pointer(unsafe.SliceData(b)))
 	return true
+}
+
+// bodyChunk is a slab that ReadMsg copies small bodies into, one after another. Each
+// message whose small bodies lie in a chunk claims it; the chunk goes back to a pool
+// when its Reader has moved on to another chunk and every claiming message has been
+// released. A message that is never released keeps the chunk out of the pool for
+// good, and the chunk is then ordinary garbage.
+//
+// refs counts outstanding claims with a bias: it starts at chunkBias, each Release
+// subtracts one, and the Reader adds the number of claims minus the bias when it
+// retires the chunk. It reaches zero exactly once, after both have happened, and
+// whoever brings it there recycles the chunk. The Reader counts claims in a plain
+// field, so the hot path touches the shared counter only on release.
+type bodyChunk struct {
+	buf  []byte
+	_    [64]byte // refs is written by receivers on other cores: keep it off buf's line
+	refs atomic.Int64
+	_    [56]byte
+}
+
+const chunkBias = 1 << 62
+
+// ownedOnly is the claim of a message whose only recyclable memory is large bodies
+// with buffers of their own; it is never pooled or counted.
+var ownedOnly bodyChunk
+
+var chunkPool sync.Pool
+
+func newBodyChunk() *bodyChunk {
+	c, _ := chunkPool.Get().(*bodyChunk)
+	if c == nil {
+		c = &bodyChunk{buf: make([]byte, slabChunkSize)}
+	}
+	c.refs.Store(chunkBias)
+	return c
+}
+
+// retire is called by the Reader when it stops carving from c, after claims messages
+// claimed it.
+func (c *bodyChunk) retire(claims int64) {
+	if c.refs.Add(claims-chunkBias) == 0 {
+		chunkPool.Put(c)
+	}
+}
+
+// release gives back one message's claim.
+func (c *bodyChunk) release() {
+	if c.refs.Add(-1) == 0 {
+		chunkPool.Put(c)
+	}
 }

@@ -41,11 +41,13 @@ type Reader struct {
 	owned bool // ReadMsg: the message being assembled has a pooled body
 
 	// ReadMsg state.
-	chunk     []byte   // current body slab; chunk[chunkUsed:] is free
-	chunkUsed int      //
-	slab      [][]byte // current Frames slab; slab[slabUsed:] is free
-	slabUsed  int      //
-	frames    [][]byte // frames of the message being assembled
+	chunk     *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
+	chunkUsed int        //
+	carved    int64      // messages that claimed chunk so far
+	claim     *bodyChunk // the chunk the message being assembled claims
+	slab      [][]byte   // current Frames slab; slab[slabUsed:] is free
+	slabUsed  int        //
+	frames    [][]byte   // frames of the message being assembled
 }
 
 // NewReader returns a Reader reading from r with a buffer of bufSize bytes.
@@ -279,6 +281,7 @@ func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
 func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	frames := r.frames[:0]
 	r.owned = false
+	r.claim = nil
 	defer func() {
 		clear(frames)
 		r.frames = frames[:0]
@@ -317,7 +320,12 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 		}
 	}
 	m.Frames = r.carveFrames(frames)
-	m.owned = r.owned
+	m.claim = r.claim
+	if r.claim != nil {
+		r.carved++
+	} else if r.owned {
+		m.claim = &ownedOnly
+	}
 	return nil
 }
 
@@ -346,14 +354,31 @@ func (r *Reader) readMsgBody(size int) ([]byte, error) {
 	if err := r.fill(size); err != nil {
 		return nil, unexpected(err)
 	}
-	if len(r.chunk)-r.chunkUsed < size {
-		r.chunk = make([]byte, slabChunkSize)
-		r.chunkUsed = 0
+	if r.chunk == nil || len(r.chunk.buf)-r.chunkUsed < size {
+		r.nextChunk()
 	}
-	b := r.chunk[r.chunkUsed : r.chunkUsed+size : r.chunkUsed+size]
+	r.claim = r.chunk
+	b := r.chunk.buf[r.chunkUsed : r.chunkUsed+size : r.chunkUsed+size]
 	r.chunkUsed += size
 	r.r += copy(b, r.buf[r.r:r.r+size])
 	return b, nil
+}
+
+// nextChunk starts a new body chunk and retires the current one, which is recycled
+// once every message that claimed it has been released. If the message being
+// assembled already has bodies in the current chunk, that chunk is never recycled
+// (the message claims only the new one) and is left to the garbage collector.
+func (r *Reader) nextChunk() {
+	if old := r.chunk; old != nil {
+		if r.claim == old {
+			r.claim = nil
+		} else {
+			old.retire(r.carved)
+		}
+	}
+	r.chunk = newBodyChunk()
+	r.chunkUsed = 0
+	r.carved = 0
 }
 
 // carveFrames copies frames into a slice carved from the shared Frames slab.
