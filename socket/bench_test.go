@@ -11,40 +11,54 @@ import (
 var benchSizes = []int{64, 1024, 65536}
 
 // BenchmarkPushPull measures one-way throughput: b.N messages from a PUSH to a PULL.
+// The receiver either releases every message (Msg.Release, so receive memory is
+// recycled) or keeps them, leaving them to the garbage collector.
 func BenchmarkPushPull(b *testing.B) {
 	for _, tr := range []string{"inproc", "ipc", "tcp"} {
 		for _, size := range benchSizes {
-			b.Run(fmt.Sprintf("%s/%dB", tr, size), func(b *testing.B) {
-				pull := newSocket(b, Pull, Options{})
-				ep := bind(b, pull, tr)
-				push := newSocket(b, Push, Options{})
-				connect(b, push, ep)
-				body := make([]byte, size)
-				ctx := context.Background()
-				done := make(chan error, 1)
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				b.ResetTimer()
-				go func() {
-					for i := 0; i < b.N; i++ {
-						if _, err := pull.Recv(ctx); err != nil {
-							done <- err
-							return
-						}
-					}
-					done <- nil
-				}()
-				m := Msg{Frames: [][]byte{body}}
-				for i := 0; i < b.N; i++ {
-					if err := push.Send(ctx, m); err != nil {
-						b.Fatal(err)
-					}
+			for _, release := range []bool{true, false} {
+				name := fmt.Sprintf("%s/%dB/release", tr, size)
+				if !release {
+					name = fmt.Sprintf("%s/%dB/keep", tr, size)
 				}
-				if err := <-done; err != nil {
-					b.Fatal(err)
-				}
-			})
+				b.Run(name, func(b *testing.B) { benchPushPull(b, tr, size, release) })
+			}
 		}
+	}
+}
+
+func benchPushPull(b *testing.B, tr string, size int, release bool) {
+	pull := newSocket(b, Pull, Options{})
+	ep := bind(b, pull, tr)
+	push := newSocket(b, Push, Options{})
+	connect(b, push, ep)
+	body := make([]byte, size)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	go func() {
+		for i := 0; i < b.N; i++ {
+			m, err := pull.Recv(ctx)
+			if err != nil {
+				done <- err
+				return
+			}
+			if release {
+				m.Release()
+			}
+		}
+		done <- nil
+	}()
+	m := Msg{Frames: [][]byte{body}}
+	for i := 0; i < b.N; i++ {
+		if err := push.Send(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
 	}
 }
 
