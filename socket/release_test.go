@@ -105,3 +105,31 @@ func testReleaseOfForwardedMessage(t *testing.T, size int) {
 		b.Release()
 	}
 }
+
+func TestRepReleaseKeepsEnvelope(t *testing.T) {
+	// A REP keeps the envelope of a request for its reply. Releasing the request body
+	// must not recycle memory the envelope lives in, while the reader keeps receiving.
+	rep := newSocket(t, Rep, Options{})
+	dealer := newSocket(t, Dealer, Options{})
+	connect(t, dealer, bind(t, rep, "tcp"))
+	const n = 3000
+	go func() {
+		for i := range n {
+			id := []byte(fmt.Sprintf("id-%05d", i))
+			if dealer.Send(ctxT(t), NewMsg(id, []byte{}, patterned(i, 64))) != nil {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		m, err := rep.Recv(ctxT(t))
+		require.NoError(t, err)
+		requirePatterned(t, m.Frames[0], i, 64)
+		m.Release()
+		require.NoError(t, rep.Send(ctxT(t), NewMsgString("ok")))
+		r, err := dealer.Recv(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, []string{fmt.Sprintf("id-%05d", i), "", "ok"}, []string{string(r.Frames[0]), string(r.Frames[1]), string(r.Frames[2])})
+		r.Release()
+	}
+}

@@ -104,10 +104,27 @@ func (x *repProto) recv() (Msg, error) {
 		x.pending = true
 		x.env = env
 		x.from = p
-		// A new Msg, without m's claim on its memory: the envelope, kept for the reply,
-		// shares that memory, so the application's Release must not recycle it.
-		return Msg{Frames: body}, nil
+		if envelopeInMemory(env) {
+			// A new Msg, without m's claim on its memory: the envelope, kept for the
+			// reply, shares that memory, so the application's Release must not
+			// recycle it.
+			return Msg{Frames: body}, nil
+		}
+		m.Frames = body // a bare delimiter: Release may recycle everything
+		return m, nil
 	}
+}
+
+// envelopeInMemory reports whether any envelope frame has bytes, which then live in
+// the received message's memory. A REP talking to a REQ directly gets only the empty
+// delimiter.
+func envelopeInMemory(env [][]byte) bool {
+	for _, f := range env {
+		if len(f) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (x *repProto) send(m Msg) error {
