@@ -60,6 +60,7 @@ func (s *Socket) close(ctx context.Context, linger bool) (drained bool, err erro
 	}
 
 	s.cancel()
+	s.wake() // anyone who waited again while Close lingered
 	s.mu.Lock()
 	s.drainLocked()
 	conns := s.conns

@@ -214,8 +214,8 @@ func (s *Socket) frames(n int) [][]byte {
 	return f
 }
 
-// waitLocked releases s.mu until something changes, ctx ends or the socket closes, and
-// takes it again. It reports false when ctx ended.
+// waitLocked releases s.mu until something changes (a pipe event, a wake-up, Close),
+// or ctx ends, and takes it again. It reports false when ctx ended.
 func (s *Socket) waitLocked(ctx context.Context) bool {
 	s.sig.Lock()
 	if s.pendingAny {
@@ -236,12 +236,17 @@ func (s *Socket) waitLocked(ctx context.Context) bool {
 	s.waiters = append(s.waiters, ch)
 	s.sig.Unlock()
 	s.mu.Unlock()
+	// Close wakes every waiter after marking the socket closed, so only ch and ctx
+	// need watching; a context that can never end (Background) needs no select at all.
 	ok := true
-	select {
-	case <-ch:
-	case <-s.done:
-	case <-ctx.Done():
-		ok = false
+	if done := ctx.Done(); done == nil {
+		<-ch
+	} else {
+		select {
+		case <-ch:
+		case <-done:
+			ok = false
+		}
 	}
 	s.mu.Lock()
 	s.sig.Lock()
