@@ -92,11 +92,19 @@ type Program struct {
 	Extra map[string]Extra
 }
 
-// Extra is an additional subcommand taking <message-size> <message-count>, such as
-// proxy_thr. It returns the elapsed time the throughput is computed from.
+// Extra is an additional subcommand, such as proxy_thr. Usage names its positional
+// arguments, all numbers, starting with <message-size> <message-count> (the count must
+// be positive). Set one of Run and Report:
+//
+//   - Run takes exactly those two and returns the elapsed time from which the standard
+//     throughput lines (or -json object) are computed and printed.
+//   - Report gets every positional argument, in Usage order, and writes its own result
+//     to w, honouring cfg.JSON: for tests whose figures do not fit libzmq's throughput
+//     lines, such as fanout_thr.
 type Extra struct {
-	Usage string
-	Run   func(cfg Config, size, count int) (time.Duration, error)
+	Usage  string
+	Run    func(cfg Config, size, count int) (time.Duration, error)
+	Report func(cfg Config, args []int, w io.Writer) error
 }
 
 // Config holds the flags common to every subcommand.
@@ -163,7 +171,7 @@ func Run(p Program, args []string, w io.Writer) error {
 	fs.BoolVar(&cfg.JSON, "json", false, "print one JSON object instead of libzmq's lines")
 	fs.BoolVar(&cfg.Percentiles, "percentiles", false, "print round-trip p50/p90/p99/p99.9/max (remote_lat, inproc_lat)")
 	fs.IntVar(&cfg.Warmup, "warmup", 0, "untimed messages or round trips before the measurement; give both ends the same N")
-	fs.StringVar(&cfg.Endpoint, "endpoint", "", "endpoint of inproc_lat, inproc_thr and proxy_thr (default inproc://...)")
+	fs.StringVar(&cfg.Endpoint, "endpoint", "", "endpoint of inproc_lat, inproc_thr and the extra subcommands (proxy_thr, fanout_thr; default: the test's own)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
 	usage := func() string {
 		s := fmt.Sprintf("usage: %s [flags] <subcommand> [flags] <args>\n", p.Name)
@@ -235,6 +243,9 @@ func Run(p Program, args []string, w io.Writer) error {
 			return err
 		}
 		defer stop()
+	}
+	if e := p.Extra[cmd]; e.Report != nil {
+		return e.Report(cfg, nums, w)
 	}
 	res := Result{Impl: p.Name, Test: cmd, Size: size, Warmup: cfg.Warmup}
 	switch cmd {

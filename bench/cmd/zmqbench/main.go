@@ -29,7 +29,8 @@ func main() {
 		Name: "zmqbench",
 		New:  func() perf.Impl { return impl{} },
 		Extra: map[string]perf.Extra{
-			"proxy_thr": {Usage: "<message-size> <message-count>", Run: proxyThr},
+			"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
+			"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
 		},
 	})
 }

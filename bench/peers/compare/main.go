@@ -5,10 +5,13 @@
 // libzmq), go-zeromq/zmq4, ours (zmqbench), and the floor (raw framed streams and Go
 // channels). Cells: transport (tcp, ipc: two processes; inproc: one process) × message
 // size (1, 64, 1024, 65536 B) × metric (thr: PUSH/PULL msg/s at the receiver; lat:
-// REQ/REP mean one-way µs). For each cell a pilot run per implementation picks a count
-// that makes one run last about -target, then the implementations run interleaved,
-// -rounds times (A B C, B C A, C A B, ...). The table gives the median with min and max,
-// and the median as a ratio to libzmq's and to the floor's.
+// REQ/REP mean one-way µs), plus the fan-out cells (metric fanout, with tcp: one process,
+// a PUB publishing to -subscribers SUB sockets, libzmq and ours only, sizes
+// -fanout-sizes; published and delivered msg/s and the share dropped). For each cell a
+// pilot run per implementation picks a count that makes one run last about -target,
+// then the implementations run interleaved, -rounds times (A B C, B C A, C A B, ...).
+// The table gives the median with min and max, and the median as a ratio to libzmq's
+// and to the floor's.
 //
 // Run it from bench/peers (go run ./compare) or through bench/compare.
 package main
@@ -21,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,36 +34,40 @@ import (
 )
 
 type config struct {
-	rounds     int
-	target     time.Duration
-	transports []string
-	sizes      []int
-	metrics    []string
-	impls      []string
-	out        string
-	write      bool
-	raw        string
-	snapshot   bool
-	build      bool
-	quick      bool
+	rounds      int
+	target      time.Duration
+	transports  []string
+	sizes       []int
+	metrics     []string
+	impls       []string
+	fanoutSizes []int // message sizes of the fan-out cells
+	subscribers int   // SUB sockets of the fan-out cells
+	out         string
+	write       bool
+	raw         string
+	snapshot    bool
+	build       bool
+	quick       bool
 }
 
 func main() {
 	var cfg config
-	var transports, sizes, metrics, impls string
+	var transports, sizes, metrics, impls, fanoutSizes string
 	var noWrite bool
 	flag.IntVar(&cfg.rounds, "rounds", 5, "interleaved rounds per cell")
 	flag.DurationVar(&cfg.target, "target", time.Second, "aimed duration of one measured run (scales every count)")
 	flag.StringVar(&transports, "transports", "tcp,ipc,inproc", "transports to run")
 	flag.StringVar(&sizes, "sizes", "1,64,1024,65536", "message sizes in bytes")
-	flag.StringVar(&metrics, "metrics", "thr,lat", "metrics: thr (PUSH/PULL), lat (REQ/REP)")
+	flag.StringVar(&metrics, "metrics", "thr,lat,fanout", "metrics: thr (PUSH/PULL), lat (REQ/REP), fanout (tcp only: PUB → -subscribers SUB in one process, libzmq and ours)")
 	flag.StringVar(&impls, "impls", "libzmq,pebbe,gozmq,ours,floor", "implementations to run")
+	flag.StringVar(&fanoutSizes, "fanout-sizes", "64,1024", "message sizes of the fanout cells in bytes")
+	flag.IntVar(&cfg.subscribers, "subscribers", 8, "SUB sockets of the fanout cells")
 	flag.StringVar(&cfg.out, "out", "", "markdown file to update (default bench/RESULTS.md)")
 	flag.BoolVar(&noWrite, "n", false, "print the section instead of writing it")
 	flag.StringVar(&cfg.raw, "raw", "", "also write every run as a JSON line to this file")
 	flag.BoolVar(&cfg.snapshot, "snapshot", false, "build from `git archive HEAD` of the main module instead of the working tree (immune to edits in progress)")
 	flag.BoolVar(&cfg.build, "build", true, "build every program first")
-	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536, printed not written")
+	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536 (fan-out: -fanout-sizes), printed not written")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fatalf("unexpected arguments %q", flag.Args())
@@ -84,15 +92,18 @@ func main() {
 	cfg.transports = splitList(transports)
 	cfg.metrics = splitList(metrics)
 	cfg.impls = splitList(impls)
-	for _, s := range splitList(sizes) {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			fatalf("bad size %q", s)
+	for _, m := range cfg.metrics {
+		if m != "thr" && m != "lat" && m != fanoutMetric {
+			fatalf("unknown metric %q (have thr, lat, fanout)", m)
 		}
-		cfg.sizes = append(cfg.sizes, n)
 	}
+	cfg.sizes = parseSizes(sizes)
+	cfg.fanoutSizes = parseSizes(fanoutSizes)
 	if cfg.rounds < 1 || cfg.target <= 0 {
 		fatalf("-rounds and -target must be positive")
+	}
+	if cfg.subscribers < 1 || cfg.subscribers > 1024 {
+		fatalf("-subscribers must be 1 to 1024")
 	}
 
 	dirs, err := harness.FindDirs()
@@ -134,10 +145,20 @@ func main() {
 	var cells []*cellResult
 	for _, tr := range cfg.transports {
 		for _, metric := range cfg.metrics {
+			if metric == fanoutMetric {
+				continue
+			}
 			for _, size := range cfg.sizes {
 				cells = append(cells, r.cell(cell{tr, metric, size}, progs))
 			}
 		}
+	}
+	if fp := fanoutPrograms(progs); cfg.fanout() && len(fp) > 0 {
+		for _, size := range cfg.fanoutSizes {
+			cells = append(cells, r.cell(cell{"tcp", fanoutMetric, size}, fp))
+		}
+	} else if slices.Contains(cfg.metrics, fanoutMetric) {
+		fmt.Fprintln(os.Stderr, "fanout cells skipped: they need tcp in -transports and libzmq or ours in -impls")
 	}
 	md := report(cfg, cells, machine(commit), time.Since(started), started)
 	if !cfg.write {
@@ -153,6 +174,23 @@ func main() {
 func fatalf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "compare: "+format+"\n", a...)
 	os.Exit(1)
+}
+
+// fanout reports whether the fan-out cells run: metric fanout and transport tcp.
+func (c config) fanout() bool {
+	return slices.Contains(c.metrics, fanoutMetric) && slices.Contains(c.transports, "tcp")
+}
+
+func parseSizes(list string) []int {
+	var out []int
+	for _, s := range splitList(list) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			fatalf("bad size %q", s)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func splitList(s string) []string {
@@ -256,9 +294,12 @@ func (c cell) String() string { return fmt.Sprintf("%s %s %d B", c.transport, c.
 type implResult struct {
 	prog   harness.Program
 	count  int
-	values []float64 // msg/s or one-way µs
+	values []float64 // msg/s or one-way µs; fanout: msg/s published
 	mbps   []float64
-	errs   []string
+	// fanout only: msg/s received by all subscribers together, and the percentage of
+	// count × subscribers dropped.
+	delivered, dropPct []float64
+	errs               []string
 }
 
 func (r *implResult) ok() bool { return len(r.values) > 0 }
@@ -328,6 +369,27 @@ func value(c cell, res harness.Result) float64 {
 	return res.LatencyUS
 }
 
+// sample is the figures of one run.
+type sample struct {
+	value   float64 // see implResult.values
+	mbps    float64 // thr
+	seconds float64 // how long the measured part took
+
+	delivered, dropPct float64 // fanout, see implResult
+}
+
+// measure runs one test of p in cell c with count messages or round trips.
+func (r *runner) measure(c cell, p harness.Program, count int, timeout time.Duration) (sample, error) {
+	if c.metric == fanoutMetric {
+		return r.runFanout(c, p, count, timeout)
+	}
+	res, err := r.run(c, p, count, timeout)
+	if err != nil {
+		return sample{}, err
+	}
+	return sample{value: value(c, res), mbps: res.Mbps, seconds: res.Seconds()}, nil
+}
+
 // calibrate finds the count that makes one run of p in c last about cfg.target.
 func (r *runner) calibrate(c cell, p harness.Program) (int, error) {
 	n := 10000
@@ -339,11 +401,11 @@ func (r *runner) calibrate(c cell, p harness.Program) (int, error) {
 	}
 	target := r.cfg.target.Seconds()
 	for i := 0; ; i++ {
-		res, err := r.run(c, p, n, 15*time.Second)
+		s, err := r.measure(c, p, n, 15*time.Second)
 		if err != nil {
 			return 0, err
 		}
-		t := res.Seconds()
+		t := s.seconds
 		if t <= 0 {
 			t = 1e-6
 		}
@@ -381,7 +443,7 @@ func (r *runner) cell(c cell, progs []harness.Program) *cellResult {
 			if len(ir.errs) >= 2 {
 				continue
 			}
-			res, err := r.run(c, ir.prog, ir.count, timeout)
+			s, err := r.measure(c, ir.prog, ir.count, timeout)
 			line := map[string]any{"transport": c.transport, "metric": c.metric, "size": c.size,
 				"impl": ir.prog.Key, "round": round, "count": ir.count}
 			if err != nil {
@@ -389,12 +451,18 @@ func (r *runner) cell(c cell, progs []harness.Program) *cellResult {
 				line["error"] = err.Error()
 				fmt.Fprintf(os.Stderr, "%-22s %-7s round %d failed: %v\n", c, ir.prog.Key, round, err)
 			} else {
-				v := value(c, res)
-				ir.values = append(ir.values, v)
-				ir.mbps = append(ir.mbps, res.Mbps)
-				line["value"] = v
-				if c.metric == "thr" {
-					line["mb_s"] = res.Mbps
+				ir.values = append(ir.values, s.value)
+				ir.mbps = append(ir.mbps, s.mbps)
+				line["value"] = s.value
+				switch c.metric {
+				case "thr":
+					line["mb_s"] = s.mbps
+				case fanoutMetric:
+					ir.delivered = append(ir.delivered, s.delivered)
+					ir.dropPct = append(ir.dropPct, s.dropPct)
+					line["subscribers"] = r.cfg.subscribers
+					line["delivered"] = s.delivered
+					line["drop_pct"] = s.dropPct
 				}
 			}
 			if r.raw != nil {
@@ -405,7 +473,10 @@ func (r *runner) cell(c cell, progs []harness.Program) *cellResult {
 	}
 	var sum []string
 	for _, ir := range cr.impls {
-		if ir.ok() {
+		if ir.ok() && c.metric == fanoutMetric {
+			sum = append(sum, fmt.Sprintf("%s=%s(delivered %s, dropped %.1f%%)", ir.prog.Key,
+				fmtValue(c.metric, ir.median()), fmtValue(c.metric, median(ir.delivered)), median(ir.dropPct)))
+		} else if ir.ok() {
 			sum = append(sum, fmt.Sprintf("%s=%s", ir.prog.Key, fmtValue(c.metric, ir.median())))
 		} else {
 			sum = append(sum, ir.prog.Key+"=fail")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,19 +38,25 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 	p("- Implementations: **libzmq (C)**: our small C programs over libzmq (same arguments and output as libzmq's perf tools). **pebbe/zmq4**: the same tests in Go through cgo (what a Go user of libzmq gets, a copy per received message included). **go-zeromq/zmq4**: the pure-Go library. **ours**: `zmqbench`. **floor**: no ZeroMQ at all — one TCP or unix stream with ZMTP-sized frame headers (2 B short, 9 B long) through 64 KiB bufio at both ends, flushed only when full for throughput and per message for latency; Go channels for inproc.\n")
 	p("- Ratios: \"÷ libzmq\" and \"÷ floor\" divide an implementation's median by libzmq's and the floor's. For throughput above 1 is faster; for latency below 1 is faster.\n\n")
 
-	// Summary for ours.
-	p("### Ours at a glance\n\n")
-	p("| transport | metric |")
-	for _, s := range cfg.sizes {
-		p(" %s |", sizeName(s))
+	// Summary for ours. The fan-out cells have their own line and table.
+	metrics := slices.DeleteFunc(slices.Clone(cfg.metrics), func(m string) bool { return m == fanoutMetric })
+	glance := fanoutGlance(cfg, cells)
+	if len(metrics) > 0 || glance != "" {
+		p("### Ours at a glance\n\n")
 	}
-	p("\n|---|---|")
-	for range cfg.sizes {
-		p("---|")
+	if len(metrics) > 0 {
+		p("| transport | metric |")
+		for _, s := range cfg.sizes {
+			p(" %s |", sizeName(s))
+		}
+		p("\n|---|---|")
+		for range cfg.sizes {
+			p("---|")
+		}
+		p("\n")
 	}
-	p("\n")
 	for _, tr := range cfg.transports {
-		for _, metric := range cfg.metrics {
+		for _, metric := range metrics {
 			for _, ref := range []string{"libzmq", "floor"} {
 				p("| %s | %s ours ÷ %s |", tr, metric, ref)
 				for _, s := range cfg.sizes {
@@ -64,10 +71,15 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 			}
 		}
 	}
-	p("\n")
+	if len(metrics) > 0 {
+		p("\n")
+	}
+	if glance != "" {
+		p("%s\n\n", glance)
+	}
 
 	for _, tr := range cfg.transports {
-		for _, metric := range cfg.metrics {
+		for _, metric := range metrics {
 			procs := "2 processes"
 			if tr == "inproc" {
 				procs = "1 process"
@@ -122,6 +134,7 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 			}
 		}
 	}
+	p("%s", fanoutSection(cfg, cells))
 	return b.String()
 }
 
