@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -27,7 +28,7 @@ import (
 const fanoutMetric = "fanout"
 
 // fanoutImpls are the implementations that have a fanout_thr.
-var fanoutImpls = map[string]bool{"libzmq": true, "ours": true}
+var fanoutImpls = map[string]bool{"libzmq": true, "ours": true, "ours1": true}
 
 // fanoutReport is what one fanout_thr run printed.
 type fanoutReport struct {
@@ -100,7 +101,7 @@ func parseFanout(out string) (fanoutReport, error) {
 func (r *runner) runFanout(c cell, p harness.Program, count int, timeout time.Duration) (sample, error) {
 	subs := r.cfg.subscribers
 	argv := p.Argv("fanout_thr", strconv.Itoa(c.size), strconv.Itoa(count), strconv.Itoa(subs))
-	out, err := runCommand(argv, timeout)
+	out, err := runCommand(argv, p.Env, timeout)
 	if err != nil {
 		return sample{}, err
 	}
@@ -122,10 +123,13 @@ func (r *runner) runFanout(c cell, p harness.Program, count int, timeout time.Du
 
 // runCommand runs argv to completion within timeout and returns its standard output;
 // a failure carries the start of its standard error.
-func runCommand(argv []string, timeout time.Duration) (string, error) {
+func runCommand(argv, env []string, timeout time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = time.Second

@@ -59,7 +59,7 @@ func main() {
 	flag.StringVar(&transports, "transports", "tcp,ipc,inproc", "transports to run")
 	flag.StringVar(&sizes, "sizes", "1,64,1024,65536", "message sizes in bytes")
 	flag.StringVar(&metrics, "metrics", "thr,lat,fanout", "metrics: thr (PUSH/PULL), lat (REQ/REP), fanout (tcp only: PUB → -subscribers SUB in one process, libzmq and ours)")
-	flag.StringVar(&impls, "impls", "libzmq,pebbe,gozmq,ours,floor", "implementations to run")
+	flag.StringVar(&impls, "impls", "libzmq,pebbe,gozmq,ours,ours1,floor", "implementations to run (ours1: ours with GOMAXPROCS=1)")
 	flag.StringVar(&fanoutSizes, "fanout-sizes", "64,1024", "message sizes of the fanout cells in bytes")
 	flag.IntVar(&cfg.subscribers, "subscribers", 8, "SUB sockets of the fanout cells")
 	flag.StringVar(&cfg.out, "out", "", "markdown file to update (default bench/RESULTS.md)")
@@ -211,6 +211,7 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 		"pebbe":  harness.GoProgram("pebbe", "pebbe/zmq4 (cgo)", filepath.Join(bin, "pebbebench")),
 		"gozmq":  harness.GoProgram("gozmq", "go-zeromq/zmq4", filepath.Join(bin, "gozmqbench")),
 		"ours":   harness.GoProgram("ours", "**ours**", filepath.Join(bin, "zmqbench")),
+		"ours1":  oursGOMAXPROCS1(filepath.Join(bin, "zmqbench")),
 		"floor":  harness.GoProgram("floor", "floor", filepath.Join(bin, "floorbench")),
 	}
 	var out []harness.Program
@@ -218,7 +219,7 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 	for _, k := range cfg.impls {
 		p, ok := all[k]
 		if !ok {
-			return nil, fmt.Errorf("unknown implementation %q (have libzmq, pebbe, gozmq, ours, floor)", k)
+			return nil, fmt.Errorf("unknown implementation %q (have libzmq, pebbe, gozmq, ours, ours1, floor)", k)
 		}
 		out = append(out, p)
 		switch k {
@@ -230,13 +231,17 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 		return out, nil
 	}
 	fmt.Fprintln(os.Stderr, "building ...")
+	builtOurs := false
 	for _, k := range cfg.impls {
 		var err error
 		switch k {
 		case "libzmq":
 			err = d.BuildC()
-		case "ours":
-			err = d.BuildOurs(filepath.Join(bin, "zmqbench"))
+		case "ours", "ours1":
+			if !builtOurs {
+				err = d.BuildOurs(filepath.Join(bin, "zmqbench"))
+				builtOurs = true
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -248,6 +253,15 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 		}
 	}
 	return out, nil
+}
+
+// oursGOMAXPROCS1 is zmqbench with GOMAXPROCS=1 in every process. Where two benchmark
+// processes share two cores, one P per process spares the Go scheduler from waking a
+// thread on the other core at every goroutine hand-off; the comparison shows both.
+func oursGOMAXPROCS1(bin string) harness.Program {
+	p := harness.GoProgram("ours1", "**ours**, GOMAXPROCS=1", bin)
+	p.Env = []string{"GOMAXPROCS=1"}
+	return p
 }
 
 // snapshot exports HEAD of the main module into a temporary directory.
@@ -330,7 +344,7 @@ type runner struct {
 // run runs one test of prog in cell c with count messages or round trips.
 func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration) (harness.Result, error) {
 	args := []string{strconv.Itoa(c.size), strconv.Itoa(count)}
-	o := harness.Options{Timeout: timeout}
+	o := harness.Options{Timeout: timeout, Env: p.Env}
 	if c.transport == "inproc" {
 		res, _, err := harness.RunOne(p.Argv("inproc_"+c.metric, args...), o)
 		return res, err

@@ -26,6 +26,9 @@ type Program struct {
 	// Argv returns the command line of one test, such as
 	// Argv("local_thr", "tcp://127.0.0.1:5555", "64", "1000").
 	Argv func(test string, args ...string) []string
+	// Env holds extra environment variables for every process of the program, such as
+	// GOMAXPROCS=1.
+	Env []string
 }
 
 // CProgram is a program made of one binary per test (the libzmq C programs in dir).
