@@ -9,10 +9,11 @@
 //	zmqbench inproc_lat <message-size> <roundtrip-count>               REQ/REP in one process
 //	zmqbench inproc_thr <message-size> <message-count>                 PUSH/PULL in one process
 //	zmqbench proxy_thr  <message-size> <message-count>                 2 XPUB → XSUB/XPUB proxy → SUB
+//	zmqbench fanout_thr <message-size> <message-count> <subscribers>   PUB → N SUB over tcp
 //
 // Endpoints may use any transport: tcp://127.0.0.1:5555, ipc:///tmp/bench.sock,
-// ipc://@abstract. The flags -json, -percentiles, -warmup and -endpoint come before the
-// positional arguments; see package github.com/brokerless/zmq/bench/perf.
+// ipc://@abstract. The flags -json, -percentiles, -warmup, -endpoint and -cpuprofile come
+// before the positional arguments; see package github.com/brokerless/zmq/bench/perf.
 package main
 
 import (
