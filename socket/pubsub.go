@@ -125,7 +125,15 @@ func (x *pubProto) send(m Msg) error {
 			}
 		}
 	}
+	dropNewest := x.s.opts.WhenFull == DropNewest
+	full := uint64(0) // dropped for a full subscriber, added to the stats once
 	for _, p := range x.matched {
+		if dropNewest && p.out.AtLimit() {
+			// A full subscriber costs a glance, not its queue's lock, which its
+			// writer goroutine holds often on another core.
+			full++
+			continue
+		}
 		if ok, _ := p.out.Push(m); ok {
 			continue
 		}
@@ -137,7 +145,10 @@ func (x *pubProto) send(m Msg) error {
 				continue
 			}
 		}
-		x.s.stats.dropHWM.Add(1)
+		full++
+	}
+	if full > 0 {
+		x.s.stats.dropHWM.Add(full)
 	}
 	clear(x.matched)
 	return nil

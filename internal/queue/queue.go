@@ -12,6 +12,7 @@ package queue
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/brokerless/zmq/wire"
 )
@@ -28,6 +29,13 @@ type Queue struct {
 	closed  bool
 	onRead  func()
 	onWrite func()
+
+	// atLimit mirrors n >= limit for AtLimit, which reads it without the lock; it is
+	// stored only when the answer changes (atLimitSeen is the last value stored), so a
+	// producer that drops for a full peer does not bounce the lock's cache line with
+	// the consumer.
+	atLimit     atomic.Bool
+	atLimitSeen bool
 }
 
 // New returns a queue that holds at most limit messages; limit 0 means no limit.
@@ -40,6 +48,7 @@ func New(limit int) *Queue {
 func (q *Queue) SetLimit(limit int) {
 	q.mu.Lock()
 	q.limit = limit
+	q.updateLimitHint()
 	fire := q.full && !q.atLimitLocked()
 	if fire {
 		q.full = false
@@ -76,6 +85,20 @@ func (q *Queue) OnWritable(f func()) {
 
 func (q *Queue) atLimitLocked() bool { return q.limit > 0 && q.n >= q.limit }
 
+// updateLimitHint refreshes the lock-free view of atLimitLocked after a change.
+func (q *Queue) updateLimitHint() {
+	if at := q.atLimitLocked(); at != q.atLimitSeen {
+		q.atLimitSeen = at
+		q.atLimit.Store(at)
+	}
+}
+
+// AtLimit reports, without taking the queue's lock, whether the queue was at its limit
+// at its latest change. The answer may be out of date by the time the caller acts on
+// it; a producer that drops messages for a full queue uses it to skip the lock, as a
+// push would have been refused a moment earlier anyway.
+func (q *Queue) AtLimit() bool { return q.atLimit.Load() }
+
 // Push appends m unless the queue is full or closed. It reports whether m was queued and
 // whether the queue is full after the push; a producer that sees full should stop
 // offering messages until its OnWritable notification.
@@ -96,6 +119,7 @@ func (q *Queue) Push(m wire.Msg) (ok, full bool) {
 	if full {
 		q.full = true
 	}
+	q.updateLimitHint()
 	f := q.onRead
 	q.mu.Unlock()
 	if wasEmpty && f != nil {
@@ -117,6 +141,7 @@ func (q *Queue) PushBatch(msgs []wire.Msg) (n int, full bool) {
 		q.pushLocked(msgs[n])
 		n++
 	}
+	q.updateLimitHint()
 	full = q.atLimitLocked()
 	if full {
 		q.full = true
@@ -143,6 +168,7 @@ func (q *Queue) PushForce(m wire.Msg) bool {
 	if q.atLimitLocked() {
 		q.full = true
 	}
+	q.updateLimitHint()
 	f := q.onRead
 	q.mu.Unlock()
 	if wasEmpty && f != nil {
@@ -165,6 +191,7 @@ func (q *Queue) ReplaceOldest(m wire.Msg) (dropped, ok bool) {
 		dropped = true
 	}
 	q.pushLocked(m)
+	q.updateLimitHint()
 	f := q.onRead
 	q.mu.Unlock()
 	if wasEmpty && f != nil {
@@ -213,6 +240,7 @@ func (q *Queue) Pop() (m wire.Msg, ok, empty bool) {
 	}
 	m = q.popLocked()
 	empty = q.n == 0
+	q.updateLimitHint()
 	f := q.drainedLocked()
 	q.mu.Unlock()
 	if f != nil {
@@ -237,6 +265,7 @@ func (q *Queue) PopAll(dst []wire.Msg) []wire.Msg {
 	for q.n > 0 {
 		dst = append(dst, q.popLocked())
 	}
+	q.updateLimitHint()
 	f := q.drainedLocked()
 	q.mu.Unlock()
 	if f != nil {
@@ -298,6 +327,7 @@ func (q *Queue) Discard() int {
 	for q.n > 0 {
 		q.popLocked()
 	}
+	q.updateLimitHint()
 	f := q.drainedLocked()
 	q.mu.Unlock()
 	if f != nil {
