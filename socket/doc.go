@@ -51,7 +51,9 @@
 //
 // Send takes ownership of the message's frames. Over inproc and in PUB fan-out the
 // frames are shared with the receivers without copying, so they must not be modified
-// after Send.
+// after Send. A received message belongs to the caller; Msg.Release hands its memory
+// back for later messages once the caller is done with it, which keeps a busy
+// receiver free of garbage.
 //
 // # Flow control
 //

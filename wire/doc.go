@@ -20,9 +20,11 @@
 //
 // Reader.ReadFrame returns a body that is valid only until the next read.
 // Reader.ReadMsg copies bodies out, so a Msg it returns may be kept forever;
-// it draws them from shared slabs, so it allocates almost nothing per
-// message. Writer.WriteMsg copies small bodies and references bodies of
-// 8 KiB or more until Flush, sending them with writev.
+// it draws small bodies from shared slabs and larger ones from pools of size
+// classes, so it allocates almost nothing per message. Msg.Release returns a
+// message's memory: a slab is reused once all its messages are released, a
+// large body's buffer at once. Writer.WriteMsg copies small bodies and
+// references bodies of 8 KiB or more until Flush, sending them with writev.
 //
 // # Errors
 //
