@@ -4,6 +4,9 @@ package wire
 //
 // On the wire every frame but the last carries the MORE flag. A Msg read by
 // Reader.ReadMsg owns its frames: they stay valid after later reads.
+//
+// A received Msg also remembers, in an unexported field, which memory Release may
+// recycle; compare messages by their Frames, not as whole values.
 type Msg struct {
 	Frames [][]byte
 
