@@ -35,6 +35,9 @@ func (m Msg) Size() int {
 // live in shared 32 KiB slabs; a slab is reused once every message carved from it
 // has been released, so a receiver that releases everything makes no garbage at all.
 //
+// Recycled buffers are not cleared: a body's bytes past its length (up to its
+// capacity) may hold an earlier message's.
+//
 // Release is optional: an unreleased message is ordinary garbage once unreferenced.
 // After Release neither m's frames nor any slice of them may be used again, by the
 // caller or by anyone the caller gave them to; release a message once, with its frames
