@@ -40,10 +40,11 @@ func (m Msg) Size() int {
 //
 // Release is optional: an unreleased message is ordinary garbage once unreferenced.
 // After Release neither m's frames nor any slice of them may be used again, by the
-// caller or by anyone the caller gave them to; release a message once, with its frames
-// as received (frames may be dropped from it, but none added or replaced). Messages made any other way (by the
-// application, or received from an inproc peer, which shares the sender's memory)
-// carry no claim on their buffers, and Release only empties them.
+// caller or by anyone the caller gave them to. Release a message once, with its frames
+// as received: frames may be dropped from it, but none added or replaced. Messages
+// made any other way (by the application, or received from an inproc peer, which
+// shares the sender's memory) carry no claim on their buffers, and Release only
+// empties them.
 func (m *Msg) Release() {
 	if c := m.claim; c != nil {
 		// Only a Reader sets claim, so every frame with a pool class's capacity is a

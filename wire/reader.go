@@ -38,9 +38,8 @@ type Reader struct {
 	// into buf, to be copied out again, but reads it straight into its own buffer.
 	short bool
 
-	owned bool // ReadMsg: the message being assembled has a pooled body
-
 	// ReadMsg state.
+	owned     bool       // the message being assembled has a pooled body
 	chunk     *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
 	chunkUsed int        //
 	carved    int64      // messages that claimed chunk so far
@@ -265,10 +264,12 @@ func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
 // ReadMsg reads the next whole data message into m, replacing m.Frames with a
 // new slice (the previous slice and its bodies are left untouched, so messages
 // may be kept). Bodies are copied out of the Reader: small ones into shared
-// 32 KiB slabs that are never reused, those over 4 KiB into buffers of their
-// own, read directly from the stream (taken from a pool that Msg.Release refills). The Frames slice itself is carved from a
-// shared array too, so in steady state ReadMsg allocates almost nothing per
-// message. Keeping one message alive keeps its slab alive.
+// 32 KiB slabs, reused only once every message in them has been released
+// (Msg.Release), those over 4 KiB into buffers of their own, read directly
+// from the stream into memory from pools that Msg.Release refills. The Frames
+// slice itself is carved from a shared array too, so in steady state ReadMsg
+// allocates almost nothing per message. Keeping one message alive keeps its
+// slab alive.
 //
 // A command frame met before or between the frames of a message is parsed and
 // passed to onCommand (its Command is valid only during the call), and does
