@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -165,4 +168,60 @@ func TestReleaseLeavesNoAllocationsPerMessage(t *testing.T) {
 			require.LessOrEqual(t, allocs, 0.05, "allocations per message")
 		})
 	}
+}
+
+func TestReleaseFromSeveralGoroutines(t *testing.T) {
+	// Several goroutines receive from one PULL and release what they get while the
+	// reader keeps recycling slabs and buffers: every message arrives intact once.
+	pull := newSocket(t, Pull, Options{})
+	push := newSocket(t, Push, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	const n, readers = 4000, 4
+	sizes := []int{64, 700, 5000, 64 << 10}
+	go func() {
+		for i := range n {
+			if push.Send(ctxT(t), NewMsg(patterned(i, sizes[i%len(sizes)]))) != nil {
+				return
+			}
+		}
+	}()
+	seen := make([]atomic.Bool, n)
+	var got atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, readers)
+	for range readers {
+		wg.Go(func() {
+			ctx := ctxT(t)
+			for got.Load() < n {
+				rctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+				m, err := pull.Recv(rctx)
+				cancel()
+				if err != nil {
+					if ctx.Err() != nil {
+						errs <- err
+						return
+					}
+					continue // another reader took the last ones
+				}
+				b := m.Frames[0]
+				i := int(binary.BigEndian.Uint32(b))
+				if i >= n || !bytes.Equal(b, patterned(i, sizes[i%len(sizes)])) {
+					errs <- fmt.Errorf("message %d arrived corrupted", i)
+					return
+				}
+				if seen[i].Swap(true) {
+					errs <- fmt.Errorf("message %d arrived twice", i)
+					return
+				}
+				m.Release()
+				got.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	require.Equal(t, int64(n), got.Load())
 }
