@@ -8,8 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/brokerless/zmq/internal/raceflag"
 	"github.com/stretchr/testify/require"
 )
 
@@ -139,7 +139,7 @@ func TestRepReleaseKeepsEnvelope(t *testing.T) {
 }
 
 func TestReleaseLeavesNoAllocationsPerMessage(t *testing.T) {
-	if raceEnabled {
+	if raceflag.Enabled {
 		t.Skip("the race detector makes sync.Pool drop buffers at random; make test runs this without it")
 	}
 	// In steady state over tcp, sending a reused message and receiving and releasing it
@@ -187,34 +187,36 @@ func TestReleaseFromSeveralGoroutines(t *testing.T) {
 	}()
 	seen := make([]atomic.Bool, n)
 	var got atomic.Int64
+	ctx, allIn := context.WithCancel(ctxT(t)) // ends every Recv once the last message is in
+	defer allIn()
 	var wg sync.WaitGroup
 	errs := make(chan error, readers)
 	for range readers {
 		wg.Go(func() {
-			ctx := ctxT(t)
-			for got.Load() < n {
-				rctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-				m, err := pull.Recv(rctx)
-				cancel()
+			for {
+				m, err := pull.Recv(ctx)
 				if err != nil {
-					if ctx.Err() != nil {
+					if got.Load() < n {
 						errs <- err
-						return
 					}
-					continue // another reader took the last ones
+					return
 				}
 				b := m.Frames[0]
 				i := int(binary.BigEndian.Uint32(b))
 				if i >= n || !bytes.Equal(b, patterned(i, sizes[i%len(sizes)])) {
 					errs <- fmt.Errorf("message %d arrived corrupted", i)
+					allIn()
 					return
 				}
 				if seen[i].Swap(true) {
 					errs <- fmt.Errorf("message %d arrived twice", i)
+					allIn()
 					return
 				}
 				m.Release()
-				got.Add(1)
+				if got.Add(1) == n {
+					allIn()
+				}
 			}
 		})
 	}

@@ -1,6 +1,0 @@
-//go:build race
-
-package socket
-
-// raceEnabled reports whether the race detector is on (it changes sync.Pool).
-const raceEnabled = true
