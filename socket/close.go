@@ -7,7 +7,8 @@ import (
 // Close closes the socket. Messages already queued for connected peers get up to the
 // Linger time to be written (Options.Linger); then every connection, listener and
 // goroutine of the socket is stopped, and Close returns once they all have exited.
-// Blocked Send and Recv calls return ErrClosed. Close on a closed socket returns nil.
+// Blocked Send and Recv calls return ErrClosed. Close on a socket that is closed, or
+// closing in another goroutine, waits for that to finish and returns nil.
 func (s *Socket) Close() error {
 	ctx := context.Background()
 	if s.opts.Linger > 0 {
@@ -16,12 +17,16 @@ func (s *Socket) Close() error {
 		defer cancel()
 	}
 	_, err := s.close(ctx, s.opts.Linger >= 0)
+	if err == ErrClosed {
+		return nil
+	}
 	return err
 }
 
 // Shutdown closes the socket like Close, but waits for queued messages until ctx ends
 // instead of for the Linger time. It returns ctx's error if messages were still queued
-// when ctx ended, and ErrClosed if the socket was already closed.
+// when ctx ended. On a socket that is closed, or closing in another goroutine, it waits
+// for that to finish and returns ErrClosed.
 func (s *Socket) Shutdown(ctx context.Context) error {
 	drained, err := s.close(ctx, true)
 	if err != nil {
@@ -33,21 +38,27 @@ func (s *Socket) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// close runs the teardown once. Later calls wait for the first to finish and return
+// ErrClosed.
 func (s *Socket) close(ctx context.Context, linger bool) (drained bool, err error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		if linger && ctx.Err() == nil {
-			return true, nil
-		}
-		return true, nil
+		s.closeWaiting.Add(1)
+		<-s.closedCh
+		s.closeWaiting.Add(-1)
+		return true, ErrClosed
 	}
 	s.closed = true
 	s.closing.Store(true)
 	binds := s.binds
 	s.binds = nil
+	for _, b := range binds {
+		b.unbound = true
+	}
 	s.mu.Unlock()
 	s.wake()
+	defer close(s.closedCh)
 
 	// No new peers from here on.
 	for _, b := range binds {
@@ -69,53 +80,44 @@ func (s *Socket) close(ctx context.Context, linger bool) (drained bool, err erro
 		s.detachLocked(p)
 	}
 	for _, c := range conns {
-		c.stop()
-		if c.inproc != nil {
-			c.inproc.Close()
-		}
-		if c.pipe != nil {
-			s.detachLocked(c.pipe)
-		}
+		s.dropConnecterLocked(c)
 	}
-	s.mu.Unlock()
+	s.unlockStop()
 	s.wg.Wait()
 	s.emit(Event{Type: EventMonitorStopped})
 	return drained, nil
 }
 
-// waitDrained waits until every stream peer has been written everything queued for it,
-// or ctx ends.
+// waitDrained waits until every peer has been handed everything queued for it, or ctx
+// ends.
 func (s *Socket) waitDrained(ctx context.Context) bool {
-	// Engines wake the socket when they go idle while it is closing.
+	// Links wake the socket when they go idle while it is closing.
 	for {
 		s.mu.Lock()
 		s.drainLocked()
 		if s.drainedLocked() {
-			s.mu.Unlock()
+			s.unlockStop()
 			return true
 		}
+		if testHookLingerWait != nil {
+			testHookLingerWait()
+		}
 		if !s.waitLocked(ctx) {
-			s.mu.Unlock()
+			s.unlockStop()
 			return false
 		}
-		s.mu.Unlock()
+		s.unlockStop()
 	}
 }
 
-// drainedLocked reports whether no stream pipe holds unwritten messages. Inproc pipes
-// count as delivered: their queue is the peer's.
+// testHookLingerWait, when set by a test, runs each time Close finds a peer not yet
+// drained and is about to wait.
+var testHookLingerWait func()
+
+// drainedLocked reports whether no pipe owes its peer a message. s.mu must be held.
 func (s *Socket) drainedLocked() bool {
 	for p := range s.pipes {
-		if p.isInproc() {
-			continue
-		}
-		if p.out.Len() > 0 {
-			return false
-		}
-		if p.eng != nil && !p.eng.idle.Load() {
-			return false
-		}
-		if p.mcast != nil && p.mcast.busy.Load() {
+		if !p.drained() {
 			return false
 		}
 	}

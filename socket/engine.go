@@ -260,7 +260,7 @@ func (e *engine) takePong() ([]byte, bool) {
 }
 
 func (e *engine) writeLoop() error {
-	s, p := e.s, e.p
+	s := e.s
 	var tick <-chan time.Time
 	var hbTimer *time.Timer
 	var hbTimeout <-chan time.Time
@@ -277,15 +277,12 @@ func (e *engine) writeLoop() error {
 	for {
 		e.wmu.Lock()
 		err := e.writeQueued()
+		if err == nil {
+			e.settle()
+		}
 		e.wmu.Unlock()
 		if err != nil {
 			return err
-		}
-		if p.out.Len() == 0 {
-			e.idle.Store(true)
-			if s.closing.Load() {
-				s.wake()
-			}
 		}
 		select {
 		case <-e.wake:
@@ -324,7 +321,13 @@ func (e *engine) writeQueued() error {
 	p := e.p
 	dirty := false
 	for {
+		// Busy before taking: between the pop and the write the queue is empty, and
+		// Close must not take that for a drained pipe.
+		e.idle.Store(false)
 		e.wbatch = p.out.PopAll(e.wbatch[:0])
+		if len(e.wbatch) > 0 && testHookWriterTook != nil {
+			testHookWriterTook()
+		}
 		if ctx, ok := e.takePong(); ok {
 			e.cmdBuf = wire.AppendPong(e.cmdBuf[:0], ctx)
 			if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
@@ -338,7 +341,6 @@ func (e *engine) writeQueued() error {
 			}
 			return nil
 		}
-		e.idle.Store(false)
 		for i := range e.wbatch {
 			m := e.wbatch[i]
 			e.wbatch[i] = Msg{}
@@ -379,11 +381,15 @@ func (e *engine) writeDirect() {
 	if m, ok := p.out.Peek(); !ok || msgBytes(m) > directMax {
 		return
 	}
+	e.idle.Store(false) // before the pop, as in writeQueued
 	m, ok, _ := p.out.Pop()
 	if !ok {
+		e.settle()
 		return
 	}
-	e.idle.Store(false)
+	if testHookWriterTook != nil {
+		testHookWriterTook()
+	}
 	err := e.c.WriteMsg(m)
 	if err == nil {
 		var done bool
@@ -396,10 +402,29 @@ func (e *engine) writeDirect() {
 		e.fail(err)
 		return
 	}
-	if p.out.Len() == 0 {
-		e.idle.Store(true)
+	e.settle()
+}
+
+// settle marks the engine idle when nothing is left to write, and tells a lingering
+// Close. The writer's lock must be held, so that no batch is in flight.
+func (e *engine) settle() {
+	if e.p.out.Len() != 0 {
+		signal(e.wake) // a message arrived meanwhile: the writer takes it
+		return
+	}
+	e.idle.Store(true)
+	if e.s.closing.Load() {
+		e.s.wake()
 	}
 }
+
+// drained reports whether the writer holds nothing unwritten; the pipe checks its
+// queue. It implements link.
+func (e *engine) drained() bool { return e.idle.Load() }
+
+// testHookWriterTook, when set by a test, runs after a writer or writeDirect has taken
+// messages from the pipe and before it writes them.
+var testHookWriterTook func()
 
 // isProtocolError reports whether err ends a connection for good: libzmq does not
 // reconnect after a protocol violation (gotcha 7).

@@ -16,7 +16,8 @@ import (
 const EventMulticastLoss EventType = 0x8000_0000
 
 // mcastLink runs a multicast sender (PUB, XPUB) or receiver (SUB, XSUB) under a pipe:
-// one goroutine moves messages between the pipe's queues and the pgm engine.
+// one goroutine moves messages between the pipe's queues and the pgm engine. It
+// implements link.
 type mcastLink struct {
 	snd      *pgm.Sender
 	rcv      *pgm.Receiver
@@ -38,6 +39,38 @@ func (l *mcastLink) stop() {
 	})
 }
 
+func (l *mcastLink) drained() bool { return !l.busy.Load() }
+func (l *mcastLink) writeDirect()  {}
+
+// addStats adds the receiver's losses and queue drops to st.
+func (l *mcastLink) addStats(st *Stats) {
+	if l.rcv == nil {
+		return
+	}
+	rs := l.rcv.Stats()
+	st.Drops.HWM += rs.Dropped
+	st.MulticastLost += rs.Lost
+}
+
+// multicastScheme is the row of pgm and epgm: binding and connecting both join the
+// group, and only the publish-subscribe types may use it.
+var multicastScheme = scheme{
+	bind: func(s *Socket, b *binding, e transport.Endpoint) error {
+		return s.joinMulticast(e, b.endpoint, b, nil)
+	},
+	connect: func(s *Socket, c *connecter) error {
+		close(c.done) // no dial loop
+		return s.joinMulticast(c.ep, c.endpoint, nil, c)
+	},
+	allows: func(t Type) bool {
+		switch t {
+		case Pub, XPub, Sub, XSub:
+			return true
+		}
+		return false
+	},
+}
+
 func (s *Socket) pgmOptions(endpoint string) pgm.Options {
 	return pgm.Options{
 		Rate:             s.opts.MulticastRate * 1000,
@@ -54,9 +87,9 @@ func (s *Socket) pgmOptions(endpoint string) pgm.Options {
 	}
 }
 
-// joinMulticast opens a pgm sender or receiver for e and attaches it as a pipe. conn is
-// the connecter when the endpoint was connected rather than bound.
-func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, conn *connecter) error {
+// joinMulticast opens a pgm sender or receiver for e and attaches it as a pipe, made
+// by the binding b or the connecter conn.
+func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, b *binding, conn *connecter) error {
 	ep, err := pgm.ParseEndpoint(e.Scheme, e.Addr)
 	if err != nil {
 		return err
@@ -74,8 +107,13 @@ func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, conn *conn
 		return err
 	}
 	p := newPipe(s, endpoint)
-	p.mcast = l
+	p.link = l
+	p.everything = true
 	p.conn = conn
+	p.bind = b
+	if conn != nil {
+		conn.pipe = p
+	}
 	if l.snd != nil {
 		p.out.OnReadable(func() { signal(l.wake) })
 	} else {
@@ -83,20 +121,24 @@ func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, conn *conn
 		p.out.OnReadable(func() { p.out.Discard() })
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		l.stop()
 		return ErrClosed
 	}
 	if !s.attachLocked(p) {
-		l.stop()
+		s.unlockStop()
 		return ErrPeerRefused
+	}
+	if b != nil {
+		b.pipes[p] = struct{}{}
 	}
 	if l.snd != nil {
 		s.wg.Go(func() { s.mcastSendLoop(ctx, p, l) })
 	} else {
 		s.wg.Go(func() { s.mcastRecvLoop(ctx, p, l) })
 	}
+	s.mu.Unlock()
 	return nil
 }
 
@@ -111,7 +153,13 @@ func (s *Socket) mcastSendLoop(ctx context.Context, p *pipe, l *mcastLink) {
 			err := l.snd.SendBatch(batch)
 			clear(batch)
 			if err != nil {
+				// A sender that cannot send is gone for good: detach it, so that its
+				// queue neither grows nor holds up Close, and tell the monitor.
 				l.busy.Store(false)
+				if ctx.Err() == nil {
+					s.emit(Event{Type: EventDisconnected, Endpoint: p.endpoint, Err: err})
+				}
+				s.noteDead(p)
 				return
 			}
 			continue

@@ -2,12 +2,11 @@ package socket
 
 import (
 	"github.com/brokerless/zmq/internal/queue"
-	"github.com/brokerless/zmq/transport/inproc"
 )
 
-// pipe is the socket's link to one peer: a bounded queue each way. For a stream
-// connection an engine moves bytes between the queues and the network; for inproc the
-// queues are shared with the peer socket itself.
+// pipe is the socket's side of one peer: a bounded queue each way, and the link that
+// carries them (see link). For a stream connection an engine moves bytes between the
+// queues and the network; for inproc the queues are shared with the peer socket itself.
 type pipe struct {
 	s        *Socket
 	in       *queue.Queue // messages from the peer
@@ -20,9 +19,13 @@ type pipe struct {
 	routingID []byte // how a ROUTER addresses the peer
 	minor     uint8  // the peer's ZMTP minor version; inproc counts as 3.1
 
-	inproc *inproc.Conn // nil for stream connections
-	eng    *engine      // the current stream engine (under s.mu)
-	mcast  *mcastLink   // the multicast sender or receiver, for epgm and pgm
+	link   link // the current link, nil between connections (under s.mu)
+	shared bool // the queues are the peer's too (inproc): nothing to discard or close
+	// everything marks a multicast pipe: subscriptions do not cross it, so PUB sends
+	// it every message and receivers filter for themselves.
+	everything bool
+
+	bind *binding // the binding that accepted the pipe, or nil (under s.mu)
 
 	// persistent pipes belong to a connecter and outlive its connections.
 	persistent  bool
@@ -76,28 +79,28 @@ func newPipe(s *Socket, endpoint string) *pipe {
 	return p
 }
 
-func newInprocPipe(s *Socket, c *inproc.Conn, endpoint string) *pipe {
-	p := &pipe{s: s, in: c.In, out: c.Out, endpoint: endpoint, inproc: c, minor: 1}
-	p.in.OnReadable(func() { s.noteReadable(p) })
-	p.out.OnWritable(func() { s.noteWritable(p) })
-	c.OnClose(func() { s.noteDead(p) })
-	return p
+// terminate closes the pipe's queues and leaves its link to be stopped once s.mu is
+// released. s.mu must be held.
+func (p *pipe) terminate() {
+	if !p.shared {
+		// An inproc link's queues are closed by the link itself, from this side only:
+		// what this side queued stays readable by the peer.
+		p.in.Close()
+		p.out.Close()
+	}
+	if p.link != nil {
+		p.s.stopLater(p.link)
+	}
 }
 
-func (p *pipe) isInproc() bool { return p.inproc != nil }
-
-// terminate releases the pipe's connection. s.mu must be held.
-func (p *pipe) terminate() {
-	if p.inproc != nil {
-		p.inproc.Close()
-		return
+// drained reports whether the pipe owes its peer nothing: no queued message, and a
+// link that has handed everything on. s.mu must be held.
+func (p *pipe) drained() bool {
+	if p.link == nil {
+		return p.shared || p.out.Len() == 0
 	}
-	p.in.Close()
-	p.out.Close()
-	if p.eng != nil {
-		p.eng.stop()
+	if !p.shared && p.out.Len() > 0 {
+		return false
 	}
-	if p.mcast != nil {
-		p.mcast.stop()
-	}
+	return p.link.drained()
 }

@@ -25,7 +25,7 @@ type pubProto struct {
 
 func (x *pubProto) attach(p *pipe) error {
 	x.pipes = append(x.pipes, p)
-	if p.mcast != nil {
+	if p.everything {
 		// Subscriptions do not cross multicast: receivers filter for themselves.
 		x.subs.Add(nil, p)
 	}

@@ -28,7 +28,7 @@ func (x *reqProto) send(m Msg) error {
 	}
 	x.waiting = true
 	x.reply = p
-	x.s.direct = p.eng
+	x.s.direct = p.link
 	return nil
 }
 
@@ -147,7 +147,7 @@ func (x *repProto) send(m Msg) error {
 		x.s.stats.dropHWM.Add(1)
 		return nil
 	}
-	x.s.direct = p.eng
+	x.s.direct = p.link
 	return nil
 }
 

@@ -50,13 +50,15 @@ type Socket struct {
 	proto protocol
 	reg   *inproc.Registry
 
-	mu      sync.Mutex
-	closed  bool
-	pipes   map[*pipe]struct{}
-	binds   []*binding
-	conns   []*connecter
-	lastEP  string
-	closing atomic.Bool // Close has started lingering
+	mu           sync.Mutex
+	closed       bool
+	pipes        map[*pipe]struct{}
+	binds        []*binding
+	conns        []*connecter
+	lastEP       string
+	closing      atomic.Bool   // Close has started lingering
+	closedCh     chan struct{} // closed when the first Close has finished
+	closeWaiting atomic.Int32  // later Close and Shutdown calls waiting for the first
 
 	// sig guards the notifications that other goroutines (engines, inproc peers) leave
 	// for the socket. It is a leaf lock: nothing else is locked while it is held.
@@ -77,7 +79,9 @@ type Socket struct {
 	slabUsed int
 
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
-	direct            *engine // set by a protocol's send: write on the caller's goroutine
+	direct            link    // set by a protocol's send: write on the caller's goroutine
+	stopping          []link  // detached links to stop once s.mu is released (under s.mu)
+	goneStats         Stats   // what detached links counted themselves (under s.mu)
 	sent, recvd       traffic // counted under s.mu, which Send and Recv hold anyway
 	wg                sync.WaitGroup
 	stats             counters
@@ -92,10 +96,11 @@ func New(t Type, opts Options) (*Socket, error) {
 		return nil, errors.New("socket: routing id longer than 255 bytes")
 	}
 	s := &Socket{
-		typ:   t,
-		opts:  opts.normalize(t),
-		reg:   inproc.Default,
-		pipes: make(map[*pipe]struct{}),
+		typ:      t,
+		opts:     opts.normalize(t),
+		reg:      inproc.Default,
+		pipes:    make(map[*pipe]struct{}),
+		closedCh: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.done = s.ctx.Done()
@@ -142,7 +147,7 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 	s.mu.Lock()
 	for {
 		if s.closed {
-			s.mu.Unlock()
+			s.unlockStop()
 			return ErrClosed
 		}
 		s.drainLocked()
@@ -154,18 +159,18 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 				s.sent.msgs++
 				s.sent.bytes += uint64(msgBytes(m))
 			}
-			s.mu.Unlock()
+			s.unlockStop()
 			if direct != nil {
 				direct.writeDirect()
 			}
 			return err
 		}
 		if err := ctx.Err(); err != nil {
-			s.mu.Unlock()
+			s.unlockStop()
 			return err
 		}
 		if !s.waitLocked(ctx) {
-			s.mu.Unlock()
+			s.unlockStop()
 			return ctx.Err()
 		}
 	}
@@ -177,7 +182,7 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 	s.mu.Lock()
 	for {
 		if s.closed {
-			s.mu.Unlock()
+			s.unlockStop()
 			return Msg{}, ErrClosed
 		}
 		s.drainLocked()
@@ -187,15 +192,15 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 				s.recvd.msgs++
 				s.recvd.bytes += uint64(msgBytes(m))
 			}
-			s.mu.Unlock()
+			s.unlockStop()
 			return m, err
 		}
 		if err := ctx.Err(); err != nil {
-			s.mu.Unlock()
+			s.unlockStop()
 			return Msg{}, err
 		}
 		if !s.waitLocked(ctx) {
-			s.mu.Unlock()
+			s.unlockStop()
 			return Msg{}, ctx.Err()
 		}
 	}
@@ -235,7 +240,7 @@ func (s *Socket) waitLocked(ctx context.Context) bool {
 	}
 	s.waiters = append(s.waiters, ch)
 	s.sig.Unlock()
-	s.mu.Unlock()
+	s.unlockStop()
 	// Close wakes every waiter after marking the socket closed, so only ch and ctx
 	// need watching; a context that can never end (Background) needs no select at all.
 	ok := true
@@ -373,7 +378,8 @@ func (s *Socket) attachLocked(p *pipe) bool {
 	return true
 }
 
-// detachLocked removes a pipe whose peer is gone. s.mu must be held.
+// detachLocked removes a pipe whose peer is gone. Its link is stopped once s.mu is
+// released (unlockStop). s.mu must be held.
 func (s *Socket) detachLocked(p *pipe) {
 	if p.dead {
 		return
@@ -383,7 +389,13 @@ func (s *Socket) detachLocked(p *pipe) {
 		s.proto.detach(p)
 		delete(s.pipes, p)
 	}
-	if !p.isInproc() {
+	if p.bind != nil {
+		delete(p.bind.pipes, p)
+	}
+	if l, ok := p.link.(statsLink); ok {
+		l.addStats(&s.goneStats)
+	}
+	if !p.shared {
 		if n := p.out.Discard(); n > 0 {
 			s.stats.dropDisconnect.Add(uint64(n))
 		}

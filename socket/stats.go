@@ -12,17 +12,27 @@ type Stats struct {
 
 	Peers         int    // connections (and inproc pipes) attached now
 	EventsDropped uint64 // monitor events that did not fit in Options.Monitor
+
+	// MulticastLost counts multicast packets (pgm, epgm) that were lost for good: not
+	// repaired within the recovery interval. Each loss also costs the message it was
+	// part of, and is reported as an EventMulticastLoss.
+	MulticastLost uint64
 }
 
 // Drops counts discarded messages by reason.
 type Drops struct {
-	HWM         uint64 // dropped because a peer's queue was full (PUB, XPUB, ROUTER, REP, XSUB, DropNewest)
+	HWM         uint64 // dropped because a queue was full (PUB, XPUB, ROUTER, REP, XSUB, DropNewest, a multicast receiver)
 	Oldest      uint64 // evicted from a full queue by the DropOldest policy
 	Unroutable  uint64 // ROUTER or REP messages for a peer that is unknown or gone
 	NoPeers     uint64 // published with no matching subscriber
 	Filtered    uint64 // received by SUB but not matching a subscription (publisher ignored filters)
 	Malformed   uint64 // received messages without a valid envelope (REQ, REP)
 	Disconnects uint64 // queued messages lost when a connection or socket went away
+}
+
+// statsLink is a link with counters of its own, which Stats adds to the socket's.
+type statsLink interface {
+	addStats(st *Stats)
 }
 
 // traffic counts messages and bytes one way.
@@ -54,6 +64,13 @@ func (s *Socket) Stats() Stats {
 	}
 	s.mu.Lock()
 	st.Peers = len(s.pipes)
+	st.Drops.HWM += s.goneStats.Drops.HWM
+	st.MulticastLost += s.goneStats.MulticastLost
+	for p := range s.pipes {
+		if l, ok := p.link.(statsLink); ok {
+			l.addStats(&st)
+		}
+	}
 	st.MsgsSent, st.BytesSent = s.sent.msgs, s.sent.bytes
 	st.MsgsRecv, st.BytesRecv = s.recvd.msgs, s.recvd.bytes
 	s.mu.Unlock()

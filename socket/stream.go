@@ -1,0 +1,254 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/wire"
+)
+
+// streamScheme is the row of a transport that carries ZMTP over a byte stream: each
+// connection gets a handshake and an engine.
+func streamScheme(tr transport.StreamTransport) scheme {
+	return scheme{
+		bind: func(s *Socket, b *binding, e transport.Endpoint) error {
+			ln, err := tr.Listen(context.Background(), e.Addr, s.opts.transportOptions())
+			if err != nil {
+				return err
+			}
+			b.endpoint = ln.Endpoint()
+			b.stop = func() { ln.Close() }
+			s.wg.Go(func() { s.acceptLoop(ln, b) })
+			return nil
+		},
+		connect: func(s *Socket, c *connecter) error {
+			return s.connectStream(tr, c)
+		},
+	}
+}
+
+// acceptLoop accepts connections on ln for b until ln is closed.
+func (s *Socket) acceptLoop(ln transport.Listener, b *binding) {
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.emit(Event{Type: EventAcceptFailed, Endpoint: b.endpoint, Err: err})
+			// Out of file descriptors and the like: back off briefly instead of spinning.
+			select {
+			case <-time.After(10 * time.Millisecond):
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		s.emit(Event{Type: EventAccepted, Endpoint: b.endpoint, Remote: nc.RemoteAddr().String()})
+		s.mu.Lock()
+		if s.closed || b.unbound {
+			s.mu.Unlock()
+			nc.Close()
+			continue
+		}
+		// The handshake runs on its own goroutine so that a silent peer cannot delay
+		// anyone else's.
+		s.wg.Go(func() { s.serveConn(nc, b.endpoint, b, nil) })
+		s.mu.Unlock()
+	}
+}
+
+// connectStream starts c's dial-and-reconnect loop, with a persistent pipe first for
+// the types that queue before a peer exists.
+func (s *Socket) connectStream(tr transport.StreamTransport, c *connecter) error {
+	if c.ep.Scheme == transport.SchemeTCP {
+		if err := checkDialAddr(c.ep.Addr); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.queuesBeforeConnect() {
+		p := newPipe(s, c.endpoint)
+		p.persistent = true
+		p.conn = c
+		c.pipe = p
+		if !s.attachLocked(p) {
+			return ErrPeerRefused
+		}
+	}
+	s.wg.Go(func() { s.dialLoop(tr, c) })
+	return nil
+}
+
+// checkDialAddr rejects what can never be dialled, so the error reaches the caller
+// rather than a monitor event.
+func checkDialAddr(addr string) error {
+	i := len(addr) - 1
+	for i >= 0 && addr[i] != ':' {
+		i--
+	}
+	if i < 0 || i == len(addr)-1 {
+		return transport.BadEndpoint("tcp://"+addr, "missing port")
+	}
+	port := addr[i+1:]
+	if port == "*" || port == "0" {
+		return transport.BadEndpoint("tcp://"+addr, "connect needs a port number, not a wildcard")
+	}
+	return nil
+}
+
+// dialLoop dials c's endpoint until it is stopped, redialling after failures.
+func (s *Socket) dialLoop(tr transport.StreamTransport, c *connecter) {
+	defer close(c.done)
+	ctx := c.ctx
+	backoff := s.opts.ReconnectInterval
+	for {
+		nc, err := tr.Dial(ctx, c.ep.Addr, s.opts.transportOptions())
+		if err == nil {
+			s.emit(Event{Type: EventConnected, Endpoint: c.endpoint, Remote: nc.RemoteAddr().String()})
+			stop := context.AfterFunc(ctx, func() { nc.Close() })
+			var established bool
+			established, err = s.serveConn(nc, c.endpoint, nil, c)
+			stop()
+			if isProtocolError(err) || errors.Is(err, ErrPeerRefused) {
+				// libzmq never reconnects after a protocol error (gotcha 7).
+				s.mu.Lock()
+				if c.pipe != nil {
+					s.detachLocked(c.pipe)
+				}
+				s.unlockStop()
+				return
+			}
+			if established {
+				backoff = s.opts.ReconnectInterval
+			}
+		}
+		if ctx.Err() != nil || s.opts.ReconnectInterval < 0 {
+			return
+		}
+		wait := s.reconnectWait(&backoff)
+		s.emit(Event{Type: EventConnectRetried, Endpoint: c.endpoint, Err: err, Retry: wait.Milliseconds()})
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+}
+
+// handshake runs the ZMTP handshake on nc within the handshake interval.
+func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
+	timeout := s.opts.HandshakeInterval
+	if timeout < 0 {
+		timeout = 0
+	}
+	// Close the connection if the socket closes mid-handshake.
+	stop := context.AfterFunc(s.ctx, func() { nc.Close() })
+	defer stop()
+	c, err := transport.Handshake(nc, wire.HandshakeConfig{
+		SocketType: s.typ,
+		Identity:   s.opts.RoutingID,
+		Mechanism:  s.opts.Mechanism,
+	}, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.MaxMsgSize > 0 {
+		c.SetMaxFrame(s.opts.MaxMsgSize)
+	}
+	return c, nil
+}
+
+// handshakeEvent classifies a handshake failure for the monitor.
+func handshakeEvent(err error) EventType {
+	var peerErr *wire.PeerError
+	if errors.As(err, &peerErr) {
+		return EventHandshakeAuth
+	}
+	if isProtocolError(err) {
+		return EventHandshakeProtocol
+	}
+	return EventHandshakeFailed
+}
+
+// serveConn handshakes nc and runs its engine until the connection ends. conn is the
+// connecter for outgoing connections, b the binding for accepted ones. It returns the
+// reason the connection ended.
+func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *connecter) (established bool, err error) {
+	c, err := s.handshake(nc)
+	if err != nil {
+		nc.Close()
+		s.emit(Event{Type: handshakeEvent(err), Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err})
+		return false, err
+	}
+	peer := c.Peer()
+
+	s.mu.Lock()
+	// A closing socket still takes connections for its connect-side pipes while it
+	// lingers: that is how queued messages reach a peer that comes up late.
+	if s.ctx.Err() != nil || (s.closed && (conn == nil || conn.pipe == nil)) || (b != nil && b.unbound) {
+		s.mu.Unlock()
+		c.Close()
+		return false, ErrClosed
+	}
+	var p *pipe
+	if conn != nil && conn.pipe != nil {
+		p = conn.pipe
+	} else {
+		p = newPipe(s, endpoint)
+		p.conn = conn
+		p.bind = b
+	}
+	p.peerType = peer.SocketType
+	p.identity = peer.Identity
+	p.minor = peer.Minor
+	e := newEngine(s, p, c)
+	p.link = e
+	if !s.attachLocked(p) {
+		p.link = nil
+		s.unlockStop()
+		c.Close()
+		err := fmt.Errorf("%w: %s refused a connection from %s", ErrPeerRefused, s.typ, peer.SocketType)
+		s.emit(Event{Type: EventHandshakeProtocol, Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err})
+		return false, err
+	}
+	if b != nil {
+		b.pipes[p] = struct{}{}
+	}
+	if p.persistent {
+		p.connections++
+		if p.connections > 1 {
+			s.proto.reconnected(p)
+		}
+	}
+	s.mu.Unlock()
+	s.emit(Event{Type: EventHandshakeSucceeded, Endpoint: endpoint, Remote: nc.RemoteAddr().String()})
+
+	err = e.run()
+
+	s.mu.Lock()
+	if p.link == e {
+		p.link = nil
+	}
+	if !p.persistent || isProtocolError(err) || s.closed || p.dead {
+		s.detachLocked(p)
+	}
+	// Otherwise the pipe waits, with its queued messages, for the next connection.
+	s.unlockStop()
+	ev := Event{Type: EventDisconnected, Endpoint: endpoint, Remote: nc.RemoteAddr().String()}
+	if !isCleanClose(err) {
+		ev.Err = err
+	}
+	s.emit(ev)
+	return true, err
+}
