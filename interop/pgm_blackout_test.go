@@ -225,6 +225,9 @@ func TestPgmBlackoutSubscriber(t *testing.T) {
 	if o, isOurs := sub.(*ours); isOurs && impl == "ours" {
 		e := o.waitEvent(t, socket.EventMulticastLoss)
 		t.Logf("PGM: our SUB reported: %v", e)
+		st := o.s.Stats()
+		require.NotZero(t, st.MulticastLost, "the loss reported as an event counts in Stats")
+		t.Logf("PGM: our SUB's Stats: %d packets lost for good", st.MulticastLost)
 	}
 	mark(t, dir, "done")
 }

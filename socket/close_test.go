@@ -153,6 +153,8 @@ func TestSecondCloseWaitsForFirst(t *testing.T) {
 		case <-push.done:
 			t.Fatal("the first Close stopped lingering before the writer was let go")
 		case <-waitFor(func() bool { return closeWaiters(push) >= 2 }):
+		case <-time.After(30 * time.Second):
+			t.Fatal("the later Close and Shutdown never started waiting")
 		}
 		release()
 		require.NoError(t, <-first)

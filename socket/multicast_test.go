@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -65,4 +66,63 @@ func TestMulticastNeedsPubSubTypes(t *testing.T) {
 	// Without an interface the endpoint is refused rather than guessed.
 	pub := newSocket(t, Pub, Options{})
 	require.Error(t, pub.Bind("epgm://;239.192.7.1:5555"))
+}
+
+// mcastLinkOf returns the multicast link of s's only pipe.
+func mcastLinkOf(t *testing.T, s *Socket) *mcastLink {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for p := range s.pipes {
+		if l, ok := p.link.(*mcastLink); ok {
+			return l
+		}
+	}
+	t.Fatal("no multicast pipe")
+	return nil
+}
+
+func TestMulticastDeadSenderIsDetached(t *testing.T) {
+	netns.Run(t, time.Minute, func(t *testing.T) {
+		mon := make(chan Event, 64)
+		pub, err := New(Pub, Options{MulticastLoop: true, MulticastRate: 50_000, Linger: time.Minute, Monitor: mon})
+		require.NoError(t, err)
+		ep := mcastEndpoint()
+		require.NoError(t, pub.Bind(ep))
+		require.Equal(t, 1, pub.Stats().Peers)
+
+		// The sender fails under the socket (as when its network socket breaks):
+		// every later SendBatch returns an error.
+		require.NoError(t, mcastLinkOf(t, pub).snd.Close())
+		send(t, pub, "into the void")
+		e := waitEvent(t, mon, func(e Event) bool { return e.Type == EventDisconnected })
+		require.Equal(t, ep, e.Endpoint)
+		require.Error(t, e.Err)
+		// Close must not wait out the Linger for a sender that is gone.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, pub.Shutdown(ctx), "the dead sender held up Close")
+		require.Zero(t, pub.Stats().Peers)
+	})
+}
+
+func TestMulticastReceiveDropsCount(t *testing.T) {
+	netns.Run(t, time.Minute, func(t *testing.T) {
+		ep := mcastEndpoint()
+		pub := newSocket(t, Pub, Options{MulticastLoop: true, MulticastRate: 50_000})
+		require.NoError(t, pub.Bind(ep))
+		sub := newSocket(t, XSub, Options{RecvHWM: 1})
+		require.NoError(t, sub.Connect(ep))
+		publishUntil(t, pub, sub, "warm-up")
+
+		// Nobody reads: the socket's queue, the hand-over and the receiver's own
+		// queue of one fill up, and the receiver drops the rest.
+		const n = 200
+		for i := range n {
+			send(t, pub, fmt.Sprint(i))
+		}
+		require.Eventually(t, func() bool { return sub.Stats().Drops.HWM > 0 }, 20*time.Second, time.Millisecond,
+			"multicast receive drops count as HWM drops")
+		require.LessOrEqual(t, sub.Stats().Drops.HWM, uint64(n))
+	})
 }
