@@ -192,7 +192,7 @@ func hwm(v int) int {
 
 func defaultPolicy(t Type) FullPolicy {
 	switch t {
-	case Push, Dealer, Req, Pair:
+	case Push, Dealer, Req, Pair, Stream:
 		return Block
 	}
 	return DropNewest

@@ -27,6 +27,8 @@ func newProtocol(s *Socket) protocol {
 		return &subProto{s: s, filter: true}
 	case XSub:
 		return &subProto{s: s}
+	case Stream:
+		return &streamProto{s: s}
 	}
 	panic(fmt.Sprintf("socket: no protocol for %v", s.typ))
 }

@@ -188,7 +188,7 @@ func (x *routerProto) recv() (Msg, error) {
 		return Msg{}, errWouldBlock
 	}
 	frames := x.s.frames(1 + len(m.Frames))
-	frames = append(frames, p.routingID)
+	frames = append(frames, x.s.copyBytes(p.routingID)) // the caller may keep or change it
 	frames = append(frames, m.Frames...)
 	m.Frames = frames
 	return m, nil

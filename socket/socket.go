@@ -75,8 +75,10 @@ type Socket struct {
 	cancel context.CancelFunc
 	done   <-chan struct{} // ctx.Done()
 
-	slab     [][]byte // frame-list slab for envelopes (under s.mu)
-	slabUsed int
+	slab      [][]byte // frame-list slab for envelopes (under s.mu)
+	slabUsed  int
+	bslab     []byte // byte slab for routing ids handed to the application (under s.mu)
+	bslabUsed int
 
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
 	direct            link    // set by a protocol's send: write on the caller's goroutine
@@ -89,7 +91,7 @@ type Socket struct {
 
 // New returns a socket of type t configured by opts.
 func New(t Type, opts Options) (*Socket, error) {
-	if t > XSub {
+	if t > Stream {
 		return nil, ErrBadType
 	}
 	if len(opts.RoutingID) > 255 {
@@ -204,6 +206,21 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 			return Msg{}, ctx.Err()
 		}
 	}
+}
+
+// copyBytes returns a copy of b carved from a shared slab, so that a routing id handed
+// to the application is the application's own without an allocation per message.
+// s.mu must be held.
+func (s *Socket) copyBytes(b []byte) []byte {
+	if len(s.bslab)-s.bslabUsed < len(b) {
+		s.bslab = make([]byte, max(4096, len(b)))
+		s.bslabUsed = 0
+	}
+	end := s.bslabUsed + len(b)
+	c := s.bslab[s.bslabUsed:end:end] // a full slice: appending to it cannot clobber the next copy
+	copy(c, b)
+	s.bslabUsed = end
+	return c
 }
 
 // frames returns an empty frame list with room for n frames, carved from a shared

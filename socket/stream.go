@@ -185,6 +185,9 @@ func handshakeEvent(err error) EventType {
 // connecter for outgoing connections, b the binding for accepted ones. It returns the
 // reason the connection ended.
 func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *connecter) (established bool, err error) {
+	if s.typ == Stream {
+		return s.serveRaw(nc, endpoint, b, conn)
+	}
 	c, err := s.handshake(nc)
 	if err != nil {
 		nc.Close()

@@ -24,11 +24,15 @@ type scheme struct {
 
 // schemes maps an endpoint's scheme to its transport.
 var schemes = map[string]scheme{
-	transport.SchemeTCP:    streamScheme(tcp.Transport{}),
-	transport.SchemeIPC:    streamScheme(ipc.Transport{}),
-	transport.SchemeInproc: {bind: (*Socket).bindInproc, connect: (*Socket).connectInproc},
-	transport.SchemePGM:    multicastScheme,
-	transport.SchemeEPGM:   multicastScheme,
+	transport.SchemeTCP: streamScheme(tcp.Transport{}),
+	transport.SchemeIPC: streamScheme(ipc.Transport{}),
+	transport.SchemeInproc: {
+		bind:    (*Socket).bindInproc,
+		connect: (*Socket).connectInproc,
+		allows:  func(t Type) bool { return t != Stream }, // raw bytes need a byte stream
+	},
+	transport.SchemePGM:  multicastScheme,
+	transport.SchemeEPGM: multicastScheme,
 }
 
 // lookupScheme parses ep and finds its transport, checking that the socket type may use

@@ -19,6 +19,9 @@ const (
 	Push   SocketType = 8
 	XPub   SocketType = 9
 	XSub   SocketType = 10
+	// Stream is libzmq's ZMQ_STREAM: raw byte streams, no ZMTP, so it is compatible
+	// with no ZMTP peer.
+	Stream SocketType = 11
 )
 
 // socketTypeNames are the exact ZMTP Socket-Type property values.
@@ -34,6 +37,7 @@ var socketTypeNames = [...]string{
 	Push:   "PUSH",
 	XPub:   "XPUB",
 	XSub:   "XSUB",
+	Stream: "STREAM",
 }
 
 // compatible[t] has bit p set when a t socket may talk to a p socket (zmq-spec §1.10).
@@ -49,6 +53,7 @@ var compatible = [...]uint16{
 	Push:   1 << Pull,
 	XPub:   1<<Sub | 1<<XSub,
 	XSub:   1<<Pub | 1<<XPub,
+	Stream: 0,
 }
 
 // String returns the ZMTP name of t ("PAIR", "PUB", ...), or "SocketType(N)"

@@ -13,7 +13,7 @@ func TestSocketTypeNames(t *testing.T) {
 	}{
 		{Pair, "PAIR"}, {Pub, "PUB"}, {Sub, "SUB"}, {Req, "REQ"}, {Rep, "REP"},
 		{Dealer, "DEALER"}, {Router, "ROUTER"}, {Pull, "PULL"}, {Push, "PUSH"},
-		{XPub, "XPUB"}, {XSub, "XSUB"},
+		{XPub, "XPUB"}, {XSub, "XSUB"}, {Stream, "STREAM"},
 	}
 	for i, tt := range tests {
 		require.Equal(t, SocketType(i), tt.t, "libzmq numbering")
@@ -22,11 +22,18 @@ func TestSocketTypeNames(t *testing.T) {
 		require.True(t, ok, tt.name)
 		require.Equal(t, tt.t, got)
 	}
-	require.Equal(t, "SocketType(11)", SocketType(11).String())
+	require.Equal(t, "SocketType(12)", SocketType(12).String())
 	require.Equal(t, "SocketType(255)", SocketType(255).String())
-	for _, bad := range []string{"", "dealer", "Dealer", "DEALER ", "CLIENT", "STREAM", "PU"} {
+	for _, bad := range []string{"", "dealer", "Dealer", "DEALER ", "CLIENT", "stream", "PU"} {
 		_, ok := ParseSocketType([]byte(bad))
 		require.False(t, ok, bad)
+	}
+}
+
+func TestStreamTalksNoZMTP(t *testing.T) {
+	for peer := Pair; peer <= Stream; peer++ {
+		require.False(t, Stream.Compatible(peer), "STREAM with %v", peer)
+		require.False(t, peer.Compatible(Stream), "%v with STREAM", peer)
 	}
 }
 
