@@ -73,6 +73,8 @@ func lzType(t socket.Type) zmq.Type {
 		return zmq.XPUB
 	case socket.XSub:
 		return zmq.XSUB
+	case socket.Stream:
+		return zmq.STREAM
 	}
 	panic(fmt.Sprintf("no libzmq type for %v", t))
 }
