@@ -1,17 +1,27 @@
 // Package socket provides ZeroMQ sockets: REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB,
 // XSUB, PUSH, PULL and PAIR, speaking ZMTP 3.1 (and 3.0 with older peers) over tcp,
-// ipc and inproc, so they talk to libzmq 4.3 and everything built on it, and PGM
-// multicast for the publish-subscribe types.
+// ipc and inproc, so they talk to libzmq 4.3 and everything built on it, PGM multicast
+// for the publish-subscribe types, and STREAM for raw tcp and ipc peers.
 //
-//	rep, _ := socket.New(socket.Rep, socket.Options{})
-//	defer rep.Close()
-//	rep.Bind("tcp://*:5555")
-//	for {
-//		req, err := rep.Recv(ctx)
+//	func serve(ctx context.Context) error {
+//		rep, err := socket.New(socket.Rep, socket.Options{})
 //		if err != nil {
 //			return err
 //		}
-//		rep.Send(ctx, socket.NewMsgString("World"))
+//		defer rep.Close()
+//		if err := rep.Bind("tcp://*:5555"); err != nil {
+//			return err
+//		}
+//		for {
+//			req, err := rep.Recv(ctx)
+//			if err != nil {
+//				return err
+//			}
+//			reply := append([]byte("World, "), req.Frames[0]...)
+//			if err := rep.Send(ctx, socket.NewMsg(reply)); err != nil {
+//				return err
+//			}
+//		}
 //	}
 //
 // # Socket types
@@ -28,6 +38,9 @@
 //     messages ("\x01topic", "\x00topic"), for proxies.
 //   - PUSH hands each message to one puller in turn; PULL receives fairly from pushers.
 //   - PAIR connects exactly two sockets.
+//   - STREAM talks to peers that speak no ZMTP at all (HTTP clients, telnet, devices):
+//     each connection gets a routing id like a ROUTER's peer, its bytes arrive as they
+//     come, and an empty message announces a connection opening or closing.
 //
 // # Endpoints
 //
@@ -66,7 +79,10 @@
 // # Ownership and Close
 //
 // A socket owns its goroutines: one accept loop per bound stream endpoint, one dial
-// loop per connected one, and a reader and a writer per connection. Close waits up to
+// loop per connected one, and a reader and a writer per connection (or one mover per
+// multicast group). Inside, every peer is a pipe (two bounded queues) with one link
+// that carries it: a stream engine, an inproc connection, a multicast sender or
+// receiver, or a raw STREAM connection. Close waits up to
 // Options.Linger for queued messages to be written, then stops them all and returns
 // only when they have exited. Shutdown does the same with a context as the bound.
 //

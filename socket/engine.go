@@ -16,7 +16,7 @@ var errHeartbeatTimeout = errors.New("socket: heartbeat timeout")
 
 // errBadReply reports a message to a REQ socket without the empty delimiter; like
 // libzmq, the connection is dropped as a protocol error.
-var errBadReply = &wire.ProtocolError{Code: 0x10000000, Err: errors.New("socket: REQ received a message without an empty delimiter"), Detail: "bad reply envelope"}
+var errBadReply = &wire.ProtocolError{Code: wire.CodeZMTPUnspecified, Err: errors.New("socket: REQ received a message without an empty delimiter"), Detail: "bad reply envelope"}
 
 // engine moves messages between one pipe and one stream connection. It runs exactly
 // two goroutines: the reader (run) and the writer. Neither holds a socket lock while
@@ -233,14 +233,7 @@ func (e *engine) onCommand(cmd wire.Command) error {
 		if e.s.typ != Pub && e.s.typ != XPub {
 			return nil
 		}
-		op := byte(0)
-		if cmd.Is(wire.CmdSubscribe) {
-			op = 1
-		}
-		b := make([]byte, 1+len(cmd.Data))
-		b[0] = op
-		copy(b[1:], cmd.Data)
-		if !e.deliver(Msg{Frames: [][]byte{b}}) {
+		if !e.deliver(subscriptionMsg(cmd.Is(wire.CmdSubscribe), cmd.Data)) {
 			return errStopped
 		}
 	}
@@ -378,7 +371,7 @@ func (e *engine) writeDirect() {
 	if e.c.Buffered() > 0 || p.out.Len() != 1 {
 		return
 	}
-	if m, ok := p.out.Peek(); !ok || msgBytes(m) > directMax {
+	if m, ok := p.out.Peek(); !ok || m.Size() > directMax {
 		return
 	}
 	e.idle.Store(false) // before the pop, as in writeQueued

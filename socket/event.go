@@ -1,6 +1,9 @@
 package socket
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // EventType names a connection event. The values are libzmq's ZMQ_EVENT_* bits, so they
 // can be compared with numbers from libzmq's socket monitor.
@@ -9,7 +12,7 @@ type EventType uint32
 // Connection events, reported through Options.Monitor.
 const (
 	EventConnected          EventType = 0x0001 // a dial succeeded
-	EventConnectDelayed     EventType = 0x0002 // a dial is in progress
+	EventConnectDelayed     EventType = 0x0002 // a dial has started and not yet finished (each attempt)
 	EventConnectRetried     EventType = 0x0004 // a dial failed or a connection was lost; a retry is scheduled (Event.Retry)
 	EventListening          EventType = 0x0008 // Bind succeeded
 	EventBindFailed         EventType = 0x0010 // Bind failed
@@ -62,10 +65,10 @@ func (t EventType) String() string {
 // Event reports something that happened to one of a socket's endpoints or connections.
 type Event struct {
 	Type     EventType
-	Endpoint string // the endpoint as bound or connected, resolved where known
-	Remote   string // the peer's address, for accepted and connected streams
-	Err      error  // the reason, for failures and disconnections
-	Retry    int64  // the reconnect wait in milliseconds, for EventConnectRetried
+	Endpoint string        // the endpoint as bound or connected, resolved where known
+	Remote   string        // the peer's address, for accepted and connected streams
+	Err      error         // the reason, for failures and disconnections
+	Retry    time.Duration // the wait before the next dial, for EventConnectRetried
 }
 
 // String describes the event in one line, for logs.
@@ -73,6 +76,9 @@ func (e Event) String() string {
 	s := e.Type.String() + " " + e.Endpoint
 	if e.Remote != "" {
 		s += " remote=" + e.Remote
+	}
+	if e.Retry > 0 {
+		s += " retry=" + e.Retry.String()
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

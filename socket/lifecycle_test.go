@@ -205,8 +205,23 @@ func TestConnectRetriedEvents(t *testing.T) {
 	connect(t, push, "tcp://127.0.0.1:1")
 	e := waitEvent(t, events, func(e Event) bool { return e.Type == EventConnectRetried })
 	require.Error(t, e.Err)
-	require.GreaterOrEqual(t, e.Retry, int64(5))
+	require.GreaterOrEqual(t, e.Retry, 5*time.Millisecond)
+	require.Contains(t, e.String(), "retry=")
 	waitEvent(t, events, func(e Event) bool { return e.Type == EventConnectRetried })
+}
+
+func TestConnectDelayedBeforeEachDial(t *testing.T) {
+	runStream(t, func(t *testing.T, tr string) {
+		pull := newSocket(t, Pull, Options{})
+		ep := bind(t, pull, tr)
+		events := make(chan Event, 64)
+		push := newSocket(t, Push, Options{Monitor: events})
+		connect(t, push, ep)
+		e := waitEvent(t, events, func(e Event) bool { return e.Type == EventConnectDelayed || e.Type == EventConnected })
+		require.Equal(t, EventConnectDelayed, e.Type, "a dial is announced before it succeeds")
+		require.Equal(t, ep, e.Endpoint)
+		waitEvent(t, events, func(e Event) bool { return e.Type == EventConnected })
+	})
 }
 
 func TestIncompatibleSocketTypeRefused(t *testing.T) {

@@ -8,8 +8,10 @@ import "github.com/brokerless/zmq/wire"
 // Send takes ownership of the frames: the caller must not modify them afterwards,
 // because inproc peers and PUB subscribers may share them without copying. A received
 // Msg belongs to the caller. A receiver that is done with a message may call its
-// Release method, so that later large messages (over 4 KiB) are read into the same
-// memory instead of new memory; see wire.Msg.Release for the rules.
+// Release method, so that later messages are read into the same memory instead of new
+// memory: large bodies get buffers of their own, which go back to a pool, and small
+// ones share slabs, which go back once every message carved from them is released.
+// See wire.Msg.Release for the rules.
 type Msg = wire.Msg
 
 // NewMsg returns a message made of the given frames.
@@ -22,12 +24,4 @@ func NewMsgString(frames ...string) Msg {
 		m.Frames[i] = []byte(f)
 	}
 	return m
-}
-
-func msgBytes(m Msg) int {
-	n := 0
-	for _, f := range m.Frames {
-		n += len(f)
-	}
-	return n
 }

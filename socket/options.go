@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/transport/inproc"
 	"github.com/brokerless/zmq/wire"
 )
 
@@ -137,6 +138,12 @@ type Options struct {
 	// MulticastLoop lets receivers on the same host hear this socket's multicast
 	// (off by default, as libzmq).
 	MulticastLoop bool
+
+	// InprocRegistry is the namespace of the socket's inproc endpoints: sockets see each
+	// other's inproc names only through the same registry. Nil means inproc.Default.
+	// Separate registries play the part of separate libzmq contexts, in one process:
+	// isolated tests, or two subsystems that both bind "inproc://events".
+	InprocRegistry *inproc.Registry
 
 	// Mechanism is the ZMTP security mechanism; nil means NULL.
 	Mechanism wire.Mechanism

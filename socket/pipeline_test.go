@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/transport/inproc"
 	"github.com/stretchr/testify/require"
 )
 
@@ -161,4 +162,27 @@ func waitEvent(t testing.TB, events <-chan Event, match func(Event) bool) Event 
 			t.Fatal("timed out waiting for a monitor event")
 		}
 	}
+}
+
+func TestInprocRegistriesAreSeparate(t *testing.T) {
+	regA, regB := inproc.NewRegistry(), inproc.NewRegistry()
+	pullA := newSocket(t, Pull, Options{InprocRegistry: regA})
+	pullB := newSocket(t, Pull, Options{InprocRegistry: regB})
+	// The same name binds once in each registry, and in the default one too.
+	require.NoError(t, pullA.Bind("inproc://events"))
+	require.NoError(t, pullB.Bind("inproc://events"))
+	pullDefault := newSocket(t, Pull, Options{})
+	require.NoError(t, pullDefault.Bind("inproc://events"))
+	again := newSocket(t, Pull, Options{InprocRegistry: regA})
+	require.ErrorIs(t, again.Bind("inproc://events"), ErrAddrInUse)
+
+	pushA := newSocket(t, Push, Options{InprocRegistry: regA})
+	connect(t, pushA, "inproc://events")
+	pushB := newSocket(t, Push, Options{InprocRegistry: regB})
+	connect(t, pushB, "inproc://events")
+	send(t, pushA, "to A")
+	send(t, pushB, "to B")
+	require.Equal(t, []string{"to A"}, recvStrings(t, pullA))
+	require.Equal(t, []string{"to B"}, recvStrings(t, pullB))
+	require.Zero(t, pullDefault.Stats().Peers, "the default registry saw neither")
 }

@@ -104,6 +104,9 @@ func New(t Type, opts Options) (*Socket, error) {
 		pipes:    make(map[*pipe]struct{}),
 		closedCh: make(chan struct{}),
 	}
+	if opts.InprocRegistry != nil {
+		s.reg = opts.InprocRegistry
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.done = s.ctx.Done()
 	s.proto = newProtocol(s)
@@ -159,7 +162,7 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 			s.direct = nil
 			if err == nil {
 				s.sent.msgs++
-				s.sent.bytes += uint64(msgBytes(m))
+				s.sent.bytes += uint64(m.Size())
 			}
 			s.unlockStop()
 			if direct != nil {
@@ -192,7 +195,7 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 		if err != errWouldBlock {
 			if err == nil {
 				s.recvd.msgs++
-				s.recvd.bytes += uint64(msgBytes(m))
+				s.recvd.bytes += uint64(m.Size())
 			}
 			s.unlockStop()
 			return m, err

@@ -111,6 +111,7 @@ func (s *Socket) dialLoop(tr transport.StreamTransport, c *connecter) {
 	ctx := c.ctx
 	backoff := s.opts.ReconnectInterval
 	for {
+		s.emit(Event{Type: EventConnectDelayed, Endpoint: c.endpoint})
 		nc, err := tr.Dial(ctx, c.ep.Addr, s.opts.transportOptions())
 		if err == nil {
 			s.emit(Event{Type: EventConnected, Endpoint: c.endpoint, Remote: nc.RemoteAddr().String()})
@@ -135,7 +136,7 @@ func (s *Socket) dialLoop(tr transport.StreamTransport, c *connecter) {
 			return
 		}
 		wait := s.reconnectWait(&backoff)
-		s.emit(Event{Type: EventConnectRetried, Endpoint: c.endpoint, Err: err, Retry: wait.Milliseconds()})
+		s.emit(Event{Type: EventConnectRetried, Endpoint: c.endpoint, Err: err, Retry: wait})
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
