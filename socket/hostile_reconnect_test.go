@@ -164,7 +164,7 @@ func TestHostileNoReconnectAfterProtocolError(t *testing.T) {
 			raw.nextAccept(t, "first")
 
 			e := cn.mon.wait(t, tc.event.String(), func(e socket.Event) bool {
-				return e.Endpoint == raw.ep && e.Type != socket.EventConnected && e.Type != socket.EventHandshakeSucceeded
+				return e.Endpoint == raw.ep && e.Type != socket.EventConnectDelayed && e.Type != socket.EventConnected && e.Type != socket.EventHandshakeSucceeded
 			})
 			require.Equal(t, tc.event, e.Type, "%v", e)
 			if tc.want != nil {
