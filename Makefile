@@ -13,12 +13,15 @@ build:
 
 ## test: vet, build without cgo, run the tests with the race detector, then the memory
 ## recycling tests without it (the race detector makes sync.Pool drop buffers at random,
-## so those tests skip themselves under it), interop and the benchmark smoke check
+## so those tests skip themselves under it), the wire and socket tests again with released
+## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
+## smoke check
 test:
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Release' ./wire/ ./socket/
+	$(GO) test -count=1 -tags zmqpoison ./wire/ ./socket/
 	$(MAKE) test-interop
 	$(MAKE) bench-smoke
 

@@ -53,9 +53,15 @@ func allocBody(size int) []byte {
 		return make([]byte, size)
 	}
 	if p := bodyPools[idx].Get(); p != nil {
-		return unsafe.Slice((*byte)(p.(unsafe.Pointer)), c)[:size]
+		b := unsafe.Slice((*byte)(p.(unsafe.Pointer)), c)[:size]
+		poisonReuse(b)
+		return b
 	}
-	return make([]byte, size, c)
+	b := make([]byte, size, c)
+	if poisonEnabled {
+		poisonReuse(b) // fresh memory may sit where a released buffer was
+	}
+	return b
 }
 
 // freeBody returns b's buffer to its class's pool when its capacity is exactly a
@@ -67,6 +73,22 @@ func freeBody(b []byte) bool {
 	}
 	bodyPools[idx].Put(unsafe.Pointer(unsafe.SliceData(b)))
 	return true
+}
+
+// pooledBody reports whether freeBody would take b.
+func pooledBody(b []byte) bool {
+	_, c, ok := bodyClass(cap(b))
+	return ok && c == cap(b)
+}
+
+// holds reports whether f lies in c's slab.
+func (c *bodyChunk) holds(f []byte) bool {
+	if len(f) == 0 || len(c.buf) == 0 {
+		return false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(c.buf)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(f)))
+	return p >= lo && p < lo+uintptr(len(c.buf))
 }
 
 // bodyChunk is a slab that ReadMsg copies small bodies into, one after another. Each
@@ -100,6 +122,7 @@ func newBodyChunk() *bodyChunk {
 	if c == nil {
 		c = &bodyChunk{buf: make([]byte, slabChunkSize)}
 	}
+	poisonReuse(c.buf)
 	c.refs.Store(chunkBias)
 	return c
 }
@@ -114,6 +137,9 @@ func (c *bodyChunk) retire(claims int64) {
 
 // release gives back one message's claim.
 func (c *bodyChunk) release() {
+	if poisonEnabled && c.refs.Load() <= 0 {
+		panic("wire: Msg.Release called more often than messages were received")
+	}
 	if c.refs.Add(-1) == 0 {
 		chunkPool.Put(c)
 	}
