@@ -64,9 +64,9 @@ type Polled struct {
 // stays ready. A socket found ready may stop being ready before the caller acts on it
 // if another goroutine receives from or sends on it too.
 //
-// A Poller starts no goroutines and holds nothing between calls: it keeps its sockets
-// only while a Wait is in progress or a Watcher is running, so an unused Poller needs
-// no closing.
+// A Poller starts no goroutines, and hooks into its sockets only while a Wait is in
+// progress or a Watcher runs: a Poller nobody uses any more needs no closing, and a
+// socket in a Poller costs nothing while nobody waits on it.
 type Poller struct {
 	mu    sync.Mutex
 	items []pollItem
@@ -110,7 +110,11 @@ func NewPoller() *Poller { return new(Poller) }
 // Add adds s to the sockets p waits on, for the events in events (PollIn, PollOut or
 // both). Adding a socket again replaces its events; events of 0 keep s in the Poller
 // but wait only for it to close. Waits in progress take the change into account.
+// Add panics if s is nil.
 func (p *Poller) Add(s *Socket, events PollEvents) {
+	if s == nil {
+		panic("socket: Poller.Add of a nil Socket")
+	}
 	events &= PollIn | PollOut
 	p.mu.Lock()
 	defer p.mu.Unlock()
