@@ -1,5 +1,7 @@
 package pattern
 
+import "iter"
+
 // FairQueue round-robins reads over the pipes that have data, as libzmq's fq
 // does for PULL, DEALER, ROUTER, REP, SUB and XSUB (zmq-spec §3.1).
 //
@@ -42,3 +44,8 @@ func (fq *FairQueue[P]) Len() int { return len(fq.rr.pipes) }
 
 // Active returns the number of active pipes.
 func (fq *FairQueue[P]) Active() int { return fq.rr.active }
+
+// ActivePipes yields the active pipes, without advancing the cursor, so a socket can
+// look at what Next could return without changing whose turn it is. The queue must
+// not change while the sequence runs.
+func (fq *FairQueue[P]) ActivePipes() iter.Seq[P] { return fq.rr.activePipes() }

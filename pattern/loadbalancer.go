@@ -1,5 +1,7 @@
 package pattern
 
+import "iter"
+
 // LoadBalancer round-robins outgoing messages over active pipes, as libzmq's
 // lb does for PUSH, DEALER and REQ (zmq-spec §3.1).
 //
@@ -44,3 +46,8 @@ func (lb *LoadBalancer[P]) Len() int { return len(lb.rr.pipes) }
 
 // Active returns the number of active pipes.
 func (lb *LoadBalancer[P]) Active() int { return lb.rr.active }
+
+// ActivePipes yields the active pipes, without advancing the cursor, so a socket can
+// tell whether a send could go anywhere without changing whose turn it is. The
+// balancer must not change while the sequence runs.
+func (lb *LoadBalancer[P]) ActivePipes() iter.Seq[P] { return lb.rr.activePipes() }

@@ -1,5 +1,7 @@
 package pattern
 
+import "iter"
+
 // roundRobin is the active-set machinery shared by LoadBalancer and
 // FairQueue. It follows libzmq's lb and fq: pipes live in one slice whose
 // prefix pipes[:active] holds the active pipes, and an index map gives each
@@ -105,4 +107,16 @@ func (rr *roundRobin[P]) next() (P, bool) {
 func (rr *roundRobin[P]) isActive(p P) bool {
 	i, ok := rr.index[p]
 	return ok && i < rr.active
+}
+
+// activePipes yields the active pipes in no particular order. The pipes must not be
+// activated, deactivated or removed while the sequence runs.
+func (rr *roundRobin[P]) activePipes() iter.Seq[P] {
+	return func(yield func(P) bool) {
+		for _, p := range rr.pipes[:rr.active] {
+			if !yield(p) {
+				return
+			}
+		}
+	}
 }

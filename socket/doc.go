@@ -68,6 +68,34 @@
 // back for later messages once the caller is done with it, which keeps a busy
 // receiver free of garbage.
 //
+// # Waiting on several sockets
+//
+// Sockets are safe for concurrent use, so the simplest way to serve several is a
+// goroutine per socket, each blocked in Recv, handing messages on through channels.
+// That is the right choice when the sockets are independent: a SUB feeding a cache, a
+// REP answering queries. Reach for a Poller instead when one loop must decide what to
+// do from the state of several sockets at once, as every broker in the ZeroMQ guide
+// does:
+//
+//	poller := socket.NewPoller()
+//	poller.Add(backend, socket.PollIn)
+//	for {
+//		ready, err := poller.Wait(ctx)
+//		...
+//	}
+//
+// A Poller waits, with a context, until a Recv or Send on one of its sockets would not
+// wait (PollIn, PollOut), like zmq_poll. The answer comes from the socket type's own
+// routing logic, not from queue lengths: a REQ is readable only once its reply is in,
+// a SUB only for a topic it subscribed to, a PUSH writable only when a peer has room.
+// It also keeps the loop's logic in one goroutine: no channel hand-offs, and no state
+// shared between goroutines. A broker can then poll its frontend only while a worker is
+// free, which a goroutine blocked in Recv cannot express. Poller.Watch turns a Poller
+// into a channel for a select statement.
+//
+// A Poller reports closed sockets (PollClosed) instead of waiting on them, starts no
+// goroutines, and costs a socket nothing while nobody is waiting on it.
+//
 // # Flow control
 //
 // Every peer has an outgoing and an incoming queue bounded by SendHWM and RecvHWM

@@ -41,6 +41,8 @@ type protocol interface {
 	reconnected(p *pipe)  // a persistent pipe has a new connection
 	send(m Msg) error
 	recv() (Msg, error)
+	canRecv() bool // recv would return a message now (see ready.go)
+	canSend() bool // send would not wait now
 }
 
 // Socket is a ZeroMQ socket. It is safe for concurrent use by multiple goroutines.
@@ -70,6 +72,8 @@ type Socket struct {
 	freeWait   []chan struct{} // wake-up channels to reuse, so waiting does not allocate
 	pendingAny bool
 	pending    atomic.Bool // mirrors pendingAny, so the hot path can skip s.sig
+	watchers   []*pollHook // Pollers waiting on the socket, told of every change
+	watched    atomic.Bool // len(watchers) > 0, so Send and Recv can skip s.sig
 
 	ctx    context.Context // the socket's lifetime; cancelled when teardown starts
 	cancel context.CancelFunc
@@ -163,6 +167,9 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 			if err == nil {
 				s.sent.msgs++
 				s.sent.bytes += uint64(m.Size())
+				if s.watched.Load() { // REP may now receive again
+					s.notifyWatchers()
+				}
 			}
 			s.unlockStop()
 			if direct != nil {
@@ -196,6 +203,9 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 			if err == nil {
 				s.recvd.msgs++
 				s.recvd.bytes += uint64(m.Size())
+				if s.watched.Load() { // REQ and REP may now send again
+					s.notifyWatchers()
+				}
 			}
 			s.unlockStop()
 			return m, err
@@ -286,7 +296,8 @@ func (s *Socket) waitLocked(ctx context.Context) bool {
 	return ok
 }
 
-// wakeLocked wakes every goroutine waiting in Send, Recv or Close. s.sig must be held.
+// wakeLocked wakes every goroutine waiting in Send, Recv or Close, and tells waiting
+// Pollers. s.sig must be held.
 func (s *Socket) wakeLocked() {
 	for _, w := range s.waiters {
 		select {
@@ -295,6 +306,9 @@ func (s *Socket) wakeLocked() {
 		}
 	}
 	s.waiters = s.waiters[:0]
+	for _, h := range s.watchers {
+		h.notify()
+	}
 }
 
 // wake wakes waiters, and leaves a mark so that a goroutine about to wait looks again

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"strings"
@@ -164,4 +165,21 @@ func TestRouterIDFrameBelongsToCaller(t *testing.T) {
 		require.NoError(t, router.Send(ctxT(t), NewMsg([]byte("dealer-1"), []byte("reply"))))
 		require.Equal(t, []string{"reply"}, recvStrings(t, dealer))
 	})
+}
+
+func TestStreamPolled(t *testing.T) {
+	srv := newSocket(t, Stream, Options{})
+	ep := bind(t, srv, "tcp")
+	p := NewPoller()
+	p.Add(srv, PollIn|PollOut)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := p.Wait(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "no connection: nothing to receive, nowhere to send")
+
+	dialRaw(t, ep)
+	ev, err := p.Wait(ctxT(t))
+	require.NoError(t, err)
+	require.Len(t, ev, 1)
+	require.Equal(t, PollIn|PollOut, ev[0].Events, "the announcement is readable and the connection writable")
 }
