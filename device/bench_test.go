@@ -22,7 +22,7 @@ func BenchmarkProxyThroughput(b *testing.B) {
 
 func benchProxyThroughput(b *testing.B, publishers, size int) {
 	ctx := context.Background()
-	noDrop := socket.Options{WhenFull: socket.Block, Linger: -1}
+	noDrop := socket.Options{WhenFull: socket.PolicyBlock, Linger: -1}
 	frontend := newSocket(b, socket.XSub, noDrop)
 	backend := newSocket(b, socket.XPub, noDrop)
 	fep := bind(b, frontend, "inproc")

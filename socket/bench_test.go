@@ -159,10 +159,10 @@ func BenchmarkFloorTCPPingPong(b *testing.B) {
 
 // BenchmarkPubFanOut measures one PUB feeding eight SUBs over tcp: one op is one
 // message published and received by every subscriber, which releases it. The PUB
-// blocks rather than drops (WhenFull: Block), so every message is counted.
+// blocks rather than drops (WhenFull: PolicyBlock), so every message is counted.
 func BenchmarkPubFanOut(b *testing.B) {
 	const subs = 8
-	pub := newSocket(b, Pub, Options{WhenFull: Block})
+	pub := newSocket(b, Pub, Options{WhenFull: PolicyBlock})
 	ep := bind(b, pub, "tcp")
 	ctx := context.Background()
 	var readers []*Socket

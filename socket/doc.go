@@ -58,7 +58,7 @@
 // # Sending and receiving
 //
 // Send and Recv move whole messages (Msg): there is no MORE flag. Both take a
-// context: they block while they must (no peer, a full queue under the Block policy,
+// context: they block while they must (no peer, a full queue under PolicyBlock,
 // nothing to receive) and return ctx.Err() when it ends. A call whose context is already
 // done still succeeds when it need not wait. Sockets are safe for concurrent use.
 //

@@ -16,7 +16,7 @@ var (
 	// ErrNotSupported reports an operation the socket type does not have, such as Recv on
 	// PUB. It matches errors.ErrUnsupported.
 	ErrNotSupported error = unsupportedError{}
-	// ErrQueueFull is returned by Send under the Fail policy when no peer has room.
+	// ErrQueueFull is returned by Send under PolicyFail when no peer has room.
 	ErrQueueFull = errors.New("socket: peer queue full")
 	// ErrHostUnreachable is returned by a ROUTER in mandatory mode for an unknown
 	// routing id (libzmq's EHOSTUNREACH).

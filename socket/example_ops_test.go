@@ -64,7 +64,7 @@ func ExampleOptions_whenFull() {
 	defer pull.Close()
 	pull.Bind("inproc://example-full")
 
-	push, _ := socket.New(socket.Push, socket.Options{SendHWM: 1, WhenFull: socket.Fail})
+	push, _ := socket.New(socket.Push, socket.Options{SendHWM: 1, WhenFull: socket.PolicyFail})
 	defer push.Close()
 	push.Connect("inproc://example-full")
 	queued := 0

@@ -77,14 +77,14 @@ func TestFullPolicies(t *testing.T) {
 		return push, pull
 	}
 	t.Run("fail", func(t *testing.T) {
-		push, _ := newPair(t, Fail)
+		push, _ := newPair(t, PolicyFail)
 		for i := 0; i < 4; i++ {
 			send(t, push, fmt.Sprint(i))
 		}
 		require.ErrorIs(t, push.Send(context.Background(), NewMsgString("x")), ErrQueueFull)
 	})
 	t.Run("drop-newest", func(t *testing.T) {
-		push, pull := newPair(t, DropNewest)
+		push, pull := newPair(t, PolicyDropNewest)
 		for i := 0; i < 6; i++ {
 			send(t, push, fmt.Sprint(i))
 		}
@@ -95,7 +95,7 @@ func TestFullPolicies(t *testing.T) {
 		expectNothing(t, pull, 10*time.Millisecond)
 	})
 	t.Run("drop-oldest", func(t *testing.T) {
-		push, pull := newPair(t, DropOldest)
+		push, pull := newPair(t, PolicyDropOldest)
 		for i := 0; i < 6; i++ {
 			send(t, push, fmt.Sprint(i))
 		}
@@ -105,7 +105,7 @@ func TestFullPolicies(t *testing.T) {
 		}
 	})
 	t.Run("block", func(t *testing.T) {
-		push, pull := newPair(t, Block)
+		push, pull := newPair(t, PolicyBlock)
 		require.Equal(t, 4, fillUntilBlocked(t, push, 100))
 		// A reader frees room, and the blocked sender goes on.
 		done := make(chan error, 1)

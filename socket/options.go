@@ -29,15 +29,15 @@ const (
 	// PolicyDefault applies the socket type's own rule from the ZeroMQ RFCs: PUSH, DEALER,
 	// REQ and PAIR block; PUB, XPUB, XSUB, ROUTER and REP drop the message for a full peer.
 	PolicyDefault FullPolicy = iota
-	// Block waits until a peer has room or the context ends.
-	Block
-	// Fail returns ErrQueueFull at once.
-	Fail
-	// DropNewest discards the message being sent and counts the drop.
-	DropNewest
-	// DropOldest discards the oldest queued message of the full peer to make room, and
+	// PolicyBlock waits until a peer has room or the context ends.
+	PolicyBlock
+	// PolicyFail returns ErrQueueFull at once.
+	PolicyFail
+	// PolicyDropNewest discards the message being sent and counts the drop.
+	PolicyDropNewest
+	// PolicyDropOldest discards the oldest queued message of the full peer to make room, and
 	// counts the drop.
-	DropOldest
+	PolicyDropOldest
 )
 
 // String names the policy.
@@ -45,13 +45,13 @@ func (p FullPolicy) String() string {
 	switch p {
 	case PolicyDefault:
 		return "default"
-	case Block:
+	case PolicyBlock:
 		return "block"
-	case Fail:
+	case PolicyFail:
 		return "fail"
-	case DropNewest:
+	case PolicyDropNewest:
 		return "drop-newest"
-	case DropOldest:
+	case PolicyDropOldest:
 		return "drop-oldest"
 	}
 	return "FullPolicy(?)"
@@ -180,7 +180,7 @@ func (o Options) normalize(t Type) Options {
 	if o.WhenFull == PolicyDefault {
 		o.WhenFull = defaultPolicy(t)
 		if t == Router && o.RouterMandatory {
-			o.WhenFull = Block
+			o.WhenFull = PolicyBlock
 		}
 	}
 	return o
@@ -200,9 +200,9 @@ func hwm(v int) int {
 func defaultPolicy(t Type) FullPolicy {
 	switch t {
 	case Push, Dealer, Req, Pair, Stream:
-		return Block
+		return PolicyBlock
 	}
-	return DropNewest
+	return PolicyDropNewest
 }
 
 func (o *Options) transportOptions() transport.Options {

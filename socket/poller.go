@@ -17,10 +17,10 @@ const (
 	PollIn PollEvents = 1 << iota
 	// PollOut means Send would finish without waiting, as the socket type, its state
 	// (a REQ with a request out cannot send), its peers' high-water marks and
-	// Options.WhenFull decide. Under Fail it also means Send would not fail with
+	// Options.WhenFull decide. Under PolicyFail it also means Send would not fail with
 	// ErrQueueFull. A ROUTER or PUB cannot know where the next message goes: a plain
 	// ROUTER always reports PollOut (it drops what it cannot route), a mandatory one
-	// when some peer has room, and a PUB under Block or Fail when no subscriber is at
+	// when some peer has room, and a PUB under PolicyBlock or PolicyFail when no subscriber is at
 	// its high-water mark.
 	PollOut
 	// PollClosed means the socket is closed. It is reported whether or not it was

@@ -273,7 +273,7 @@ func TestPollerXPubXSub(t *testing.T) {
 // peer and so exact, and checks that PollOut follows it: off when a Send would wait,
 // on again once the puller drains it.
 func TestPollerHWM(t *testing.T) {
-	for _, policy := range []FullPolicy{Block, Fail} {
+	for _, policy := range []FullPolicy{PolicyBlock, PolicyFail} {
 		t.Run(policy.String(), func(t *testing.T) {
 			pull := newSocket(t, Pull, Options{RecvHWM: 4})
 			push := newSocket(t, Push, Options{SendHWM: 4, WhenFull: policy})
@@ -287,7 +287,7 @@ func TestPollerHWM(t *testing.T) {
 			}
 			err := push.Send(doneCtx(), NewMsgString("x"))
 			require.Error(t, err, "no PollOut, yet Send did not wait")
-			if policy == Fail {
+			if policy == PolicyFail {
 				require.ErrorIs(t, err, ErrQueueFull)
 			}
 
@@ -313,7 +313,7 @@ func TestPollerHWM(t *testing.T) {
 
 // TestPollerDropPolicyAlwaysWritable: under the drop policies Send never waits.
 func TestPollerDropPolicyAlwaysWritable(t *testing.T) {
-	for _, policy := range []FullPolicy{DropNewest, DropOldest} {
+	for _, policy := range []FullPolicy{PolicyDropNewest, PolicyDropOldest} {
 		push := newSocket(t, Push, Options{WhenFull: policy})
 		require.Equal(t, PollOut, readyNow(t, push, PollOut), "%v without peers", policy)
 		require.NoError(t, push.Send(doneCtx(), NewMsgString("x")))

@@ -114,18 +114,18 @@ func (x *pubProto) send(m Msg) error {
 		return nil
 	}
 	switch x.s.opts.WhenFull {
-	case Block, Fail:
+	case PolicyBlock, PolicyFail:
 		// Nothing is sent until every matching subscriber has room (XPUB_NODROP).
 		for _, p := range x.matched {
 			if p.out.Full() {
-				if x.s.opts.WhenFull == Fail {
+				if x.s.opts.WhenFull == PolicyFail {
 					return ErrQueueFull
 				}
 				return errWouldBlock
 			}
 		}
 	}
-	dropNewest := x.s.opts.WhenFull == DropNewest
+	dropNewest := x.s.opts.WhenFull == PolicyDropNewest
 	full := uint64(0) // dropped for a full subscriber, added to the stats once
 	for _, p := range x.matched {
 		if dropNewest && p.out.AtLimit() {
@@ -137,7 +137,7 @@ func (x *pubProto) send(m Msg) error {
 		if ok, _ := p.out.Push(m); ok {
 			continue
 		}
-		if x.s.opts.WhenFull == DropOldest {
+		if x.s.opts.WhenFull == PolicyDropOldest {
 			if dropped, ok := p.out.ReplaceOldest(m); ok {
 				if dropped {
 					x.s.stats.dropOldest.Add(1)

@@ -18,13 +18,13 @@ import (
 // counted in the same Stats. Without that, a SUB flooded with unwanted topics would
 // hold them all and look at every one on every poll; libzmq's SUB does the same.
 //
-// Under DropNewest and DropOldest a send never waits, so those sockets can always
-// send. Under Fail a send that would wait returns ErrQueueFull instead, so canSend
-// says false then, as under Block.
+// Under PolicyDropNewest and PolicyDropOldest a send never waits, so those sockets can always
+// send. Under PolicyFail a send that would wait returns ErrQueueFull instead, so canSend
+// says false then, as under PolicyBlock.
 
 // neverWaits reports whether the socket's policy lets every send finish at once.
 func (s *Socket) neverWaits() bool {
-	return s.opts.WhenFull == DropNewest || s.opts.WhenFull == DropOldest
+	return s.opts.WhenFull == PolicyDropNewest || s.opts.WhenFull == PolicyDropOldest
 }
 
 // peek returns the message next() would return, without taking it. s.mu must be held.
@@ -129,8 +129,8 @@ func (x *routerProto) canSend() bool {
 // canRecv: only an XPUB receives, the subscriptions and other messages it queued.
 func (x *pubProto) canRecv() bool { return x.x && x.upHead < len(x.up) }
 
-// canSend cannot know which subscribers the next message matches, so under Block or
-// Fail it says true only when no subscriber is at its high-water mark: then no message
+// canSend cannot know which subscribers the next message matches, so under PolicyBlock or
+// PolicyFail it says true only when no subscriber is at its high-water mark: then no message
 // waits.
 func (x *pubProto) canSend() bool {
 	if x.s.neverWaits() {

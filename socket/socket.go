@@ -144,7 +144,7 @@ func (s *Socket) Endpoints() []string {
 
 // Send sends m as one message, routed as the socket type says. It blocks while the
 // socket must wait (no peer, or every suitable peer at its high-water mark, under the
-// Block policy) until ctx ends; a call whose ctx is already done still succeeds when it
+// PolicyBlock) until ctx ends; a call whose ctx is already done still succeeds when it
 // does not need to wait. Send takes ownership of m's frames.
 func (s *Socket) Send(ctx context.Context, m Msg) error {
 	if len(m.Frames) == 0 {

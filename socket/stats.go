@@ -21,8 +21,8 @@ type Stats struct {
 
 // Drops counts discarded messages by reason.
 type Drops struct {
-	HWM         uint64 // dropped because a queue was full (PUB, XPUB, ROUTER, REP, XSUB, DropNewest, a multicast receiver)
-	Oldest      uint64 // evicted from a full queue by the DropOldest policy
+	HWM         uint64 // dropped because a queue was full (PUB, XPUB, ROUTER, REP, XSUB, PolicyDropNewest, a multicast receiver)
+	Oldest      uint64 // evicted from a full queue by PolicyDropOldest
 	Unroutable  uint64 // ROUTER or REP messages for a peer that is unknown or gone
 	NoPeers     uint64 // published with no matching subscriber
 	Filtered    uint64 // received by SUB but not matching a subscription (publisher ignored filters)

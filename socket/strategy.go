@@ -49,7 +49,7 @@ func (o *lbOut) send(s *Socket, m Msg) (*pipe, error) {
 	return nil, s.whenFull(m, o.victim)
 }
 
-// victim picks the pipe that loses its oldest message under DropOldest.
+// victim picks the pipe that loses its oldest message under PolicyDropOldest.
 func (o *lbOut) victim() *pipe {
 	if len(o.all) == 0 {
 		return nil
@@ -59,15 +59,15 @@ func (o *lbOut) victim() *pipe {
 }
 
 // whenFull applies the socket's policy to m when no suitable pipe has room. victim
-// returns the pipe to evict from under DropOldest (nil when there is none).
+// returns the pipe to evict from under PolicyDropOldest (nil when there is none).
 func (s *Socket) whenFull(m Msg, victim func() *pipe) error {
 	switch s.opts.WhenFull {
-	case Fail:
+	case PolicyFail:
 		return ErrQueueFull
-	case DropNewest:
+	case PolicyDropNewest:
 		s.stats.dropHWM.Add(1)
 		return nil
-	case DropOldest:
+	case PolicyDropOldest:
 		p := (*pipe)(nil)
 		if victim != nil {
 			p = victim()

@@ -52,7 +52,7 @@ func proxyThr(cfg perf.Config, size, count int) (time.Duration, error) {
 	ctx := context.Background()
 	opts := socket.Options{SendHWM: proxyHWM, RecvHWM: proxyHWM, Linger: -1}
 	blocking := opts
-	blocking.WhenFull = socket.Block
+	blocking.WhenFull = socket.PolicyBlock
 
 	var closers []*socket.Socket
 	defer func() {
