@@ -62,13 +62,13 @@ func ConsumeV1FrameHeader(b []byte) (flags byte, size uint64, n int, err error) 
 // v1Decoder reads a ZMTP/1.0 stream and yields the same frames in ZMTP 3.x
 // framing, for a Reader above it. Bodies pass through; only headers are rewritten.
 type v1Decoder struct {
-	src    io.Reader
-	in     []byte // raw input; in[ir:iw] is not yet decoded
-	ir, iw int
-	out    [16]byte // rewritten headers (and injected frames); out[outR:outW] not yet returned
+	src        io.Reader
+	in         []byte // raw input; in[ir:iw] is not yet decoded
+	ir, iw     int
+	out        [16]byte // rewritten headers (and injected frames); out[outR:outW] not yet returned
 	outR, outW int
-	body   uint64 // raw body bytes of the current frame not yet passed on
-	err    error  // sticky: from src, or a malformed header
+	body       uint64 // raw body bytes of the current frame not yet passed on
+	err        error  // sticky: from src, or a malformed header
 }
 
 // v1InBuf is the size of a v1Decoder's raw input buffer.
