@@ -145,16 +145,15 @@ func appendV2Header(b []byte, flags byte, size uint64) []byte {
 	return append(b, flags, byte(size))
 }
 
-// readMore reads raw input from src, or returns the sticky error.
+// readMore reads raw input from src, or returns the sticky error. readMore is
+// called only when the buffered input holds no whole header, so an end of stream
+// with input buffered ends inside a frame: io.ErrUnexpectedEOF.
 func (d *v1Decoder) readMore() error {
-	if d.err != nil {
-		return d.err
-	}
-	if d.ir > 0 {
-		d.iw = copy(d.in, d.in[d.ir:d.iw])
-		d.ir = 0
-	}
-	for empty := 0; ; {
+	for empty := 0; d.err == nil; {
+		if d.ir > 0 {
+			d.iw = copy(d.in, d.in[d.ir:d.iw])
+			d.ir = 0
+		}
 		m, err := d.src.Read(d.in[d.iw:])
 		d.iw += m
 		if err != nil {
@@ -163,14 +162,16 @@ func (d *v1Decoder) readMore() error {
 		if m > 0 {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		if empty++; empty >= maxEmptyReads {
-			d.err = io.ErrNoProgress
-			return d.err
+		if err == nil {
+			if empty++; empty >= maxEmptyReads {
+				d.err = io.ErrNoProgress
+			}
 		}
 	}
+	if d.err == io.EOF && d.ir < d.iw {
+		return io.ErrUnexpectedEOF
+	}
+	return d.err
 }
 
 // v1Encoder takes the ZMTP 3.x output of a Writer and writes it to dst in ZMTP/1.0
