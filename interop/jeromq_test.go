@@ -62,17 +62,19 @@ func setupJeromq(t *testing.T) *jeromqEnv {
 	if err != nil {
 		missing("javac")
 	}
-	jar := os.Getenv("JEROMQ_JAR")
-	if jar == "" {
-		for _, j := range jeromqJars {
-			if _, err := os.Stat(j); err == nil {
-				jar = j
-				break
-			}
+	jars := jeromqJars
+	if j := os.Getenv("JEROMQ_JAR"); j != "" {
+		jars = []string{j}
+	}
+	jar := ""
+	for _, j := range jars {
+		if _, err := os.Stat(j); err == nil {
+			jar = j
+			break
 		}
 	}
 	if jar == "" {
-		missing("the JeroMQ jar (" + strings.Join(jeromqJars, " or ") + ", or JEROMQ_JAR)")
+		missing("the JeroMQ jar (" + strings.Join(jars, " or ") + "; JEROMQ_JAR names another)")
 	}
 	dir := t.TempDir()
 	out, err := exec.Command(javac, "-d", dir, "-cp", jar, filepath.Join("jeromq", "JeromqPeer.java")).CombinedOutput()
