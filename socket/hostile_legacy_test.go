@@ -250,6 +250,30 @@ func TestLegacyZMTP1PushToPull(t *testing.T) {
 	leaks()
 }
 
+// Our PUSH sends to an unversioned ZMTP 1.0 PULL in 1.0 framing: short and long
+// headers, multipart, a body large enough to be written by reference.
+func TestLegacyZMTP1PullFromOurPush(t *testing.T) {
+	leaks := hstLeakCheck(t)
+	srv := hstBind(t, socket.Push, socket.Options{})
+	c := hstDial(t, srv.addr)
+	hstWrite(t, c, hstV1Msg("old-pull"))
+	require.Equal(t, hstSig(0), hstReadFull(t, c, 10))
+	msgs := [][]string{
+		{"one"},
+		{"two", "", string(make([]byte, 253)), string(make([]byte, 254))},
+		{"big", string(make([]byte, 100000))},
+	}
+	for _, m := range msgs {
+		require.NoError(t, srv.s.Send(hstCtx(t), socket.NewMsgString(m...)))
+	}
+	for _, m := range msgs {
+		require.Equal(t, m, hstReadV1Msg(t, c))
+	}
+	c.Close()
+	srv.s.Close()
+	leaks()
+}
+
 // An unversioned ZMTP 1.0 SUB never subscribes; like libzmq, our PUB then sends it
 // everything, in 1.0 framing.
 func TestLegacyZMTP1SubGetsEverything(t *testing.T) {
