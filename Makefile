@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-interop bench bench-smoke bench-compare demo fuzz
+.PHONY: all build test test-interop interop-deps bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -25,8 +25,10 @@ test:
 	$(MAKE) test-interop
 	$(MAKE) bench-smoke
 
-## test-interop: run the nested interop module against libzmq (needs cgo and libzmq)
-test-interop:
+## test-interop: run the nested interop module against libzmq (needs cgo and libzmq) and
+## JeroMQ 0.3.6 (needs a JDK and Debian's libjeromq-java, installed here when missing
+## and we are root, as in CI)
+test-interop: interop-deps
 	@if [ ! -f interop/go.mod ]; then \
 		echo "test-interop: no interop/ module yet; skipping"; \
 		exit 0; \
@@ -36,6 +38,19 @@ test-interop:
 		exit 1; \
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## interop-deps: install the JDK and JeroMQ for the interop tests when they are missing;
+## without root, say what to install (the JeroMQ tests then skip, or fail under CI=true)
+interop-deps:
+	@if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1 && [ -f /usr/share/java/jeromq.jar ]; then \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "interop-deps: installing default-jdk-headless and libjeromq-java"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libjeromq-java; \
+	else \
+		echo "interop-deps: the JeroMQ tests need: apt-get install -y default-jdk-headless libjeromq-java" >&2; \
+	fi
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,
 ## both roles (needs libzmq3-dev, gcc, pkg-config); not a measurement

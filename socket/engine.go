@@ -258,7 +258,8 @@ func (e *engine) writeLoop() error {
 	var hbTimer *time.Timer
 	var hbTimeout <-chan time.Time
 	var framesAtPing uint64
-	if ivl := s.opts.HeartbeatInterval; ivl > 0 {
+	// ZMTP 1.0 and 2.0 have no commands, so no heartbeats (as in libzmq).
+	if ivl := s.opts.HeartbeatInterval; ivl > 0 && e.c.Peer().Major >= 3 {
 		t := time.NewTicker(ivl)
 		defer t.Stop()
 		tick = t.C

@@ -4,6 +4,7 @@ package socket_test
 // greeting trickled byte by byte.
 
 import (
+	"bytes"
 	"net"
 	"sync"
 	"testing"
@@ -147,8 +148,11 @@ func TestHostileSlowGreeting(t *testing.T) {
 	require.True(t, ne.Timeout(), "%v", e)
 	require.GreaterOrEqual(t, elapsed, ivl-20*time.Millisecond)
 	require.Less(t, elapsed, time.Second, "the handshake interval was not enforced on the whole handshake")
+	// We sent our greeting as far as the peer's had come: in libzmq's steps, the
+	// signature, the version, then the rest.
 	got := hstExpectClosed(t, c, nil, hstWait)
-	require.Equal(t, hstGreeting("NULL"), got)
+	require.GreaterOrEqual(t, len(got), 10, "%x", got)
+	require.True(t, bytes.HasPrefix(hstOurGreeting(), got), "not our greeting: %x", got)
 	hstRoundTrip(t, good, srv.s, "after")
 
 	halt()

@@ -188,6 +188,15 @@ func hstGreeting(mech string) []byte {
 	return wire.Greeting{Major: 3, Minor: 1, Mechanism: mech}.Append(nil)
 }
 
+// hstOurGreeting is the greeting our sockets send without a RoutingID: a 3.1 NULL
+// greeting whose padding is the ZMTP/1.0 length of an empty identity frame, as
+// libzmq's (zmq-spec gotcha 2).
+func hstOurGreeting() []byte {
+	g := hstGreeting("NULL")
+	g[8] = 1
+	return g
+}
+
 // hstReady is a NULL READY command frame announcing socket type typ.
 func hstReady(typ string) []byte {
 	return wire.AppendReady(nil, wire.Metadata{{Name: wire.PropSocketType, Value: []byte(typ)}})

@@ -139,8 +139,8 @@ func TestHostileNoReconnectAfterProtocolError(t *testing.T) {
 	}{
 		{"garbage", socket.Options{}, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"),
 			socket.EventHandshakeProtocol, wire.ErrNotZMTP},
-		{"zmtp2", socket.Options{}, []byte{0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 0x01, byte(socket.Pull), 0, 0},
-			socket.EventHandshakeProtocol, wire.ErrVersion},
+		{"zmtp2-incompatible", socket.Options{}, []byte{0xFF, 0, 0, 0, 0, 0, 0, 0, 1, 0x7F, 0x01, byte(socket.Push), 0, 0},
+			socket.EventHandshakeProtocol, wire.ErrIncompatibleSocketType},
 		{"mechanism", socket.Options{}, hstGreeting("PLAIN"),
 			socket.EventHandshakeProtocol, wire.ErrMechanismMismatch},
 		{"incompatible-type", socket.Options{}, append(hstGreeting("NULL"), hstReady("PUSH")...),

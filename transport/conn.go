@@ -45,7 +45,9 @@ func (r connReader) Read(b []byte) (int, error) {
 }
 
 // Handshake runs the ZMTP handshake (greeting, security mechanism, metadata;
-// see [wire.Handshake]) over nc and returns the message-level connection.
+// see [wire.Handshake]) over nc and returns the message-level connection. The
+// peer may speak ZMTP 3.x, 2.0 or 1.0 ([Conn.Peer] says which); the Conn then
+// reads and writes in its framing. To a peer below 3.0, send no command frames.
 // The handshake must finish within timeout, enforced with a deadline on nc
 // that is cleared afterwards; a timeout of zero or less means no limit.
 //

@@ -1,6 +1,10 @@
 // Package wire implements the ZeroMQ Message Transport Protocol, ZMTP 3.0 and
 // 3.1 (zeromq RFC 23 and 37), as spoken by libzmq 4.3: the greeting, frames,
-// commands, metadata, the NULL security mechanism and the handshake.
+// commands, metadata, the NULL security mechanism and the handshake. With older
+// peers it speaks what libzmq 4.3 still accepts, ZMTP 2.0 (RFC 15) and ZMTP 1.0
+// (RFC 13): Handshake sends the greeting in libzmq's steps and picks the version
+// from the peer's, and afterwards the same Reader and Writer carry the peer's
+// framing (see Handshake).
 //
 // The package does no networking of its own and starts no goroutines. A
 // Reader and a Writer wrap the two directions of a byte stream (a TCP or

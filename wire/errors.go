@@ -8,9 +8,12 @@ import (
 // Sentinel errors. Every protocol violation a peer can commit is reported as a
 // *ProtocolError wrapping one of these, so callers test with errors.Is.
 var (
-	// ErrNotZMTP: the peer's first bytes are not a ZMTP signature (FF ... 7F).
+	// ErrNotZMTP: the peer's first bytes are neither a ZMTP signature (FF ... 7F)
+	// nor the identity frame a ZMTP/1.0 peer opens with.
 	ErrNotZMTP = errors.New("wire: peer does not speak ZMTP")
-	// ErrVersion: the peer speaks a ZMTP major version below 3.
+	// ErrVersion: the peer speaks a ZMTP version we do not take: revision 2, which no
+	// ZMTP version uses, or ZMTP 1.0 or 2.0 to a socket configured with security.
+	// ReadGreeting, which reads only 3.x greetings, reports any major below 3.
 	ErrVersion = errors.New("wire: unsupported ZMTP version")
 	// ErrMechanismMismatch: the peer's greeting names another security mechanism.
 	ErrMechanismMismatch = errors.New("wire: security mechanism mismatch")

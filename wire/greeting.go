@@ -28,7 +28,8 @@ type Greeting struct {
 }
 
 // Append appends the 64-byte encoding of g to b. Padding and filler are zero.
-// A Mechanism longer than 20 bytes is truncated.
+// A Mechanism longer than 20 bytes is truncated. (Handshake sends its greeting
+// in steps, with libzmq's padding: see Handshake.)
 func (g Greeting) Append(b []byte) []byte {
 	b = append(b, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, g.Major, g.Minor)
 	var mech [mechanismSize]byte

@@ -8,9 +8,10 @@ import (
 // HandshakeConfig is the local side of a ZMTP handshake.
 type HandshakeConfig struct {
 	SocketType SocketType
-	// Identity is sent as the Identity property only if
+	// Identity is sent to a ZMTP 3.x peer as the Identity property only if
 	// SocketType.SendsIdentity(), and then always, possibly empty (as libzmq
-	// does). At most 255 bytes.
+	// does). A ZMTP 1.0 or 2.0 peer gets it, possibly empty, as the identity
+	// frame that opens the stream, whatever the socket type. At most 255 bytes.
 	Identity []byte
 	// Mechanism is the security mechanism; nil means NULL.
 	Mechanism Mechanism
@@ -22,11 +23,18 @@ type HandshakeConfig struct {
 type Peer struct {
 	// Major and Minor are the peer's ZMTP version. A major version above 3 is
 	// reported as 3.1, the way libzmq treats it, so Minor can be given to
-	// AppendSubscription as is.
+	// AppendSubscription as is. A ZMTP/2.0 peer is 2.0, and a ZMTP/1.0 peer
+	// (unversioned, or revision 0) is 1.0: neither takes commands, so neither
+	// gets heartbeats, and subscriptions to them travel as messages.
 	Major, Minor uint8
-	SocketType   SocketType
-	Identity     []byte   // the peer's Identity property, nil if it sent none
-	Metadata     Metadata // every property the peer sent
+	// SocketType is the peer's socket type: its Socket-Type property, or for
+	// ZMTP 2.0 the socket-type byte of its greeting. An unversioned ZMTP/1.0
+	// peer announces none, and SocketType is then the zero value, Pair.
+	SocketType SocketType
+	// Identity is the peer's Identity property, nil if it sent none; from a
+	// ZMTP 1.0 or 2.0 peer, the body of its identity frame, never nil.
+	Identity []byte
+	Metadata Metadata // every property the peer sent; nil below ZMTP 3.0
 }
 
 // Reasons sent in the ERROR command when the peer's socket type is refused.
@@ -35,15 +43,35 @@ const (
 	reasonUnknown      = "unknown socket type"
 )
 
-// Handshake runs the ZMTP 3.x handshake over r and w, which must wrap the two
-// directions of one connection. It sends our full 64-byte greeting (version
-// 3.1), reads the peer's and requires a major version of at least 3
-// (ErrNotZMTP, ErrVersion), requires the same mechanism
-// (ErrMechanismMismatch, no ERROR sent, as in libzmq), runs the mechanism,
-// and then checks the peer's Socket-Type: missing (ErrInvalidMetadata),
-// unknown (ErrUnknownSocketType) or incompatible with ours
-// (ErrIncompatibleSocketType). In the last two cases it first sends an ERROR
-// command and flushes it, as ZMTP says a peer should.
+// Handshake runs the ZMTP handshake over r and w, which must wrap the two
+// directions of one connection, in the steps libzmq 4.3 takes so that older peers
+// can be recognised (zmq-spec §1.2): it sends the 10-byte signature, reads the
+// peer's, and then goes on in the peer's version.
+//
+//   - A peer whose first bytes are a ZMTP/1.0 identity frame rather than a
+//     signature gets the ZMTP/1.0 exchange (13/ZMTP). Bytes that are neither are
+//     ErrNotZMTP, decided from the first two bytes when they suffice.
+//   - Otherwise Handshake sends the major version 3 and reads the peer's revision
+//     (byte 10). Revision 1 is ZMTP/2.0 (15/ZMTP) and revision 0 its predecessor
+//     with ZMTP/1.0 framing: Handshake sends our socket-type byte, checks the
+//     peer's against ours (ErrUnknownSocketType, ErrIncompatibleSocketType; no
+//     ERROR is sent, these versions have none), and exchanges identity frames.
+//     See HandshakeConfig.Identity and Peer.
+//   - Revision 3 or more is ZMTP 3.x: Handshake sends the rest of our greeting
+//     (version 3.1), reads the peer's, requires the same mechanism
+//     (ErrMechanismMismatch, no ERROR sent, as in libzmq), runs the mechanism, and
+//     then checks the peer's Socket-Type: missing (ErrInvalidMetadata), unknown
+//     (ErrUnknownSocketType) or incompatible with ours (ErrIncompatibleSocketType).
+//     In the last two cases it first sends an ERROR command and flushes it, as
+//     ZMTP says a peer should. Revision 2, which no ZMTP version uses, is
+//     ErrVersion after the greeting.
+//
+// ZMTP 1.0 and 2.0 have no security: with a mechanism other than NULL, an old peer
+// is ErrVersion, as libzmq refuses it. After an old handshake r and w carry the old
+// framing (ZMTP/2.0 framing is that of 3.x without commands; ZMTP/1.0 framing is
+// rewritten underneath them), so ReadMsg and WriteMsg are used as with 3.x peers.
+// Command frames written to a ZMTP/1.0 peer are dropped; the caller should send
+// none to a peer below 3.0 (no heartbeats, subscriptions as messages).
 //
 // Handshake writes before it reads. Over a transport whose writes block until
 // the other side reads (net.Pipe), the two sides must read concurrently with
@@ -64,12 +92,30 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 		return Peer{}, err
 	}
 
+	// The signature's padding is the length of our identity frame in ZMTP/1.0's
+	// long form, so that a 1.0 peer reads the signature as its header.
 	var gb [GreetingSize]byte
-	g := Greeting{Major: 3, Minor: 1, Mechanism: mech.Name()}
-	if err := w.WriteRaw(g.Append(gb[:0])); err != nil {
+	if err := writeFlush(w, appendSignature(gb[:0], len(cfg.Identity))); err != nil {
 		return Peer{}, err
 	}
-	if err := w.Flush(); err != nil {
+	v1, err := r.readSignature()
+	if err != nil {
+		return Peer{}, err
+	}
+	if v1.ok {
+		return handshakeV1(r, w, cfg, mech, v1)
+	}
+	if err := writeFlush(w, []byte{3}); err != nil {
+		return Peer{}, err
+	}
+	if err := r.fill(signatureSize + 1); err != nil {
+		return Peer{}, unexpected(err)
+	}
+	if rev := r.buf[r.r+signatureSize]; rev < 2 {
+		return handshakeV2(r, w, cfg, mech, rev)
+	}
+	g := Greeting{Major: 3, Minor: 1, Mechanism: mech.Name()}
+	if err := writeFlush(w, g.Append(gb[:0])[signatureSize+1:]); err != nil {
 		return Peer{}, err
 	}
 	pg, err := r.ReadGreeting()
@@ -117,6 +163,14 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 		return peer, protoErrf(CodeInvalidMetadata, ErrIncompatibleSocketType, "%v cannot talk to %v", cfg.SocketType, t)
 	}
 	return peer, nil
+}
+
+// writeFlush writes b and flushes it.
+func writeFlush(w *Writer, b []byte) error {
+	if err := w.WriteRaw(b); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // sendError sends an ERROR command and flushes it, ignoring write errors: the

@@ -30,6 +30,7 @@ type Writer struct {
 	refd int         // bytes referenced in segs (not counted in buf)
 	nb   net.Buffers // consumed by WriteTo; kept here so it does not escape per call
 	err  error       // sticky write error
+	v1   bool        // wr rewrites the output into ZMTP/1.0 framing (see useV1)
 }
 
 // NewWriter returns a Writer writing to w with a buffer of bufSize bytes.
@@ -169,12 +170,13 @@ func (w *Writer) flush() error {
 // take for a later call or Flush. write may take fewer bytes than offered without an
 // error: a non-blocking socket takes what fits. FlushSome reports whether everything
 // was written. With referenced bodies queued it writes nothing and reports false:
-// those go out with Flush.
+// those go out with Flush. After a handshake with a ZMTP/1.0 peer it likewise writes
+// nothing and reports false: write would bypass the rewriting into the old framing.
 func (w *Writer) FlushSome(write func([]byte) (int, error)) (done bool, err error) {
 	if w.err != nil {
 		return false, w.err
 	}
-	if len(w.segs) > 0 {
+	if len(w.segs) > 0 || w.v1 {
 		return false, nil
 	}
 	if len(w.buf) == 0 {
