@@ -25,7 +25,10 @@ type Queue struct {
 	head    int
 	n       int
 	limit   int // 0 means unlimited
-	full    bool
+	// conflate keeps only the newest message: a push replaces what is queued, and
+	// the queue is never full (libzmq's ZMQ_CONFLATE).
+	conflate bool
+	full     bool
 	closed  bool
 	onRead  func()
 	onWrite func()
@@ -83,7 +86,43 @@ func (q *Queue) OnWritable(f func()) {
 	q.mu.Unlock()
 }
 
-func (q *Queue) atLimitLocked() bool { return q.limit > 0 && q.n >= q.limit }
+func (q *Queue) atLimitLocked() bool { return !q.conflate && q.limit > 0 && q.n >= q.limit }
+
+// SetConflate makes the queue keep only its newest message from now on: every push
+// replaces the queued message instead of adding to it, and the limit no longer
+// applies. Messages queued already are dropped but for the newest. Replaced
+// messages are released (they were never handed to anyone).
+func (q *Queue) SetConflate() {
+	q.mu.Lock()
+	q.conflate = true
+	for q.n > 1 {
+		m := q.popLocked()
+		m.Release()
+	}
+	q.updateLimitHint()
+	fire := q.full
+	q.full = false
+	f := q.onWrite
+	q.mu.Unlock()
+	if fire && f != nil {
+		f()
+	}
+}
+
+// Conflating reports whether SetConflate was called.
+func (q *Queue) Conflating() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.conflate
+}
+
+// replaceLocked drops everything queued before m is pushed, for a conflating queue.
+func (q *Queue) replaceLocked() {
+	for q.n > 0 {
+		m := q.popLocked()
+		m.Release()
+	}
+}
 
 // updateLimitHint refreshes the lock-free view of atLimitLocked after a change.
 func (q *Queue) updateLimitHint() {
@@ -114,6 +153,9 @@ func (q *Queue) Push(m wire.Msg) (ok, full bool) {
 		return false, true
 	}
 	wasEmpty := q.n == 0
+	if q.conflate {
+		q.replaceLocked()
+	}
 	q.pushLocked(m)
 	full = q.atLimitLocked()
 	if full {
@@ -137,6 +179,15 @@ func (q *Queue) PushBatch(msgs []wire.Msg) (n int, full bool) {
 		return 0, false
 	}
 	wasEmpty := q.n == 0
+	if q.conflate && len(msgs) > 0 {
+		// Only the newest survives: the batch's last message replaces everything.
+		q.replaceLocked()
+		for _, m := range msgs[:len(msgs)-1] {
+			m.Release()
+		}
+		q.pushLocked(msgs[len(msgs)-1])
+		n = len(msgs)
+	}
 	for n < len(msgs) && !q.atLimitLocked() {
 		q.pushLocked(msgs[n])
 		n++
