@@ -3,8 +3,8 @@ package socket
 import (
 	"bytes"
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"

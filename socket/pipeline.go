@@ -49,10 +49,10 @@ func (x *pushProto) attach(p *pipe) error {
 	return nil
 }
 
-func (x *pushProto) detach(p *pipe)       { x.out.detach(p) }
-func (x *pushProto) readable(p *pipe)     { p.in.Discard() }
-func (x *pushProto) writable(p *pipe)     { x.out.writable(p) }
-func (x *pushProto) recv() (Msg, error)   { return Msg{}, ErrNotSupported }
+func (x *pushProto) detach(p *pipe)     { x.out.detach(p) }
+func (x *pushProto) readable(p *pipe)   { p.in.Discard() }
+func (x *pushProto) writable(p *pipe)   { x.out.writable(p) }
+func (x *pushProto) recv() (Msg, error) { return Msg{}, ErrNotSupported }
 func (x *pushProto) send(m Msg) error {
 	if err := x.s.checkConflate(m); err != nil {
 		return err
@@ -74,10 +74,10 @@ func (x *pullProto) attach(p *pipe) error {
 	return nil
 }
 
-func (x *pullProto) detach(p *pipe)       { x.in.detach(p) }
-func (x *pullProto) readable(p *pipe)     { x.in.readable(p) }
-func (x *pullProto) writable(p *pipe)     {}
-func (x *pullProto) send(Msg) error       { return ErrNotSupported }
+func (x *pullProto) detach(p *pipe)   { x.in.detach(p) }
+func (x *pullProto) readable(p *pipe) { x.in.readable(p) }
+func (x *pullProto) writable(p *pipe) {}
+func (x *pullProto) send(Msg) error   { return ErrNotSupported }
 func (x *pullProto) recv() (Msg, error) {
 	m, _, ok := x.in.recv()
 	if !ok {

@@ -70,8 +70,8 @@ func (x *reqProto) recv() (Msg, error) {
 // same peer (RFC 28, zmq-spec §3.4).
 type repProto struct {
 	noReconnect
-	s       *Socket
-	in      fqIn
+	s        *Socket
+	in       fqIn
 	pending  bool
 	env      [][]byte
 	from     *pipe

@@ -20,18 +20,18 @@ import (
 // Queue is a FIFO of whole messages bounded by a high-water mark counted in messages.
 // It is safe for concurrent use.
 type Queue struct {
-	mu      sync.Mutex
-	buf     []wire.Msg // ring buffer; len(buf) is a power of two
-	head    int
-	n       int
-	limit   int // 0 means unlimited
+	mu    sync.Mutex
+	buf   []wire.Msg // ring buffer; len(buf) is a power of two
+	head  int
+	n     int
+	limit int // 0 means unlimited
 	// conflate keeps only the newest message: a push replaces what is queued, and
 	// the queue is never full (libzmq's ZMQ_CONFLATE).
 	conflate bool
 	full     bool
-	closed  bool
-	onRead  func()
-	onWrite func()
+	closed   bool
+	onRead   func()
+	onWrite  func()
 
 	// atLimit mirrors n >= limit for AtLimit, which reads it without the lock; it is
 	// stored only when the answer changes (atLimitSeen is the last value stored), so a
