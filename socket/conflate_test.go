@@ -54,6 +54,7 @@ func TestConflateReceiver(t *testing.T) {
 			send(t, push, fmt.Sprint(i))
 		}
 		waitQueuedIn(t, pull, "99")
+		require.Equal(t, uint64(99), pull.Stats().Drops.Conflated)
 		require.Equal(t, []string{"99"}, recvStrings(t, pull))
 		expectNothing(t, pull, 20*time.Millisecond)
 

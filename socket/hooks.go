@@ -9,10 +9,10 @@ func (s *Socket) conflate(p *pipe, in, out bool) {
 		return
 	}
 	if in {
-		p.in.SetConflate()
+		p.in.SetConflate(s.countConflated)
 	}
 	if out {
-		p.out.SetConflate()
+		p.out.SetConflate(s.countConflated)
 	}
 }
 
@@ -30,3 +30,6 @@ func (s *Socket) probe(p *pipe) {
 		p.out.PushForce(Msg{Frames: [][]byte{{}}})
 	}
 }
+
+// countConflated counts messages that Conflate replaced with newer ones.
+func (s *Socket) countConflated(n int) { s.stats.dropConflated.Add(uint64(n)) }

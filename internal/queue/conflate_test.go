@@ -8,7 +8,6 @@ import (
 	"github.com/brokerless/zmq/wire"
 )
 
-
 func TestConflate(t *testing.T) {
 	q := New(2)
 	reads, writes := 0, 0
@@ -19,8 +18,10 @@ func TestConflate(t *testing.T) {
 	}
 	require.True(t, q.Full())
 	// Turning conflation on keeps the newest, and frees the producer.
-	q.SetConflate()
+	dropped := 0
+	q.SetConflate(func(n int) { dropped += n })
 	require.True(t, q.Conflating())
+	require.Equal(t, 1, dropped)
 	require.Equal(t, 1, q.Len())
 	require.False(t, q.Full())
 	require.Equal(t, 1, writes)
@@ -39,6 +40,7 @@ func TestConflate(t *testing.T) {
 	require.True(t, ok)
 	require.True(t, empty)
 	require.Equal(t, "h", string(m.Frames[0]))
+	require.Equal(t, 1+3+2, dropped, "a, b, d, e, f and g replaced")
 	require.Equal(t, 1, reads, "one empty-to-non-empty change so far")
 	q.Push(msg("i"))
 	require.Equal(t, 2, reads)

@@ -28,6 +28,7 @@ type Queue struct {
 	// conflate keeps only the newest message: a push replaces what is queued, and
 	// the queue is never full (libzmq's ZMQ_CONFLATE).
 	conflate bool
+	replaced func(n int) // counts conflated messages; called with the lock held
 	full     bool
 	closed   bool
 	onRead   func()
@@ -91,10 +92,15 @@ func (q *Queue) atLimitLocked() bool { return !q.conflate && q.limit > 0 && q.n 
 // SetConflate makes the queue keep only its newest message from now on: every push
 // replaces the queued message instead of adding to it, and the limit no longer
 // applies. Messages queued already are dropped but for the newest. Replaced
-// messages are released (they were never handed to anyone).
-func (q *Queue) SetConflate() {
+// messages are released (they were never handed to anyone), and counted by calling
+// replaced, if not nil, with the queue's lock held: it must not use the queue.
+func (q *Queue) SetConflate(replaced func(n int)) {
 	q.mu.Lock()
 	q.conflate = true
+	q.replaced = replaced
+	if q.n > 1 && replaced != nil {
+		replaced(q.n - 1)
+	}
 	for q.n > 1 {
 		m := q.popLocked()
 		m.Release()
@@ -118,6 +124,9 @@ func (q *Queue) Conflating() bool {
 
 // replaceLocked drops everything queued before m is pushed, for a conflating queue.
 func (q *Queue) replaceLocked() {
+	if q.n > 0 && q.replaced != nil {
+		q.replaced(q.n)
+	}
 	for q.n > 0 {
 		m := q.popLocked()
 		m.Release()
@@ -182,6 +191,9 @@ func (q *Queue) PushBatch(msgs []wire.Msg) (n int, full bool) {
 	if q.conflate && len(msgs) > 0 {
 		// Only the newest survives: the batch's last message replaces everything.
 		q.replaceLocked()
+		if len(msgs) > 1 && q.replaced != nil {
+			q.replaced(len(msgs) - 1)
+		}
 		for _, m := range msgs[:len(msgs)-1] {
 			m.Release()
 		}
