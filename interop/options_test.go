@@ -218,8 +218,8 @@ func TestInvertMatchingInterop(t *testing.T) {
 				}
 				sub.Subscribe(t, "a")
 				sub.Connect(t, pub.Bind(t, tr))
-				// Publish until the subscription is in place: only then does a
-				// non-matching message reach the subscriber.
+				// Publish until the SUB is connected. Without inversion on the
+				// publisher "b0" would never reach it: it matches no subscription.
 				deadline := time.Now().Add(wait)
 				for {
 					pub.Send(t, "b0")
@@ -234,6 +234,8 @@ func TestInvertMatchingInterop(t *testing.T) {
 						break
 					}
 				}
+				// "a1" matches: the publisher does not send it once the
+				// subscription is in, and the subscriber drops it in any case.
 				pub.Send(t, "a1")
 				pub.Send(t, "b1")
 				want(t, sub, sub.Recv(t), "b1")

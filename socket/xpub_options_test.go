@@ -96,9 +96,8 @@ func TestInvertMatching(t *testing.T) {
 				sub := newSocket(t, Sub, Options{InvertMatching: true})
 				require.NoError(t, sub.Subscribe([]byte("a")))
 				connect(t, sub, ep)
-				// Publish until the subscription has arrived: before that the SUB
-				// gets nothing, because an unsubscribed peer matches nothing, and a
-				// non-matching message only goes to peers that have subscribed.
+				// Publish until the SUB is connected. Without inversion on the
+				// publisher "b0" would never reach it: it matches no subscription.
 				require.Equal(t, []string{"b0"}, publishUntil(t, pub, sub, "b0"))
 				drain(sub)
 				send(t, pub, "a1")
@@ -124,5 +123,22 @@ func TestInvertMatchingSub(t *testing.T) {
 		send(t, xpub, "a1")
 		send(t, xpub, "b1")
 		require.Equal(t, []string{"b1"}, recvStrings(t, sub))
+	})
+}
+
+// An inverting XPUB does not send what matches a subscriber's subscriptions: an XSUB,
+// which filters nothing itself, gets only the rest.
+func TestInvertMatchingPublisher(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		xpub := newSocket(t, XPub, Options{InvertMatching: true})
+		ep := bind(t, xpub, tr)
+		xsub := newSocket(t, XSub, Options{})
+		connect(t, xsub, ep)
+		send(t, xsub, "\x01a")
+		// XPUB applies a subscription before it hands it to the application.
+		require.Equal(t, []string{"\x01a"}, recvStrings(t, xpub))
+		send(t, xpub, "a1")
+		send(t, xpub, "b1")
+		require.Equal(t, []string{"b1"}, recvStrings(t, xsub))
 	})
 }
