@@ -126,3 +126,22 @@ func waitPeerCount(t testing.TB, s *Socket, n int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A DEALER probes again on every new connection: a ROUTER that restarts learns its id
+// from the probe too.
+func TestProbeRouterReconnect(t *testing.T) {
+	for _, tr := range []string{"ipc", "tcp"} {
+		t.Run(tr, func(t *testing.T) {
+			router := newSocket(t, Router, Options{})
+			ep := bind(t, router, tr)
+			dealer := newSocket(t, Dealer, Options{ProbeRouter: true, RoutingID: []byte("p"), ReconnectInterval: 10 * time.Millisecond})
+			connect(t, dealer, ep)
+			require.Equal(t, []string{"p", ""}, recvStrings(t, router))
+			require.NoError(t, router.Close())
+
+			again := newSocket(t, Router, Options{})
+			require.NoError(t, again.Bind(ep))
+			require.Equal(t, []string{"p", ""}, recvStrings(t, again))
+		})
+	}
+}
