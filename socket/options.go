@@ -2,7 +2,6 @@ package socket
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -273,7 +272,7 @@ func (o *Options) transportOptions() transport.Options {
 // validate reports options that socket type t cannot use.
 func (o *Options) validate(t Type) error {
 	if len(o.RoutingID) > 255 {
-		return errors.New("socket: routing id longer than 255 bytes")
+		return fmt.Errorf("%w: routing id longer than 255 bytes", ErrBadOption)
 	}
 	if o.Conflate {
 		switch t {

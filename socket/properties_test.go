@@ -128,4 +128,6 @@ func TestMetadataValidation(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadOption)
 	_, err = New(Dealer, Options{BindToDevice: strings.Repeat("e", 16)})
 	require.ErrorIs(t, err, ErrBadOption)
+	_, err = New(Dealer, Options{RoutingID: make([]byte, 256)})
+	require.ErrorIs(t, err, ErrBadOption)
 }
