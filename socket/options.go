@@ -158,9 +158,10 @@ type Options struct {
 	XPubWelcomeMsg []byte
 
 	// InvertMatching reverses subscription matching (ZMQ_INVERT_MATCHING): a PUB or
-	// XPUB sends each message to the subscribers whose subscriptions do not match it,
-	// and a SUB delivers only messages that match none of its subscriptions. Both ends
-	// should set it. XSUB accepts it, as libzmq does, though it filters nothing.
+	// XPUB sends each message to the subscribers whose subscriptions do not match it
+	// (so a peer that has not subscribed yet gets everything), and a SUB delivers only
+	// messages that match none of its subscriptions. Both ends should set it. XSUB
+	// accepts it, as libzmq does, though it filters nothing.
 	InvertMatching bool
 
 	// TOS is the IP type-of-service byte of tcp connections (ZMQ_TOS): IP_TOS, or
