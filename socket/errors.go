@@ -37,6 +37,12 @@ var (
 	// ErrPeerRefused reports a connection refused by the socket's rules, such as a second
 	// peer of a PAIR socket. It shows up in monitor events, not in Send or Recv.
 	ErrPeerRefused = errors.New("socket: peer refused")
+	// ErrBadOption reports Options that New cannot accept, such as Conflate on a
+	// ROUTER or a metadata name without the "X-" prefix (libzmq's EINVAL).
+	ErrBadOption = errors.New("socket: invalid option")
+	// ErrMultipartConflate is returned by Send on a socket with Conflate for a
+	// message of more than one frame: conflation keeps single-part messages only.
+	ErrMultipartConflate = errors.New("socket: Conflate sockets send single-part messages only")
 )
 
 type closedError struct{}

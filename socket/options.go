@@ -1,6 +1,11 @@
 package socket
 
 import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/brokerless/zmq/transport"
@@ -123,6 +128,58 @@ type Options struct {
 	// one for each topic.
 	XPubVerbose bool
 
+	// Conflate keeps only the newest message (libzmq's ZMQ_CONFLATE): each peer's queue
+	// holds one message, and a new one replaces it, so a receiver always gets the
+	// latest state and a sender never waits. The high-water marks and WhenFull do not
+	// apply. It is for PUSH, PULL, PUB, SUB, DEALER and PAIR, whose queue of data
+	// messages it shortens in each direction the type uses (subscriptions are never
+	// conflated). As in libzmq it is for single-part messages: Send refuses a
+	// multipart message with ErrMultipartConflate.
+	Conflate bool
+
+	// ProbeRouter makes a ROUTER, DEALER or REQ send an empty message to each new peer
+	// on every connection (ZMQ_PROBE_ROUTER), so that a ROUTER at the other end learns
+	// this socket's routing id at once.
+	ProbeRouter bool
+
+	// RouterHandover lets a ROUTER peer that connects with a routing id already in use
+	// take it over (ZMQ_ROUTER_HANDOVER): the old connection is closed and messages
+	// for the id go to the new one. Without it the newcomer is refused.
+	RouterHandover bool
+
+	// XPubManual hands every subscribe and unsubscribe message to an XPUB's reader and
+	// leaves the XPUB's own filter to the application (ZMQ_XPUB_MANUAL): it calls
+	// Subscribe or Unsubscribe on the XPUB, which applies to the subscriber whose
+	// subscription message Recv returned last.
+	XPubManual bool
+
+	// XPubWelcomeMsg, if not nil, is sent by an XPUB to every new subscriber
+	// connection, reconnections included (ZMQ_XPUB_WELCOME_MSG). A SUB receives it
+	// only if it subscribes to a prefix of it.
+	XPubWelcomeMsg []byte
+
+	// InvertMatching reverses subscription matching (ZMQ_INVERT_MATCHING): a PUB or
+	// XPUB sends each message to the subscribers whose subscriptions do not match it
+	// (so a peer that has not subscribed yet gets everything), and a SUB delivers only
+	// messages that match none of its subscriptions. Both ends should set it. XSUB
+	// accepts it, as libzmq does, though it filters nothing.
+	InvertMatching bool
+
+	// TOS is the IP type-of-service byte of tcp connections (ZMQ_TOS): IP_TOS, or
+	// IPV6_TCLASS over IPv6. Zero leaves the system's default.
+	TOS int
+
+	// BindToDevice binds tcp connections and listeners to the named network interface
+	// (ZMQ_BINDTODEVICE, SO_BINDTODEVICE on Linux): they then send and receive only
+	// through it. Empty means any interface. It usually needs CAP_NET_RAW.
+	BindToDevice string
+
+	// Metadata holds application properties sent to every peer in the handshake
+	// (ZMQ_METADATA). Each name must start with "X-" and be a legal ZMTP property
+	// name (letters, digits, '-', '_', '.', '+'; at most 255 bytes). Peers read them
+	// from received messages with Msg.Properties. Properties are sent in name order.
+	Metadata map[string]string
+
 	// MulticastRate limits a PUB or XPUB's multicast output (epgm://, pgm://), in
 	// kilobits per second like libzmq's ZMQ_RATE. Zero means 10 Mbit/s (libzmq's default
 	// of 100 kbit/s would take seconds per large message). It also sizes the repair
@@ -177,6 +234,10 @@ func (o Options) normalize(t Type) Options {
 	if o.Mechanism == nil {
 		o.Mechanism = wire.Null{}
 	}
+	// The socket keeps its own copies: the caller may reuse its map and slices.
+	o.Metadata = maps.Clone(o.Metadata)
+	o.XPubWelcomeMsg = bytes.Clone(o.XPubWelcomeMsg)
+	o.RoutingID = bytes.Clone(o.RoutingID)
 	if o.WhenFull == PolicyDefault {
 		o.WhenFull = defaultPolicy(t)
 		if t == Router && o.RouterMandatory {
@@ -211,5 +272,54 @@ func (o *Options) transportOptions() transport.Options {
 		KeepAliveIdle:     o.TCPKeepAliveIdle,
 		KeepAliveInterval: o.TCPKeepAliveInterval,
 		KeepAliveCount:    o.TCPKeepAliveCount,
+		TOS:               o.TOS,
+		BindToDevice:      o.BindToDevice,
 	}
+}
+
+// validate reports options that socket type t cannot use.
+func (o *Options) validate(t Type) error {
+	if len(o.RoutingID) > 255 {
+		return fmt.Errorf("%w: routing id longer than 255 bytes", ErrBadOption)
+	}
+	if o.Conflate {
+		switch t {
+		case Push, Pull, Pub, Sub, Dealer, Pair:
+		default:
+			return fmt.Errorf("%w: Conflate does not apply to %s", ErrBadOption, t)
+		}
+	}
+	if o.TOS < 0 || o.TOS > 255 {
+		return fmt.Errorf("%w: TOS %d out of range 0..255", ErrBadOption, o.TOS)
+	}
+	if len(o.BindToDevice) > 15 {
+		return fmt.Errorf("%w: interface name %q too long", ErrBadOption, o.BindToDevice)
+	}
+	for name, v := range o.Metadata {
+		if len(name) < 3 || !strings.EqualFold(name[:2], "X-") || !wire.ValidPropertyName(name) {
+			return fmt.Errorf("%w: metadata name %q must start with \"X-\" and hold only letters, digits, '-', '_', '.' or '+' (at most 255 bytes)", ErrBadOption, name)
+		}
+		if int64(len(v)) > 1<<31-1 {
+			return fmt.Errorf("%w: metadata %q value too long", ErrBadOption, name)
+		}
+	}
+	return nil
+}
+
+// metadata returns the application properties to send in the handshake, in name
+// order, or nil.
+func (o *Options) metadata() wire.Metadata {
+	if len(o.Metadata) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(o.Metadata))
+	for name := range o.Metadata {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	md := make(wire.Metadata, len(names))
+	for i, name := range names {
+		md[i] = wire.Property{Name: name, Value: []byte(o.Metadata[name])}
+	}
+	return md
 }

@@ -8,7 +8,7 @@ func newProtocol(s *Socket) protocol {
 	case Push:
 		return &pushProto{s: s}
 	case Pull:
-		return &pullProto{}
+		return &pullProto{s: s}
 	case Dealer:
 		return &dealerProto{s: s}
 	case Pair:
@@ -45,12 +45,20 @@ type pushProto struct {
 	out lbOut
 }
 
-func (x *pushProto) attach(p *pipe) error { x.out.attach(p); return nil }
-func (x *pushProto) detach(p *pipe)       { x.out.detach(p) }
-func (x *pushProto) readable(p *pipe)     { p.in.Discard() }
-func (x *pushProto) writable(p *pipe)     { x.out.writable(p) }
-func (x *pushProto) recv() (Msg, error)   { return Msg{}, ErrNotSupported }
+func (x *pushProto) attach(p *pipe) error {
+	x.s.conflate(p, false, true)
+	x.out.attach(p)
+	return nil
+}
+
+func (x *pushProto) detach(p *pipe)     { x.out.detach(p) }
+func (x *pushProto) readable(p *pipe)   { p.in.Discard() }
+func (x *pushProto) writable(p *pipe)   { x.out.writable(p) }
+func (x *pushProto) recv() (Msg, error) { return Msg{}, ErrNotSupported }
 func (x *pushProto) send(m Msg) error {
+	if err := x.s.checkConflate(m); err != nil {
+		return err
+	}
 	_, err := x.out.send(x.s, m)
 	return err
 }
@@ -58,14 +66,20 @@ func (x *pushProto) send(m Msg) error {
 // pullProto: fair-queued receiving, no sending (RFC 30).
 type pullProto struct {
 	noReconnect
+	s  *Socket
 	in fqIn
 }
 
-func (x *pullProto) attach(p *pipe) error { x.in.attach(p); return nil }
-func (x *pullProto) detach(p *pipe)       { x.in.detach(p) }
-func (x *pullProto) readable(p *pipe)     { x.in.readable(p) }
-func (x *pullProto) writable(p *pipe)     {}
-func (x *pullProto) send(Msg) error       { return ErrNotSupported }
+func (x *pullProto) attach(p *pipe) error {
+	x.s.conflate(p, true, false)
+	x.in.attach(p)
+	return nil
+}
+
+func (x *pullProto) detach(p *pipe)   { x.in.detach(p) }
+func (x *pullProto) readable(p *pipe) { x.in.readable(p) }
+func (x *pullProto) writable(p *pipe) {}
+func (x *pullProto) send(Msg) error   { return ErrNotSupported }
 func (x *pullProto) recv() (Msg, error) {
 	m, _, ok := x.in.recv()
 	if !ok {
@@ -76,16 +90,26 @@ func (x *pullProto) recv() (Msg, error) {
 
 // dealerProto: load-balanced sending and fair-queued receiving, no envelopes (RFC 28).
 type dealerProto struct {
-	noReconnect
 	s   *Socket
 	out lbOut
 	in  fqIn
 }
 
 func (x *dealerProto) attach(p *pipe) error {
+	x.s.conflate(p, true, true)
+	if x.s.typ != Pair {
+		x.s.probe(p)
+	}
 	x.out.attach(p)
 	x.in.attach(p)
 	return nil
+}
+
+// reconnected probes the new connection of a persistent pipe (Options.ProbeRouter).
+func (x *dealerProto) reconnected(p *pipe) {
+	if x.s.typ != Pair {
+		x.s.probe(p)
+	}
 }
 
 func (x *dealerProto) detach(p *pipe) {
@@ -96,6 +120,9 @@ func (x *dealerProto) detach(p *pipe) {
 func (x *dealerProto) readable(p *pipe) { x.in.readable(p) }
 func (x *dealerProto) writable(p *pipe) { x.out.writable(p) }
 func (x *dealerProto) send(m Msg) error {
+	if err := x.s.checkConflate(m); err != nil {
+		return err
+	}
 	_, err := x.out.send(x.s, m)
 	return err
 }

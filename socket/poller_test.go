@@ -205,7 +205,7 @@ func TestPollerSubFilters(t *testing.T) {
 		for i := 0; i < 5; i++ {
 			send(t, pub, "b-unwanted")
 		}
-		require.Eventually(t, func() bool { return queuedIn(sub) == 5 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return heldIn(sub) == 5 }, 10*time.Second, time.Millisecond)
 		// Five messages are queued, but none the SUB still wants once it drops "b"
 		// (its own filter changes at once; the publisher hears later).
 		require.NoError(t, sub.Unsubscribe([]byte("b")))
@@ -241,8 +241,8 @@ func waitSubscribed(t testing.TB, pub *Socket, topic string) {
 	}, 10*time.Second, time.Millisecond, "subscription to %q never arrived", topic)
 }
 
-// queuedIn returns the number of messages s holds from all its peers.
-func queuedIn(s *Socket) int {
+// heldIn returns the number of messages s holds from all its peers.
+func heldIn(s *Socket) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.drainLocked()

@@ -19,8 +19,17 @@ type pubProto struct {
 	subs    pattern.Trie[*pipe]
 	pipes   []*pipe
 	matched []*pipe
-	up      []Msg // XPUB: messages waiting for Recv
+	up      []upMsg // XPUB: messages waiting for Recv
 	upHead  int
+	last    *pipe              // XPUB_MANUAL: the sender of the subscription Recv returned last
+	marked  map[*pipe]struct{} // InvertMatching: scratch set of the matching pipes
+}
+
+// upMsg is a message waiting for an XPUB's Recv, with the subscriber whose
+// subscription it is (nil for anything else).
+type upMsg struct {
+	m    Msg
+	from *pipe
 }
 
 func (x *pubProto) attach(p *pipe) error {
@@ -28,11 +37,21 @@ func (x *pubProto) attach(p *pipe) error {
 	if p.everything {
 		// Subscriptions do not cross multicast: receivers filter for themselves.
 		x.subs.Add(nil, p)
+		return nil
+	}
+	if !x.x {
+		x.s.conflate(p, false, true)
+	}
+	if w := x.s.opts.XPubWelcomeMsg; x.x && w != nil {
+		p.out.PushForce(Msg{Frames: [][]byte{w}})
 	}
 	return nil
 }
 
 func (x *pubProto) detach(p *pipe) {
+	if x.last == p {
+		x.last = nil
+	}
 	for i, q := range x.pipes {
 		if q == p {
 			x.pipes = append(x.pipes[:i], x.pipes[i+1:]...)
@@ -59,8 +78,13 @@ func (x *pubProto) readable(p *pipe) {
 		sub, topic, isSub := wire.ParseSubscriptionMsg(m.Frames[0])
 		if !isSub {
 			if x.x {
-				x.push(m)
+				x.push(m, nil)
 			}
+			continue
+		}
+		if x.x && x.s.opts.XPubManual {
+			// Every (un)subscription goes to the application, which decides.
+			x.push(m, p)
 			continue
 		}
 		if sub {
@@ -79,15 +103,17 @@ func (x *pubProto) readable(p *pipe) {
 
 // notify queues a subscription message for the XPUB application.
 func (x *pubProto) notify(sub bool, topic []byte) {
-	x.push(subscriptionMsg(sub, topic))
+	x.push(subscriptionMsg(sub, topic), nil)
 }
 
-func (x *pubProto) push(m Msg) {
+// push queues m for the XPUB application; from is the subscriber that sent it, for
+// XPUB_MANUAL.
+func (x *pubProto) push(m Msg, from *pipe) {
 	if limit := x.s.opts.RecvHWM; limit > 0 && len(x.up)-x.upHead >= limit {
 		x.s.stats.dropHWM.Add(1)
 		return
 	}
-	x.up = append(x.up, m)
+	x.up = append(x.up, upMsg{m: m, from: from})
 }
 
 func (x *pubProto) recv() (Msg, error) {
@@ -97,18 +123,42 @@ func (x *pubProto) recv() (Msg, error) {
 	if x.upHead == len(x.up) {
 		return Msg{}, errWouldBlock
 	}
-	m := x.up[x.upHead]
-	x.up[x.upHead] = Msg{}
+	u := x.up[x.upHead]
+	x.up[x.upHead] = upMsg{}
 	x.upHead++
 	if x.upHead == len(x.up) {
 		x.up, x.upHead = x.up[:0], 0
 	}
-	return m, nil
+	if u.from != nil && !u.from.dead {
+		x.last = u.from
+	}
+	return u.m, nil
+}
+
+// manualSubscribe applies the application's decision on the latest subscription it
+// received to its sender (XPUB_MANUAL). Without such a subscriber it does nothing, as
+// libzmq.
+func (x *pubProto) manualSubscribe(sub bool, topic []byte) {
+	p := x.last
+	if p == nil || p.dead {
+		return
+	}
+	if sub {
+		x.subs.Add(topic, p)
+	} else {
+		x.subs.Remove(topic, p)
+	}
 }
 
 func (x *pubProto) send(m Msg) error {
+	if err := x.s.checkConflate(m); err != nil {
+		return err
+	}
 	x.matched = x.matched[:0]
 	x.subs.Match(m.Frames[0], func(p *pipe) { x.matched = append(x.matched, p) })
+	if x.s.opts.InvertMatching {
+		x.invertMatched()
+	}
 	if len(x.matched) == 0 {
 		x.s.stats.dropNoPeers.Add(1)
 		return nil
@@ -154,6 +204,23 @@ func (x *pubProto) send(m Msg) error {
 	return nil
 }
 
+// invertMatched replaces the matching pipes with the others (INVERT_MATCHING).
+func (x *pubProto) invertMatched() {
+	if x.marked == nil {
+		x.marked = make(map[*pipe]struct{})
+	}
+	for _, p := range x.matched {
+		x.marked[p] = struct{}{}
+	}
+	x.matched = x.matched[:0]
+	for _, p := range x.pipes {
+		if _, ok := x.marked[p]; !ok {
+			x.matched = append(x.matched, p)
+		}
+	}
+	clear(x.marked)
+}
+
 // subProto serves SUB and XSUB: fair-queued receiving, and subscriptions counted here
 // and forwarded to every publisher (RFC 29, zmq-spec §3.7, §3.8). SUB filters what it
 // receives; XSUB leaves that to its publishers.
@@ -175,6 +242,7 @@ func subscriptionMsg(sub bool, topic []byte) Msg {
 }
 
 func (x *subProto) attach(p *pipe) error {
+	x.s.conflate(p, true, false)
 	x.pipes = append(x.pipes, p)
 	x.in.attach(p)
 	x.resubscribe(p)
@@ -209,7 +277,7 @@ func (x *subProto) recv() (Msg, error) {
 		if !ok {
 			return Msg{}, errWouldBlock
 		}
-		if x.filter && !x.subs.Match(m.Frames[0]) {
+		if x.filter && x.subs.Match(m.Frames[0]) == x.s.opts.InvertMatching {
 			x.s.stats.dropFiltered.Add(1)
 			continue
 		}
@@ -251,14 +319,21 @@ func (x *subProto) send(m Msg) error {
 // empty prefix subscribes to everything. It is for SUB sockets (and XSUB, where it is
 // the same as sending 0x01+prefix). Subscriptions add up: a prefix subscribed twice
 // needs two Unsubscribe calls.
+//
+// On an XPUB with Options.XPubManual, Subscribe subscribes the subscriber whose
+// subscription message Recv returned last to prefix (libzmq's ZMQ_SUBSCRIBE on an
+// XPUB); it does nothing when there is no such subscriber, or it has gone.
 func (s *Socket) Subscribe(prefix []byte) error { return s.setSubscription(true, prefix) }
 
-// Unsubscribe cancels one Subscribe of prefix.
+// Unsubscribe cancels one Subscribe of prefix. On an XPUB with Options.XPubManual it
+// removes prefix from the subscriptions of the subscriber whose subscription message
+// Recv returned last.
 func (s *Socket) Unsubscribe(prefix []byte) error { return s.setSubscription(false, prefix) }
 
 func (s *Socket) setSubscription(sub bool, prefix []byte) error {
-	x, ok := s.proto.(*subProto)
-	if !ok {
+	x, isSub := s.proto.(*subProto)
+	pub, isPub := s.proto.(*pubProto)
+	if !isSub && !(isPub && pub.x && s.opts.XPubManual) {
 		return fmt.Errorf("%w: %s has no subscriptions", ErrNotSupported, s.typ)
 	}
 	s.mu.Lock()
@@ -267,6 +342,10 @@ func (s *Socket) setSubscription(sub bool, prefix []byte) error {
 		return ErrClosed
 	}
 	s.drainLocked()
+	if isPub {
+		pub.manualSubscribe(sub, append([]byte(nil), prefix...))
+		return nil
+	}
 	x.subscribe(sub, append([]byte(nil), prefix...))
 	return nil
 }

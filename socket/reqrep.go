@@ -70,11 +70,12 @@ func (x *reqProto) recv() (Msg, error) {
 // same peer (RFC 28, zmq-spec §3.4).
 type repProto struct {
 	noReconnect
-	s       *Socket
-	in      fqIn
-	pending bool
-	env     [][]byte
-	from    *pipe
+	s        *Socket
+	in       fqIn
+	pending  bool
+	env      [][]byte
+	from     *pipe
+	envBytes []byte // free part of the slab copyEnvelope carves from
 }
 
 func (x *repProto) attach(p *pipe) error { x.in.attach(p); return nil }
@@ -102,17 +103,32 @@ func (x *repProto) recv() (Msg, error) {
 			continue
 		}
 		x.pending = true
-		x.env = env
 		x.from = p
 		if envelopeInMemory(env) {
-			// A new Msg, without m's claim on its memory: the envelope, kept for the
-			// reply, shares that memory, so the application's Release must not
-			// recycle it.
-			return Msg{Frames: body}, nil
+			// The envelope, kept for the reply, would share the message's memory,
+			// which the application's Release may recycle: keep a copy instead.
+			env = x.copyEnvelope(env)
 		}
-		m.Frames = body // a bare delimiter: Release may recycle everything
+		x.env = env
+		m.Frames = body // m keeps its claim, for Release and Properties
 		return m, nil
 	}
+}
+
+// copyEnvelope copies env into memory of the REP's own, carved from a slab that is
+// never reused, so that a request's envelope costs no allocation of its own.
+func (x *repProto) copyEnvelope(env [][]byte) [][]byte {
+	out := x.s.frames(len(env))
+	for _, f := range env {
+		if len(x.envBytes) < len(f) {
+			x.envBytes = make([]byte, max(4096, len(f)))
+		}
+		c := x.envBytes[:len(f):len(f)]
+		x.envBytes = x.envBytes[len(f):]
+		copy(c, f)
+		out = append(out, c)
+	}
+	return out
 }
 
 // envelopeInMemory reports whether any envelope frame has bytes, which then live in
@@ -167,9 +183,20 @@ func newRouterProto(s *Socket) *routerProto {
 func (x *routerProto) attach(p *pipe) error {
 	id, ok := x.ids.Add(p.identity, p)
 	if !ok {
-		return errDuplicateID
+		if !x.s.opts.RouterHandover {
+			return errDuplicateID
+		}
+		// ROUTER_HANDOVER: the old holder gets a generated id (its last messages
+		// arrive under it) and is closed; the newcomer takes the id.
+		old, _ := x.ids.Lookup(p.identity)
+		old.routingID, _ = x.ids.Add(nil, old)
+		x.s.detachLocked(old)
+		if id, ok = x.ids.Add(p.identity, p); !ok {
+			return errDuplicateID
+		}
 	}
 	p.routingID = id
+	x.s.probe(p)
 	x.in.attach(p)
 	return nil
 }

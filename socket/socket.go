@@ -98,8 +98,8 @@ func New(t Type, opts Options) (*Socket, error) {
 	if t > Stream {
 		return nil, ErrBadType
 	}
-	if len(opts.RoutingID) > 255 {
-		return nil, errors.New("socket: routing id longer than 255 bytes")
+	if err := opts.validate(t); err != nil {
+		return nil, err
 	}
 	s := &Socket{
 		typ:      t,

@@ -28,6 +28,7 @@ type Drops struct {
 	Filtered    uint64 // received by SUB but not matching a subscription (publisher ignored filters)
 	Malformed   uint64 // received messages without a valid envelope (REQ, REP)
 	Disconnects uint64 // queued messages lost when a connection or socket went away
+	Conflated   uint64 // replaced in a queue by a newer message (Options.Conflate)
 }
 
 // statsLink is a link with counters of its own, which Stats adds to the socket's.
@@ -43,7 +44,7 @@ type traffic struct{ msgs, bytes uint64 }
 type counters struct {
 	dropHWM, dropOldest, dropUnroutable      atomic.Uint64
 	dropNoPeers, dropFiltered, dropMalformed atomic.Uint64
-	dropDisconnect                           atomic.Uint64
+	dropDisconnect, dropConflated            atomic.Uint64
 	eventsDropped                            atomic.Uint64
 }
 
@@ -59,6 +60,7 @@ func (s *Socket) Stats() Stats {
 			Filtered:    c.dropFiltered.Load(),
 			Malformed:   c.dropMalformed.Load(),
 			Disconnects: c.dropDisconnect.Load(),
+			Conflated:   c.dropConflated.Load(),
 		},
 		EventsDropped: c.eventsDropped.Load(),
 	}

@@ -160,10 +160,12 @@ func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 		SocketType: s.typ,
 		Identity:   s.opts.RoutingID,
 		Mechanism:  s.opts.Mechanism,
+		Metadata:   s.opts.metadata(),
 	}, timeout)
 	if err != nil {
 		return nil, err
 	}
+	c.SetProperties(connProperties(c.Peer(), nc))
 	if s.opts.MaxMsgSize > 0 {
 		c.SetMaxFrame(s.opts.MaxMsgSize)
 	}

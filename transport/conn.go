@@ -173,3 +173,7 @@ func (c *Conn) writeNonBlocking(b []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// SetProperties makes every message read from now on carry p, the properties of this
+// connection (see wire.Msg.Properties). Call it before the first ReadMsg.
+func (c *Conn) SetProperties(p *wire.Properties) { c.r.SetProperties(p) }

@@ -29,6 +29,16 @@ type Options struct {
 	// (ZMQ_TCP_KEEPALIVE_CNT). Zero or negative leaves the OS default. It
 	// applies only when KeepAlive is KeepAliveOn.
 	KeepAliveCount int
+
+	// TOS sets the IP type-of-service byte (DSCP and ECN bits) of outgoing packets
+	// (ZMQ_TOS): IP_TOS on IPv4 connections, IPV6_TCLASS on IPv6 ones. Zero leaves the
+	// system's default. Listeners set it on every accepted connection.
+	TOS int
+
+	// BindToDevice binds connections and listeners to the named network interface
+	// (ZMQ_BINDTODEVICE, Linux's SO_BINDTODEVICE): packets are sent and accepted only
+	// through it. Empty means any interface. It usually needs CAP_NET_RAW.
+	BindToDevice string
 }
 
 // KeepAlive is the TCP keep-alive mode of [Options].

@@ -102,18 +102,25 @@ func (c *bodyChunk) holds(f []byte) bool {
 // retires the chunk. It reaches zero exactly once, after both have happened, and
 // whoever brings it there recycles the chunk. The Reader counts claims in a plain
 // field, so the hot path touches the shared counter only on release.
+//
+// A chunk also carries the properties of the connection its Reader reads, so that a
+// message finds them through the one pointer it already has. A Reader's tag is a
+// chunk without memory (noRefs) that only does that, for messages with no small body.
 type bodyChunk struct {
-	buf  []byte
-	_    [64]byte // refs is written by receivers on other cores: keep it off buf's line
-	refs atomic.Int64
-	_    [56]byte
+	buf    []byte
+	props  *Properties // of the connection the chunk's Reader reads; read-only
+	noRefs bool        // ownedOnly or a Reader's tag: never counted or pooled
+	_      [64]byte    // refs is written by receivers on other cores: keep it off buf's line
+	refs   atomic.Int64
+	_      [56]byte
 }
 
 const chunkBias = 1 << 62
 
 // ownedOnly is the claim of a message whose only recyclable memory is large bodies
-// with buffers of their own; it is never pooled or counted.
-var ownedOnly bodyChunk
+// with buffers of their own, read by a Reader without properties; it is never pooled
+// or counted.
+var ownedOnly = bodyChunk{noRefs: true}
 
 var chunkPool sync.Pool
 
@@ -131,6 +138,7 @@ func newBodyChunk() *bodyChunk {
 // claimed it.
 func (c *bodyChunk) retire(claims int64) {
 	if c.refs.Add(claims-chunkBias) == 0 {
+		c.props = nil
 		chunkPool.Put(c)
 	}
 }
@@ -141,6 +149,7 @@ func (c *bodyChunk) release() {
 		panic("wire: Msg.Release called more often than messages were received")
 	}
 	if c.refs.Add(-1) == 0 {
+		c.props = nil
 		chunkPool.Put(c)
 	}
 }

@@ -47,6 +47,20 @@ type Reader struct {
 	slab      [][]byte   // current Frames slab; slab[slabUsed:] is free
 	slabUsed  int        //
 	frames    [][]byte   // frames of the message being assembled
+
+	props *Properties // of the connection, given to every chunk and message
+	tag   *bodyChunk  // claim without memory that carries props, or nil
+}
+
+// SetProperties makes every message ReadMsg returns from now on carry p, the
+// properties of the connection (see Msg.Properties). Call it before the first
+// ReadMsg.
+func (r *Reader) SetProperties(p *Properties) {
+	r.props = p
+	r.tag = &bodyChunk{props: p, noRefs: true}
+	if r.chunk != nil {
+		r.chunk.props = p
+	}
 }
 
 // NewReader returns a Reader reading from r with a buffer of bufSize bytes.
@@ -322,9 +336,14 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	}
 	m.Frames = r.carveFrames(frames)
 	m.claim = r.claim
-	if r.claim != nil {
+	switch {
+	case r.claim != nil:
 		r.carved++
-	} else if r.owned {
+	case r.tag != nil:
+		// No small body (at most large or empty ones): the tag carries the
+		// properties, and lets Release recycle owned bodies.
+		m.claim = r.tag
+	case r.owned:
 		m.claim = &ownedOnly
 	}
 	return nil
@@ -378,6 +397,7 @@ func (r *Reader) nextChunk() {
 		}
 	}
 	r.chunk = newBodyChunk()
+	r.chunk.props = r.props
 	r.chunkUsed = 0
 	r.carved = 0
 }

@@ -20,15 +20,19 @@ import (
 // Queue is a FIFO of whole messages bounded by a high-water mark counted in messages.
 // It is safe for concurrent use.
 type Queue struct {
-	mu      sync.Mutex
-	buf     []wire.Msg // ring buffer; len(buf) is a power of two
-	head    int
-	n       int
-	limit   int // 0 means unlimited
-	full    bool
-	closed  bool
-	onRead  func()
-	onWrite func()
+	mu    sync.Mutex
+	buf   []wire.Msg // ring buffer; len(buf) is a power of two
+	head  int
+	n     int
+	limit int // 0 means unlimited
+	// conflate keeps only the newest message: a push replaces what is queued, and
+	// the queue is never full (libzmq's ZMQ_CONFLATE).
+	conflate bool
+	replaced func(n int) // counts conflated messages; called with the lock held
+	full     bool
+	closed   bool
+	onRead   func()
+	onWrite  func()
 
 	// atLimit mirrors n >= limit for AtLimit, which reads it without the lock; it is
 	// stored only when the answer changes (atLimitSeen is the last value stored), so a
@@ -83,7 +87,51 @@ func (q *Queue) OnWritable(f func()) {
 	q.mu.Unlock()
 }
 
-func (q *Queue) atLimitLocked() bool { return q.limit > 0 && q.n >= q.limit }
+func (q *Queue) atLimitLocked() bool { return !q.conflate && q.limit > 0 && q.n >= q.limit }
+
+// SetConflate makes the queue keep only its newest message from now on: every push
+// replaces the queued message instead of adding to it, and the limit no longer
+// applies. Messages queued already are dropped but for the newest. Replaced
+// messages are released (they were never handed to anyone), and counted by calling
+// replaced, if not nil, with the queue's lock held: it must not use the queue.
+func (q *Queue) SetConflate(replaced func(n int)) {
+	q.mu.Lock()
+	q.conflate = true
+	q.replaced = replaced
+	if q.n > 1 && replaced != nil {
+		replaced(q.n - 1)
+	}
+	for q.n > 1 {
+		m := q.popLocked()
+		m.Release()
+	}
+	q.updateLimitHint()
+	fire := q.full
+	q.full = false
+	f := q.onWrite
+	q.mu.Unlock()
+	if fire && f != nil {
+		f()
+	}
+}
+
+// Conflating reports whether SetConflate was called.
+func (q *Queue) Conflating() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.conflate
+}
+
+// replaceLocked drops everything queued before m is pushed, for a conflating queue.
+func (q *Queue) replaceLocked() {
+	if q.n > 0 && q.replaced != nil {
+		q.replaced(q.n)
+	}
+	for q.n > 0 {
+		m := q.popLocked()
+		m.Release()
+	}
+}
 
 // updateLimitHint refreshes the lock-free view of atLimitLocked after a change.
 func (q *Queue) updateLimitHint() {
@@ -114,6 +162,9 @@ func (q *Queue) Push(m wire.Msg) (ok, full bool) {
 		return false, true
 	}
 	wasEmpty := q.n == 0
+	if q.conflate {
+		q.replaceLocked()
+	}
 	q.pushLocked(m)
 	full = q.atLimitLocked()
 	if full {
@@ -137,6 +188,18 @@ func (q *Queue) PushBatch(msgs []wire.Msg) (n int, full bool) {
 		return 0, false
 	}
 	wasEmpty := q.n == 0
+	if q.conflate && len(msgs) > 0 {
+		// Only the newest survives: the batch's last message replaces everything.
+		q.replaceLocked()
+		if len(msgs) > 1 && q.replaced != nil {
+			q.replaced(len(msgs) - 1)
+		}
+		for _, m := range msgs[:len(msgs)-1] {
+			m.Release()
+		}
+		q.pushLocked(msgs[len(msgs)-1])
+		n = len(msgs)
+	}
 	for n < len(msgs) && !q.atLimitLocked() {
 		q.pushLocked(msgs[n])
 		n++

@@ -10,8 +10,8 @@
 // port, optionally preceded by a source address in bind syntax and ";", as in
 // "eth1:0;server1:5555".
 //
-// Connections have TCP_NODELAY set (package net's default) and keep-alive as
-// [transport.Options] says. The listen backlog is package net's: the
+// Connections have TCP_NODELAY set (package net's default), and keep-alive,
+// type of service and device binding as [transport.Options] says. The listen backlog is package net's: the
 // system's maximum (net.core.somaxconn on Linux) rather than libzmq's
 // ZMQ_BACKLOG of 100; a larger queue of pending connections does no harm
 // here.
@@ -68,7 +68,9 @@ func Listen(ctx context.Context, addr string, opts transport.Options) (*Listener
 		return nil, err
 	}
 	// KeepAlive -1: leave SO_KEEPALIVE alone; Accept applies opts itself.
-	lc := net.ListenConfig{KeepAlive: -1}
+	// TOS and BindToDevice are set on the listening socket, and accepted
+	// connections inherit them.
+	lc := net.ListenConfig{KeepAlive: -1, Control: control(opts)}
 	ln, err := lc.Listen(ctx, b.network, b.String())
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func Dial(ctx context.Context, addr string, opts transport.Options) (*net.TCPCon
 	if err != nil {
 		return nil, err
 	}
-	dialer := net.Dialer{KeepAlive: -1} // leave SO_KEEPALIVE alone; set below
+	dialer := net.Dialer{KeepAlive: -1, Control: control(opts)} // leave SO_KEEPALIVE alone; set below
 	if d.source != nil {
 		dialer.LocalAddr = d.source.tcpAddr()
 	}

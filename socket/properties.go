@@ -1,0 +1,33 @@
+package socket
+
+import (
+	"net"
+
+	"github.com/brokerless/zmq/wire"
+)
+
+// Properties describes the connection a received message came from, as libzmq's
+// zmq_msg_gets reads it: Get("Socket-Type"), Get("Identity"), Get("Peer-Address") and
+// the application's "X-" properties (Options.Metadata of the peer). Msg.Properties
+// returns it for messages received over tcp and ipc; messages from inproc and
+// multicast peers have none, as in libzmq. Every message of a connection shares one
+// immutable value, so programs that never ask pay nothing.
+type Properties = wire.Properties
+
+// connProperties returns the properties every message of a new stream connection
+// carries. Peer-Address is the peer's IP address for tcp, as libzmq reports it, and
+// the peer's socket name (usually empty) for ipc. User-Id stays empty until a
+// security mechanism authenticates peers: it will come from the handshake's result.
+func connProperties(peer wire.Peer, nc net.Conn) *Properties {
+	addr := ""
+	switch a := nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		addr = a.IP.String()
+	case *net.UnixAddr:
+		addr = a.Name
+	case nil:
+	default:
+		addr = a.String()
+	}
+	return wire.NewProperties(peer.Metadata, addr, "")
+}
