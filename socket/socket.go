@@ -31,20 +31,6 @@ const (
 // errWouldBlock tells the blocking loop of Send or Recv to wait for a change.
 var errWouldBlock = errors.New("socket: would block")
 
-// protocol is a socket type's routing logic. Every method runs with s.mu held and none
-// blocks: send and recv return errWouldBlock when they must wait.
-type protocol interface {
-	attach(p *pipe) error // a new peer; an error refuses it
-	detach(p *pipe)       // the peer is gone
-	readable(p *pipe)     // p.in went from empty to non-empty
-	writable(p *pipe)     // p.out has room again
-	reconnected(p *pipe)  // a persistent pipe has a new connection
-	send(m Msg) error
-	recv() (Msg, error)
-	canRecv() bool // recv would return a message now (see ready.go)
-	canSend() bool // send would not wait now
-}
-
 // Socket is a ZeroMQ socket. It is safe for concurrent use by multiple goroutines.
 type Socket struct {
 	typ   Type
