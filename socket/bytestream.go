@@ -22,6 +22,14 @@ func streamScheme(tr transport.StreamTransport) scheme {
 			}
 			b.endpoint = ln.Endpoint()
 			b.stop = func() { ln.Close() }
+			// Start the accept loop under s.mu, so that it cannot start after Close
+			// has begun waiting for the socket's goroutines.
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.closed {
+				ln.Close()
+				return ErrClosed
+			}
 			s.wg.Go(func() { s.acceptLoop(ln, b) })
 			return nil
 		},
