@@ -259,10 +259,16 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	}
 	// Otherwise the pipe waits, with its queued messages, for the next connection.
 	s.unlockStop()
+	s.emitDisconnected(endpoint, nc, err)
+	return true, err
+}
+
+// emitDisconnected reports the end of an established connection, with its cause
+// unless it ended cleanly.
+func (s *Socket) emitDisconnected(endpoint string, nc net.Conn, err error) {
 	ev := Event{Type: EventDisconnected, Endpoint: endpoint, Remote: nc.RemoteAddr().String()}
 	if !isCleanClose(err) {
 		ev.Err = err
 	}
 	s.emit(ev)
-	return true, err
 }

@@ -182,11 +182,7 @@ func (s *Socket) serveRaw(nc net.Conn, endpoint string, b *binding, conn *connec
 	p.link = nil
 	s.detachLocked(p)
 	s.unlockStop()
-	ev := Event{Type: EventDisconnected, Endpoint: endpoint, Remote: nc.RemoteAddr().String()}
-	if !isCleanClose(err) {
-		ev.Err = err
-	}
-	s.emit(ev)
+	s.emitDisconnected(endpoint, nc, err)
 	return true, err
 }
 
