@@ -179,11 +179,16 @@ func dropIncoming(t *testing.T, p *netns.Pair, side, port, pct int) (dropped fun
 	}
 	var nftErr, iptErr error
 	if _, nftErr = exec.LookPath("nft"); nftErr == nil {
+		rule := []string{"add", "rule", "inet", "pgmloss", "in", "udp", "dport", strconv.Itoa(port)}
+		if pct < 100 {
+			// numgen's values are 0..99, so "< 100" is out of range: a blackout drops
+			// everything with no numgen at all.
+			rule = append(rule, "numgen", "random", "mod", "100", "<", strconv.Itoa(pct))
+		}
 		nftErr = errors.Join(
 			run("nft", "add", "table", "inet", "pgmloss"),
 			run("nft", "add", "chain", "inet", "pgmloss", "in", "{ type filter hook input priority 0; policy accept; }"),
-			run("nft", "add", "rule", "inet", "pgmloss", "in", "udp", "dport", strconv.Itoa(port),
-				"numgen", "random", "mod", "100", "<", strconv.Itoa(pct), "counter", "drop"),
+			run("nft", append(rule, "counter", "drop")...),
 		)
 		if nftErr == nil {
 			remove = func() { require.NoError(t, run("nft", "delete", "table", "inet", "pgmloss")) }

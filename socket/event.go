@@ -58,6 +58,8 @@ func (t EventType) String() string {
 		return "HANDSHAKE_FAILED_PROTOCOL"
 	case EventHandshakeAuth:
 		return "HANDSHAKE_FAILED_AUTH"
+	case EventMulticastLoss:
+		return "MULTICAST_LOSS"
 	}
 	return fmt.Sprintf("EventType(%#x)", uint32(t))
 }
