@@ -1,0 +1,568 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/nacl/box"
+)
+
+// keyPair returns a fresh CURVE key pair.
+func keyPair(t testing.TB) (pub, sec [32]byte) {
+	t.Helper()
+	p, s, err := box.GenerateKey(randReader)
+	require.NoError(t, err)
+	return *p, *s
+}
+
+// curvePair returns a client and a server that know each other's keys.
+func curvePair(t testing.TB) (*CurveClient, *CurveServer) {
+	t.Helper()
+	cp, cs := keyPair(t)
+	sp, ss := keyPair(t)
+	return &CurveClient{PublicKey: cp, SecretKey: cs, ServerKey: sp}, &CurveServer{PublicKey: sp, SecretKey: ss}
+}
+
+func TestCurveHandshake(t *testing.T) {
+	a, b := pipePair(t)
+	cli, srv := curvePair(t)
+	var seen []byte
+	srv.Authenticate = func(c Credentials) (AuthReply, error) {
+		seen = bytes.Clone(c.PublicKey)
+		return AuthReply{UserID: "alice"}, nil
+	}
+	require.Nil(t, cli.Codec())
+	ra, rb := secureBoth(t, a, b,
+		HandshakeConfig{SocketType: Dealer, Identity: []byte("me"), Mechanism: cli, Metadata: Metadata{{"X-Big", bytes.Repeat([]byte("m"), 300)}}},
+		HandshakeConfig{SocketType: Router, Mechanism: srv})
+	require.NoError(t, ra.err)
+	require.NoError(t, rb.err)
+	require.Equal(t, Router, ra.peer.SocketType)
+	require.Equal(t, Dealer, rb.peer.SocketType)
+	require.Equal(t, []byte("me"), rb.peer.Identity)
+	v, _ := rb.peer.Metadata.Get("X-Big")
+	require.Len(t, v, 300)
+	require.Equal(t, cli.PublicKey[:], seen)
+	creds, reply := srv.Auth()
+	require.Equal(t, "CURVE", creds.Mechanism)
+	require.Equal(t, cli.PublicKey[:], creds.PublicKey)
+	require.Equal(t, "alice", reply.UserID)
+
+	cc, sc := cli.Codec(), srv.Codec()
+	require.NotNil(t, cc)
+	require.NotNil(t, sc)
+
+	// Frames both ways, through the connection, with MORE and COMMAND kept.
+	exchange := func(from FrameCodec, fw *Writer, to FrameCodec, tr *Reader, flags byte, body []byte) {
+		frame, err := from.Seal(nil, flags, body)
+		require.NoError(t, err)
+		require.Len(t, frame, from.SealedSize(len(body)))
+		wrote := make(chan error, 1)
+		go func() { wrote <- writeFlush(fw, frame) }()
+		f, got, err := tr.ReadFrame()
+		require.NoError(t, err)
+		require.NoError(t, <-wrote)
+		require.Zero(t, f, "MESSAGE travels in a plain data frame")
+		gf, out, err := to.Open([]byte("pre"), got)
+		require.NoError(t, err)
+		require.Equal(t, flags, gf)
+		require.Equal(t, append([]byte("pre"), body...), out)
+	}
+	exchange(cc, a.w, sc, b.r, FlagMore, []byte("part one"))
+	exchange(cc, a.w, sc, b.r, 0, bytes.Repeat([]byte("x"), 70000))
+	exchange(sc, b.w, cc, a.r, FlagCommand, AppendPing(nil, 10, []byte("ctx"))[2:])
+	exchange(sc, b.w, cc, a.r, 0, nil)
+
+	_, err := cli.Handshake(a.r, a.w, nil)
+	require.ErrorIs(t, err, ErrMechanismReused)
+}
+
+func TestCurveWrongServerKey(t *testing.T) {
+	a, b := pipePair(t)
+	cli, srv := curvePair(t)
+	other, _ := keyPair(t)
+	cli.ServerKey = other
+	ra, rb := secureBoth(t, a, b,
+		HandshakeConfig{SocketType: Req, Mechanism: cli},
+		HandshakeConfig{SocketType: Rep, Mechanism: srv})
+	// The server cannot open HELLO and hangs up; the client learns nothing
+	// more than a closed connection.
+	require.ErrorIs(t, rb.err, ErrCrypto)
+	require.ErrorIs(t, rb.err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+	require.Contains(t, rb.err.Error(), "client does not use our public key")
+	require.Error(t, ra.err)
+	require.Nil(t, cli.Codec())
+	require.Nil(t, srv.Codec())
+}
+
+// A server that answers HELLO with a WELCOME it did not make for us (here: a
+// server holding a different key that still opens the HELLO, simulated by
+// swapping the client's idea of the server key after HELLO) gives the client
+// a clear error.
+func TestCurveWelcomeFromWrongServer(t *testing.T) {
+	cli, srv := curvePair(t)
+	var cs curveClientState
+	require.NoError(t, cs.init(cli))
+	hello, _ := cs.hello(nil)
+	ss := curveServerState{m: srv}
+	require.NoError(t, ss.onHello(hello[2+6:]))
+	welcome, err := ss.welcome(nil)
+	require.NoError(t, err)
+	other, _ := keyPair(t)
+	cli.ServerKey = other
+	err = cs.onWelcome(welcome[2+8:])
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+	require.Contains(t, err.Error(), "server's public key is not the one configured")
+}
+
+func TestCurveMechanismMismatch(t *testing.T) {
+	a, b := pipePair(t)
+	cli, _ := curvePair(t)
+	ra, rb := secureBoth(t, a, b,
+		HandshakeConfig{SocketType: Req, Mechanism: cli},
+		HandshakeConfig{SocketType: Rep, Mechanism: &PlainServer{}})
+	require.ErrorIs(t, ra.err, ErrMechanismMismatch)
+	require.ErrorIs(t, rb.err, ErrMechanismMismatch)
+}
+
+func TestCurveRefused(t *testing.T) {
+	a, b := pipePair(t)
+	cli, srv := curvePair(t)
+	srv.Authenticate = func(Credentials) (AuthReply, error) {
+		return AuthReply{}, &AuthError{Status: "400", Text: "unknown key"}
+	}
+	ra, rb := secureBoth(t, a, b,
+		HandshakeConfig{SocketType: Req, Mechanism: cli},
+		HandshakeConfig{SocketType: Rep, Mechanism: srv})
+	var pe *PeerError
+	require.ErrorAs(t, ra.err, &pe)
+	require.Equal(t, "400", pe.Reason)
+	require.ErrorIs(t, rb.err, ErrAuthRefused)
+}
+
+// curveSteps runs a handshake step by step in memory and returns every
+// command frame as sent, with the states at the end.
+type curveSteps struct {
+	cs                       curveClientState
+	ss                       curveServerState
+	hello, welcome, initiate []byte
+	ready                    []byte
+	md                       Metadata
+}
+
+func runCurveSteps(t testing.TB, local Metadata) *curveSteps {
+	t.Helper()
+	cli, srv := curvePair(t)
+	s := &curveSteps{ss: curveServerState{m: srv}}
+	require.NoError(t, s.cs.init(cli))
+	var err error
+	s.hello, err = s.cs.hello(nil)
+	require.NoError(t, err)
+	require.NoError(t, s.ss.onHello(s.hello[2+6:]))
+	s.welcome, err = s.ss.welcome(nil)
+	require.NoError(t, err)
+	require.NoError(t, s.cs.onWelcome(s.welcome[2+8:]))
+	s.initiate, err = s.cs.initiate(nil, local.Append(nil))
+	require.NoError(t, err)
+	_, md, err := s.ss.onInitiate(cmdData(t, s.initiate))
+	require.NoError(t, err)
+	s.md, err = ParseMetadata(md)
+	require.NoError(t, err)
+	s.ready = s.ss.ready(nil, local)
+	_, err = s.cs.onReady(cmdData(t, s.ready))
+	require.NoError(t, err)
+	return s
+}
+
+// cmdData returns the data of the command in a whole command frame.
+func cmdData(t testing.TB, frame []byte) []byte {
+	t.Helper()
+	flags, size, n, err := ConsumeFrameHeader(frame)
+	require.NoError(t, err)
+	require.NotZero(t, flags&FlagCommand)
+	require.Equal(t, int(size), len(frame)-n)
+	cmd, err := ParseCommand(frame[n:])
+	require.NoError(t, err)
+	return cmd.Data
+}
+
+func TestCurveCommandLayouts(t *testing.T) {
+	md := Metadata{{PropSocketType, []byte("DEALER")}}
+	s := runCurveSteps(t, md)
+
+	// HELLO: 200 bytes, version 1.0, 72 bytes of zero padding, C', nonce 1.
+	h := s.hello
+	require.Len(t, h, 2+200)
+	require.Equal(t, []byte{0x04, 0xC8}, h[:2])
+	h = h[2:]
+	require.Equal(t, "\x05HELLO", string(h[:6]))
+	require.Equal(t, []byte{1, 0}, h[6:8])
+	require.Equal(t, make([]byte, 72), h[8:80])
+	require.Equal(t, s.cs.pub[:], h[80:112])
+	require.Equal(t, uint64(1), binary.BigEndian.Uint64(h[112:120]))
+
+	// WELCOME: 168 bytes.
+	require.Len(t, s.welcome, 2+168)
+	require.Equal(t, []byte{0x04, 0xA8}, s.welcome[:2])
+	require.Equal(t, "\x07WELCOME", string(s.welcome[2:10]))
+
+	// INITIATE: 257 + metadata, a long command frame, nonce 2, cookie as sent.
+	mdSize := md.Size()
+	require.Len(t, s.initiate, 9+257+mdSize)
+	require.Equal(t, byte(0x06), s.initiate[0])
+	require.Equal(t, uint64(257+mdSize), binary.BigEndian.Uint64(s.initiate[1:9]))
+	i := s.initiate[9:]
+	require.Equal(t, "\x08INITIATE", string(i[:9]))
+	require.Equal(t, s.cs.cookie[:], i[9:105])
+	require.Equal(t, uint64(2), binary.BigEndian.Uint64(i[105:113]))
+	require.Equal(t, md, s.md)
+
+	// READY: 30 + metadata, server nonce 1.
+	require.Len(t, s.ready, 2+30+mdSize)
+	require.Equal(t, "\x05READY", string(s.ready[2:8]))
+	require.Equal(t, uint64(1), binary.BigEndian.Uint64(s.ready[8:16]))
+
+	// MESSAGE: 33 + body in a data frame, client nonces from 3, server's from 2.
+	cc := newCurveCodec(&s.cs.shared, false, s.cs.nonce, s.cs.peerNonce)
+	sc := newCurveCodec(&s.ss.shared, true, s.ss.nonce, s.ss.peerNonce)
+	m, err := cc.Seal(nil, FlagMore, []byte("hi"))
+	require.NoError(t, err)
+	require.Equal(t, []byte{0x00, 35}, m[:2])
+	require.Equal(t, "\x07MESSAGE", string(m[2:10]))
+	require.Equal(t, uint64(3), binary.BigEndian.Uint64(m[10:18]))
+	m, err = sc.Seal(nil, 0, make([]byte, 300))
+	require.NoError(t, err)
+	require.Equal(t, byte(0x02), m[0], "long data frame, never COMMAND or MORE outside")
+	require.Equal(t, uint64(2), binary.BigEndian.Uint64(m[9+8:9+16]))
+
+	// The inner flags byte uses libzmq's bits: 0x01 MORE, 0x02 COMMAND.
+	m, err = cc.Seal(nil, FlagCommand, []byte("\x04PING\x00\x00"))
+	require.NoError(t, err)
+	n := shortNonce(nonceMsgC, 4)
+	pt, ok := box.OpenAfterPrecomputation(nil, m[18:], &n, &s.ss.shared)
+	require.True(t, ok)
+	require.Equal(t, byte(0x02), pt[0])
+}
+
+func TestCurveNonceReplay(t *testing.T) {
+	s := runCurveSteps(t, nil)
+	cc := newCurveCodec(&s.cs.shared, false, s.cs.nonce, s.cs.peerNonce)
+	sc := newCurveCodec(&s.ss.shared, true, s.ss.nonce, s.ss.peerNonce)
+	m1, _ := cc.Seal(nil, 0, []byte("one"))
+	m2, _ := cc.Seal(nil, 0, []byte("two"))
+	m1, m2 = m1[2:], m2[2:]
+
+	_, _, err := sc.Open(nil, m2)
+	require.NoError(t, err)
+	// A lower nonce is refused, though the box is genuine.
+	_, out, err := sc.Open([]byte("keep"), m1)
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeInvalidSequence, Err: ErrNonce})
+	require.Equal(t, []byte("keep"), out)
+	// The same message twice is refused.
+	_, _, err = sc.Open(nil, m2)
+	require.ErrorIs(t, err, ErrNonce)
+
+	// A tampered box does not open, and does not move the counter.
+	m3, _ := cc.Seal(nil, 0, []byte("three"))
+	m3 = m3[2:]
+	bad := bytes.Clone(m3)
+	bad[len(bad)-1] ^= 1
+	_, _, err = sc.Open(nil, bad)
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+	_, got, err := sc.Open(nil, m3)
+	require.NoError(t, err)
+	require.Equal(t, "three", string(got))
+
+	// A server's message is not taken for a client's (the nonce prefixes
+	// differ), even with a nonce that would be accepted.
+	other := newCurveCodec(&s.ss.shared, true, 100, 0)
+	ms, _ := other.Seal(nil, 0, []byte("s"))
+	_, _, err = sc.Open(nil, ms[2:])
+	require.ErrorIs(t, err, ErrCrypto)
+
+	// Not a MESSAGE, or too short.
+	_, _, err = sc.Open(nil, []byte("\x05READY"))
+	require.ErrorIs(t, err, ErrUnexpectedCommand)
+	_, _, err = sc.Open(nil, m3[:32])
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeMalformedCommandMessage, Err: ErrMalformedCommand})
+}
+
+func TestCurveHandshakeNonces(t *testing.T) {
+	// INITIATE must carry a nonce above HELLO's.
+	cli, srv := curvePair(t)
+	var cs curveClientState
+	require.NoError(t, cs.init(cli))
+	hello, _ := cs.hello(nil)
+	ss := curveServerState{m: srv}
+	require.NoError(t, ss.onHello(hello[2+6:]))
+	welcome, _ := ss.welcome(nil)
+	require.NoError(t, cs.onWelcome(welcome[2+8:]))
+	cs.nonce = 1
+	initiate, _ := cs.initiate(nil, nil)
+	_, _, err := ss.onInitiate(cmdData(t, initiate))
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeInvalidSequence, Err: ErrNonce})
+}
+
+func TestCurveCookieFromAnotherConnection(t *testing.T) {
+	cli, srv := curvePair(t)
+	start := func() (curveClientState, curveServerState) {
+		var cs curveClientState
+		require.NoError(t, cs.init(cli))
+		hello, _ := cs.hello(nil)
+		ss := curveServerState{m: srv}
+		require.NoError(t, ss.onHello(hello[2+6:]))
+		welcome, _ := ss.welcome(nil)
+		require.NoError(t, cs.onWelcome(welcome[2+8:]))
+		return cs, ss
+	}
+	cs1, ss1 := start()
+	cs2, _ := start()
+	// Connection 1's client presents connection 2's cookie to server 1.
+	cs1.cookie = cs2.cookie
+	initiate, _ := cs1.initiate(nil, nil)
+	_, _, err := ss1.onInitiate(cmdData(t, initiate))
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+	require.Contains(t, err.Error(), "cookie")
+
+	// The whole INITIATE of connection 2 replayed on connection 1 fails too.
+	cs1b, ss1b := start()
+	_ = cs1b
+	cs2b, _ := start()
+	init2, _ := cs2b.initiate(nil, nil)
+	_, _, err = ss1b.onInitiate(cmdData(t, init2))
+	require.ErrorIs(t, err, ErrCrypto)
+}
+
+func TestCurveVouchMustProveKey(t *testing.T) {
+	// A client claiming a public key whose secret it does not hold.
+	cli, srv := curvePair(t)
+	stolen, _ := keyPair(t)
+	cli.PublicKey = stolen
+	var cs curveClientState
+	require.NoError(t, cs.init(cli))
+	hello, _ := cs.hello(nil)
+	ss := curveServerState{m: srv}
+	require.NoError(t, ss.onHello(hello[2+6:]))
+	welcome, _ := ss.welcome(nil)
+	require.NoError(t, cs.onWelcome(welcome[2+8:]))
+	initiate, _ := cs.initiate(nil, nil)
+	_, _, err := ss.onInitiate(cmdData(t, initiate))
+	require.ErrorIs(t, err, ErrCrypto)
+	require.Contains(t, err.Error(), "vouch")
+}
+
+func TestCurveMalformedSizes(t *testing.T) {
+	s := runCurveSteps(t, nil)
+	hello := s.hello[2+6:]
+	for _, data := range [][]byte{hello[:len(hello)-1], append(bytes.Clone(hello), 0), nil} {
+		ss := curveServerState{m: s.ss.m}
+		err := ss.onHello(data)
+		require.ErrorIs(t, err, &ProtocolError{Code: CodeMalformedCommandHello, Err: ErrMalformedCommand})
+		require.Contains(t, err.Error(), "want 200")
+	}
+	badVersion := bytes.Clone(hello)
+	badVersion[0] = 2
+	ss := curveServerState{m: s.ss.m}
+	require.ErrorIs(t, ss.onHello(badVersion), ErrMalformedCommand)
+
+	welcome := s.welcome[2+8:]
+	cs := s.cs
+	require.ErrorIs(t, cs.onWelcome(welcome[:len(welcome)-1]), &ProtocolError{Code: CodeMalformedCommandWelcome, Err: ErrMalformedCommand})
+	_, _, err := ss.onInitiate(make([]byte, 247))
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeMalformedCommandInitiate, Err: ErrMalformedCommand})
+	_, err = cs.onReady(make([]byte, 23))
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeMalformedCommandReady, Err: ErrMalformedCommand})
+}
+
+// A raw client that sends a valid HELLO and then announces a huge INITIATE:
+// the server refuses it from the frame header, with bounded memory, when the
+// Reader has a frame limit (the socket's MaxMsgSize).
+func TestCurveHugeInitiateRefused(t *testing.T) {
+	cli, srv := curvePair(t)
+	ca, cb := net.Pipe()
+	t.Cleanup(func() { ca.Close(); cb.Close() })
+	r := NewReader(pump(cb), 0)
+	r.SetMaxFrame(64 << 10)
+	w := NewWriter(cb, 0)
+
+	clientDone := make(chan error, 1)
+	go func() {
+		defer ca.Close()
+		var cs curveClientState
+		if err := cs.init(cli); err != nil {
+			clientDone <- err
+			return
+		}
+		cr := NewReader(pump(ca), 0)
+		out := Greeting{Major: 3, Minor: 1, Mechanism: "CURVE"}.Append(nil)
+		hello, _ := cs.hello(nil)
+		if _, err := ca.Write(append(out, hello...)); err != nil {
+			clientDone <- err
+			return
+		}
+		if _, err := cr.ReadGreeting(); err != nil {
+			clientDone <- err
+			return
+		}
+		_, _, err := cr.ReadFrame() // WELCOME
+		if err != nil {
+			clientDone <- err
+			return
+		}
+		hdr := AppendFrameHeader(nil, FlagCommand, 1<<30)
+		hdr = append(hdr, 8)
+		hdr = append(hdr, "INITIATE"...)
+		_, err = ca.Write(hdr)
+		clientDone <- err
+	}()
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Handshake(r, w, HandshakeConfig{SocketType: Rep, Mechanism: srv})
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrFrameTooLarge)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "memory stays bounded")
+	cb.Close()
+	<-clientDone
+}
+
+// rawCurveClient drives the client side of a CURVE handshake by hand over c,
+// sending md as the INITIATE metadata bytes, and returns the server's answer
+// to INITIATE (nil if the server closed).
+func rawCurveClient(c net.Conn, cli *CurveClient, md []byte) (Command, error) {
+	defer c.Close()
+	var cs curveClientState
+	if err := cs.init(cli); err != nil {
+		return Command{}, err
+	}
+	r := NewReader(pump(c), 0)
+	out := Greeting{Major: 3, Minor: 1, Mechanism: "CURVE"}.Append(nil)
+	hello, _ := cs.hello(nil)
+	if _, err := c.Write(append(out, hello...)); err != nil {
+		return Command{}, err
+	}
+	if _, err := r.ReadGreeting(); err != nil {
+		return Command{}, err
+	}
+	cmd, err := readHandshakeCommand(r)
+	if err != nil {
+		return Command{}, err
+	}
+	if err := cs.onWelcome(cmd.Data); err != nil {
+		return Command{}, err
+	}
+	initiate, err := cs.initiate(nil, md)
+	if err != nil {
+		return Command{}, err
+	}
+	if _, err := c.Write(initiate); err != nil {
+		return Command{}, err
+	}
+	return readHandshakeCommand(r)
+}
+
+// Metadata that does not parse inside a genuine INITIATE is refused.
+func TestCurveInitiateBadMetadata(t *testing.T) {
+	cli, srv := curvePair(t)
+	ca, cb := net.Pipe()
+	t.Cleanup(func() { ca.Close(); cb.Close() })
+	bad := Metadata{{PropSocketType, []byte("REQ")}}.Append(nil)
+	bad[len(bad)-4] = 0xFF // a value length that runs past the end
+	done := make(chan error, 1)
+	go func() {
+		_, err := rawCurveClient(ca, cli, bad)
+		done <- err
+	}()
+	_, err := Handshake(NewReader(pump(cb), 0), NewWriter(cb, 0), HandshakeConfig{SocketType: Rep, Mechanism: srv})
+	require.ErrorIs(t, err, &ProtocolError{Code: CodeInvalidMetadata, Err: ErrInvalidMetadata})
+	require.Nil(t, srv.Codec())
+	cb.Close()
+	require.Error(t, <-done, "the server sent no READY")
+}
+
+func TestCurveErrorsHoldNoSecrets(t *testing.T) {
+	cli, srv := curvePair(t)
+	var cs curveClientState
+	require.NoError(t, cs.init(cli))
+	hello, _ := cs.hello(nil)
+	ss := curveServerState{m: srv}
+	require.NoError(t, ss.onHello(hello[2+6:]))
+	welcome, _ := ss.welcome(nil)
+	secrets := [][]byte{cli.SecretKey[:], srv.SecretKey[:], ss.sec[:], ss.cookieKey[:], cs.sec[:]}
+	var errs []error
+	corrupt := bytes.Clone(welcome[2+8:])
+	corrupt[20] ^= 1
+	errs = append(errs, cs.onWelcome(corrupt))
+	require.NoError(t, cs.onWelcome(welcome[2+8:]))
+	initiate, _ := cs.initiate(nil, nil)
+	d := cmdData(t, initiate)
+	d[0] ^= 1
+	_, _, err := ss.onInitiate(d)
+	errs = append(errs, err)
+	for _, err := range errs {
+		require.Error(t, err)
+		msg := err.Error()
+		for _, s := range secrets {
+			require.False(t, strings.Contains(msg, string(s)))
+			require.NotContains(t, msg, strings.ToLower(strings.TrimSpace(string(s))))
+		}
+	}
+}
+
+func TestCurveCodecNoAllocs(t *testing.T) {
+	s := runCurveSteps(t, nil)
+	cc := newCurveCodec(&s.cs.shared, false, s.cs.nonce, s.cs.peerNonce)
+	sc := newCurveCodec(&s.ss.shared, true, s.ss.nonce, s.ss.peerNonce)
+	body := make([]byte, 1024)
+	frame := make([]byte, 0, 2048)
+	out := make([]byte, 0, 2048)
+	allocs := avgAllocs(200, func() {
+		var err error
+		frame, err = cc.Seal(frame[:0], FlagMore, body)
+		if err != nil {
+			panic(err)
+		}
+		_, _, n, _ := ConsumeFrameHeader(frame)
+		_, out, err = sc.Open(out[:0], frame[n:])
+		if err != nil {
+			panic(err)
+		}
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, body, out)
+}
+
+func benchmarkCurve(b *testing.B, size int) {
+	s := runCurveSteps(b, nil)
+	cc := newCurveCodec(&s.cs.shared, false, s.cs.nonce, s.cs.peerNonce)
+	sc := newCurveCodec(&s.ss.shared, true, s.ss.nonce, s.ss.peerNonce)
+	body := make([]byte, size)
+	frame := make([]byte, 0, size+64)
+	out := make([]byte, 0, size+64)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		frame, _ = cc.Seal(frame[:0], 0, body)
+		_, _, n, _ := ConsumeFrameHeader(frame)
+		var err error
+		if _, out, err = sc.Open(out[:0], frame[n:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCurveSealOpen measures one frame sealed by one side and opened by
+// the other.
+func BenchmarkCurveSealOpen(b *testing.B) {
+	for _, size := range []int{16, 1024, 65536} {
+		b.Run(byteSize(size), func(b *testing.B) { benchmarkCurve(b, size) })
+	}
+}
+
+func byteSize(n int) string { return strconv.Itoa(n) + "B" }
