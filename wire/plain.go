@@ -43,7 +43,7 @@ func (m *PlainClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 	if err := writeFlush(w, AppendPlainHello(nil, m.Username, m.Password)); err != nil {
 		return nil, err
 	}
-	cmd, err := readHandshakeCommand(r)
+	cmd, err := readPlainCommand(r)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (m *PlainClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 	if err := writeFlush(w, local.Append(b)); err != nil {
 		return nil, err
 	}
-	cmd, err = readHandshakeCommand(r)
+	cmd, err = readPlainCommand(r)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,32 @@ func ParsePlainHello(data []byte) (username, password []byte, err error) {
 		return nil, nil, protoErrf(CodeMalformedCommandHello, ErrMalformedCommand, "PLAIN HELLO password length %d with %d bytes left", rest[0], len(rest)-1)
 	}
 	return username, rest[1:], nil
+}
+
+// libzmqPlainError is how libzmq 4.3's PLAIN server spells the start of an
+// ERROR command: its C literal "\x05ERROR" is read as the hex escape \x5E
+// followed by "RROR", so the name length is 0x5E and only four name bytes
+// follow, then the reason. Measured against Debian's libzmq 4.3.4.
+const libzmqPlainError = "\x5eRROR"
+
+// errorName is the name given to a repaired libzmq PLAIN ERROR.
+var errorName = []byte(CmdError)
+
+// readPlainCommand is readHandshakeCommand for the PLAIN client: it also
+// accepts libzmq's misspelt ERROR (libzmqPlainError), which cannot be a valid
+// command since its name would run past the body.
+func readPlainCommand(r *Reader) (Command, error) {
+	flags, body, err := r.ReadFrame()
+	if err != nil {
+		return Command{}, unexpected(err)
+	}
+	if flags&FlagCommand == 0 {
+		return Command{}, protoErr(CodeUnexpectedCommand, ErrUnexpectedCommand, "data frame during handshake")
+	}
+	if len(body) < 1+int(libzmqPlainError[0]) && string(body[:min(len(body), len(libzmqPlainError))]) == libzmqPlainError {
+		return Command{Name: errorName, Data: body[len(libzmqPlainError):]}, nil
+	}
+	return ParseCommand(body)
 }
 
 // writeFlush writes a prepared frame and flushes it.

@@ -110,6 +110,24 @@ func TestPlainWrongPassword(t *testing.T) {
 	require.NotContains(t, rb.err.Error(), "guess", "no password in errors")
 }
 
+// libzmq 4.3's PLAIN server sends its ERROR with a broken name length
+// (0x5E, "RROR"); the client still reports it as the server's refusal.
+func TestPlainClientReadsLibzmqError(t *testing.T) {
+	a, b := pipePair(t)
+	wrote := make(chan error, 1)
+	go func() {
+		g := Greeting{Major: 3, Minor: 0, Mechanism: "PLAIN"}.Append(nil)
+		_, err := b.conn.Write(append(g, 0x04, 0x09, 0x5e, 'R', 'R', 'O', 'R', 3, '4', '0', '0'))
+		wrote <- err
+	}()
+	cli := &PlainClient{Username: []byte("admin"), Password: []byte("guess")}
+	_, err := Handshake(a.r, a.w, HandshakeConfig{SocketType: Req, Mechanism: cli})
+	var pe *PeerError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "400", pe.Reason)
+	require.NoError(t, <-wrote)
+}
+
 func TestPlainNoAuthenticatorRefuses(t *testing.T) {
 	a, b := pipePair(t)
 	cli, srv := plainPair("admin", "secret", nil)
