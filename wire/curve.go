@@ -70,7 +70,7 @@ func cryptoErr(code uint32, detail string) error {
 
 // CurveClient is the client side of the CURVE mechanism (25/ZMTP-CURVE,
 // 26/CurveZMQ). It knows its own permanent key pair and the server's
-// permanent public key. Use a new value for every connection (copy a
+// permanent public key. Use a new value for every connection (Clone a
 // configured value); a value that has run a handshake refuses another
 // (ErrMechanismReused).
 type CurveClient struct {
@@ -84,6 +84,12 @@ type CurveClient struct {
 
 // Name returns "CURVE".
 func (*CurveClient) Name() string { return "CURVE" }
+
+// Clone returns a copy of m's keys without its state, ready for a new
+// connection.
+func (m *CurveClient) Clone() *CurveClient {
+	return &CurveClient{PublicKey: m.PublicKey, SecretKey: m.SecretKey, ServerKey: m.ServerKey}
+}
 
 // Codec returns the connection's FrameCodec after a successful Handshake, nil
 // before.
@@ -266,7 +272,7 @@ func (st *curveClientState) onReady(data []byte) (Metadata, error) {
 // permanent key pair. Authenticate decides on the client's proven permanent
 // public key before READY; a nil Authenticate accepts every client that
 // completes the handshake, as a libzmq CURVE server without a ZAP handler
-// does. Use a new value for every connection (copy a configured value): each
+// does. Use a new value for every connection (Clone a configured one): each
 // handshake makes its own transient keys and cookie key.
 type CurveServer struct {
 	PublicKey    [CurveKeySize]byte // the server's permanent public key
@@ -281,6 +287,12 @@ type CurveServer struct {
 
 // Name returns "CURVE".
 func (*CurveServer) Name() string { return "CURVE" }
+
+// Clone returns a copy of m's keys and Authenticate without its state, ready
+// for a new connection.
+func (m *CurveServer) Clone() *CurveServer {
+	return &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate}
+}
 
 // Codec returns the connection's FrameCodec after a successful Handshake, nil
 // before.

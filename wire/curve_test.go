@@ -81,6 +81,15 @@ func TestCurveHandshake(t *testing.T) {
 
 	_, err := cli.Handshake(a.r, a.w, nil)
 	require.ErrorIs(t, err, ErrMechanismReused)
+
+	// Clones start afresh: new transient keys, so a new shared key.
+	a2, b2 := pipePair(t)
+	cli2, srv2 := cli.Clone(), srv.Clone()
+	ra, rb = secureBoth(t, a2, b2, HandshakeConfig{SocketType: Dealer, Mechanism: cli2}, HandshakeConfig{SocketType: Router, Mechanism: srv2})
+	require.NoError(t, ra.err)
+	require.NoError(t, rb.err)
+	require.NotEqual(t, cli.codec.key, cli2.codec.key)
+	require.Equal(t, cli2.codec.key, srv2.codec.key)
 }
 
 func TestCurveWrongServerKey(t *testing.T) {

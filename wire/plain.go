@@ -26,6 +26,12 @@ type PlainClient struct {
 // Name returns "PLAIN".
 func (*PlainClient) Name() string { return "PLAIN" }
 
+// Clone returns a copy of m's configuration without its state, ready for a
+// new connection.
+func (m *PlainClient) Clone() *PlainClient {
+	return &PlainClient{Username: m.Username, Password: m.Password}
+}
+
 // Handshake sends HELLO, reads WELCOME, sends INITIATE with local and reads
 // READY, whose metadata it returns. An ERROR from the server at either step
 // is a *PeerError (libzmq's servers send "400" or "500").
@@ -75,7 +81,7 @@ func (m *PlainClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 // PlainServer is the server side of the PLAIN mechanism. Authenticate decides
 // on the client's username and password before WELCOME; a nil Authenticate
 // refuses every client without sending ERROR, as a libzmq PLAIN server does
-// when no ZAP handler is bound. Use a new value for every connection.
+// when no ZAP handler is bound. Use a new value for every connection (Clone).
 type PlainServer struct {
 	Authenticate Authenticator
 
@@ -86,6 +92,10 @@ type PlainServer struct {
 
 // Name returns "PLAIN".
 func (*PlainServer) Name() string { return "PLAIN" }
+
+// Clone returns a copy of m's configuration without its state, ready for a
+// new connection.
+func (m *PlainServer) Clone() *PlainServer { return &PlainServer{Authenticate: m.Authenticate} }
 
 // Auth returns the credentials and the Authenticator's reply of the last
 // successful Handshake.

@@ -94,6 +94,11 @@ func TestPlainHandshake(t *testing.T) {
 	// A mechanism value serves one connection only.
 	_, err := cli.Handshake(a.r, a.w, nil)
 	require.ErrorIs(t, err, ErrMechanismReused)
+
+	a2, b2 := pipePair(t)
+	ra, rb = secureBoth(t, a2, b2, HandshakeConfig{SocketType: Dealer, Mechanism: cli.Clone()}, HandshakeConfig{SocketType: Router, Mechanism: srv.Clone()})
+	require.NoError(t, ra.err)
+	require.NoError(t, rb.err)
 }
 
 func TestPlainWrongPassword(t *testing.T) {

@@ -62,6 +62,7 @@ type AuthError struct {
 	Text   string // status text, reported locally only
 }
 
+// Error reports the refusal and its status; the text is local only.
 func (e *AuthError) Error() string {
 	if e.Text == "" {
 		return fmt.Sprintf("%v (status %s)", ErrAuthRefused, e.Status)
