@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
+	"syscall"
 
 	"golang.org/x/crypto/nacl/box"
 	"golang.org/x/crypto/nacl/secretbox"
@@ -127,6 +130,10 @@ func (m *CurveClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 	}
 	cmd, err := readHandshakeCommand(r)
 	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+			// A server that cannot open HELLO hangs up without a word.
+			return nil, fmt.Errorf("wire: CURVE server closed the connection after HELLO (is ServerKey the server's public key?): %w", err)
+		}
 		return nil, err
 	}
 	switch {

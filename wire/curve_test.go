@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"net"
 	"runtime"
 	"strconv"
@@ -105,7 +106,8 @@ func TestCurveWrongServerKey(t *testing.T) {
 	require.ErrorIs(t, rb.err, ErrCrypto)
 	require.ErrorIs(t, rb.err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
 	require.Contains(t, rb.err.Error(), "client does not use our public key")
-	require.Error(t, ra.err)
+	require.ErrorIs(t, ra.err, io.ErrUnexpectedEOF)
+	require.Contains(t, ra.err.Error(), "is ServerKey the server's public key?")
 	require.Nil(t, cli.Codec())
 	require.Nil(t, srv.Codec())
 }
