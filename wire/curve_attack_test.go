@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -274,6 +275,22 @@ func TestCurveErrorsHoldNoSecrets(t *testing.T) {
 		for _, s := range secrets {
 			require.False(t, strings.Contains(msg, string(s)))
 			require.NotContains(t, msg, strings.ToLower(strings.TrimSpace(string(s))))
+		}
+	}
+}
+
+func TestMechanismsPrintNoSecrets(t *testing.T) {
+	cli, srv := curvePair(t)
+	pc := &PlainClient{Username: []byte("admin"), Password: []byte("hunter2")}
+	for _, v := range []any{cli, *cli, srv, *srv, pc, *pc} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s := fmt.Sprintf(verb, v)
+			require.NotContains(t, s, "hunter2")
+			require.NotContains(t, s, fmt.Sprint(cli.SecretKey))
+			require.NotContains(t, s, fmt.Sprintf("%x", cli.SecretKey))
+			require.NotContains(t, s, fmt.Sprint(srv.SecretKey))
+			require.NotContains(t, s, fmt.Sprintf("%x", srv.SecretKey))
+			require.Contains(t, s, "redacted")
 		}
 	}
 }

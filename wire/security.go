@@ -122,3 +122,31 @@ type ServerMechanism interface {
 	Mechanism
 	Auth() (Credentials, AuthReply)
 }
+
+// redacted describes a mechanism for fmt without its secrets: the String and
+// GoString methods of PlainClient, CurveClient and CurveServer use it, so that
+// printing a configuration cannot leak a password or a secret key.
+func redacted(kind string, public []byte) string {
+	if public == nil {
+		return "wire." + kind + "{secrets redacted}"
+	}
+	return fmt.Sprintf("wire.%s{PublicKey: %x, secrets redacted}", kind, public)
+}
+
+// String describes m without its password.
+func (m PlainClient) String() string { return redacted("PlainClient", nil) }
+
+// GoString describes m without its password.
+func (m PlainClient) GoString() string { return m.String() }
+
+// String describes m by its public key, without its secret key.
+func (m CurveClient) String() string { return redacted("CurveClient", m.PublicKey[:]) }
+
+// GoString describes m by its public key, without its secret key.
+func (m CurveClient) GoString() string { return m.String() }
+
+// String describes m by its public key, without its secret key.
+func (m CurveServer) String() string { return redacted("CurveServer", m.PublicKey[:]) }
+
+// GoString describes m by its public key, without its secret key.
+func (m CurveServer) GoString() string { return m.String() }
