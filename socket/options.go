@@ -295,6 +295,13 @@ func (o *Options) validate(t Type) error {
 	if len(o.BindToDevice) > 15 {
 		return fmt.Errorf("%w: interface name %q too long", ErrBadOption, o.BindToDevice)
 	}
+	switch o.Mechanism.(type) {
+	case *wire.PlainClient, *wire.PlainServer, wire.CodecMechanism:
+		// Package wire has PLAIN and CURVE, but a socket does not yet give each
+		// connection its own mechanism, nor run CURVE's frame protection: refuse
+		// rather than reuse one handshake's state or send CURVE traffic in clear.
+		return fmt.Errorf("%w: socket: %s is not yet available to sockets (only NULL is)", ErrBadOption, o.Mechanism.Name())
+	}
 	for name, v := range o.Metadata {
 		if len(name) < 3 || !strings.EqualFold(name[:2], "X-") || !wire.ValidPropertyName(name) {
 			return fmt.Errorf("%w: metadata name %q must start with \"X-\" and hold only letters, digits, '-', '_', '.' or '+' (at most 255 bytes)", ErrBadOption, name)

@@ -1,10 +1,11 @@
 // Package wire implements the ZeroMQ Message Transport Protocol, ZMTP 3.0 and
 // 3.1 (zeromq RFC 23 and 37), as spoken by libzmq 4.3: the greeting, frames,
-// commands, metadata, the NULL security mechanism and the handshake. With older
-// peers it speaks what libzmq 4.3 still accepts, ZMTP 2.0 (RFC 15) and ZMTP 1.0
-// (RFC 13): Handshake sends the greeting in libzmq's steps and picks the version
-// from the peer's, and afterwards the same Reader and Writer carry the peer's
-// framing (see Handshake).
+// commands, metadata, the handshake, and the NULL, PLAIN (RFC 24) and CURVE
+// (RFC 25/26) security mechanisms. With older peers it speaks what libzmq 4.3
+// still accepts, ZMTP 2.0 (RFC 15) and ZMTP 1.0 (RFC 13): Handshake sends the
+// greeting in libzmq's steps and picks the version from the peer's, and
+// afterwards the same Reader and Writer carry the peer's framing (see
+// Handshake).
 //
 // The package does no networking of its own and starts no goroutines. A
 // Reader and a Writer wrap the two directions of a byte stream (a TCP or
@@ -37,6 +38,22 @@
 // ErrFrameTooLarge or ErrIncompatibleSocketType. An ERROR command from the
 // peer is a *PeerError. As in libzmq, either one means the connection is
 // unusable, and a connecting side should not reconnect.
+//
+// # Security
+//
+// A mechanism is a Mechanism value given to Handshake in HandshakeConfig;
+// roles come from the type, never from the greeting's as-server byte:
+// PlainClient and PlainServer, CurveClient and CurveServer. PLAIN and CURVE
+// values hold per-connection state, so each connection needs its own (Clone
+// a configured one). A server asks its Authenticator, where ZAP plugs in,
+// and reports what it accepted through ServerMechanism.Auth.
+//
+// After a CURVE handshake every frame, data or command, travels as an
+// encrypted MESSAGE in a plain data frame, its MORE and COMMAND flags inside
+// the box, as libzmq 4.3 does. CurveClient and CurveServer implement
+// CodecMechanism; the FrameCodec from Codec seals outgoing frames and opens
+// incoming ones without allocating. With CURVE, a Reader's frame limit must
+// allow the MESSAGE overhead (33 bytes) above the largest application frame.
 //
 // # Tolerance
 //

@@ -1,7 +1,9 @@
 package wire
 
-// Mechanism is a ZMTP security mechanism (zmq-spec §2). NULL is provided
-// here; PLAIN and CURVE implement the same interface elsewhere.
+// Mechanism is a ZMTP security mechanism (zmq-spec §2): Null, PlainClient,
+// PlainServer, CurveClient or CurveServer. A mechanism whose traffic is
+// protected after the handshake also implements CodecMechanism, and a server
+// that authenticates its clients ServerMechanism.
 type Mechanism interface {
 	// Name returns the mechanism name as written in the greeting, e.g. "NULL".
 	// It must be 1 to 20 bytes without NULs.

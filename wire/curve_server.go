@@ -1,0 +1,254 @@
+package wire
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/binary"
+
+	"golang.org/x/crypto/nacl/box"
+	"golang.org/x/crypto/nacl/secretbox"
+)
+
+// CurveServer is the server side of the CURVE mechanism. It knows its own
+// permanent key pair. Authenticate decides on the client's proven permanent
+// public key before READY; a nil Authenticate accepts every client that
+// completes the handshake, as a libzmq CURVE server without a ZAP handler
+// does. Use a new value for every connection (Clone a configured one): each
+// handshake makes its own transient keys and cookie key.
+type CurveServer struct {
+	PublicKey    [CurveKeySize]byte // the server's permanent public key
+	SecretKey    [CurveKeySize]byte // the server's permanent secret key
+	Authenticate Authenticator
+
+	used  bool
+	codec *curveCodec
+	creds Credentials
+	reply AuthReply
+}
+
+// Name returns "CURVE".
+func (*CurveServer) Name() string { return "CURVE" }
+
+// Clone returns a copy of m's keys and Authenticate without its state, ready
+// for a new connection.
+func (m *CurveServer) Clone() *CurveServer {
+	return &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate}
+}
+
+// Codec returns the connection's FrameCodec after a successful Handshake, nil
+// before.
+func (m *CurveServer) Codec() FrameCodec {
+	if m.codec == nil {
+		return nil
+	}
+	return m.codec
+}
+
+// Auth returns the client's credentials (its permanent public key) and the
+// Authenticator's reply of the last successful Handshake.
+func (m *CurveServer) Auth() (Credentials, AuthReply) { return m.creds, m.reply }
+
+// Handshake reads HELLO, sends WELCOME with a cookie, reads INITIATE, checks
+// the cookie, the vouch and the metadata, asks Authenticate, and sends READY
+// with local (or, on a refusal with status 400 or 500, ERROR). It returns the
+// client's metadata. Afterwards Codec protects every frame.
+func (m *CurveServer) Handshake(r *Reader, w *Writer, local Metadata) (Metadata, error) {
+	if m.used {
+		return nil, ErrMechanismReused
+	}
+	m.used = true
+	if err := local.Validate(); err != nil {
+		return nil, err
+	}
+	st := curveServerState{m: m}
+	defer st.wipe()
+	cmd, err := readHandshakeCommand(r)
+	if err != nil {
+		return nil, err
+	}
+	if !cmd.Is(cmdHello) {
+		return nil, protoErrf(CodeUnexpectedCommand, ErrUnexpectedCommand, "%q instead of CURVE HELLO", cmd.Name)
+	}
+	if err := st.onHello(cmd.Data); err != nil {
+		return nil, err
+	}
+	welcome, err := st.welcome(make([]byte, 0, 2+curveWelcomeSize))
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFlush(w, welcome); err != nil {
+		return nil, err
+	}
+	cmd, err = readHandshakeCommand(r)
+	if err != nil {
+		return nil, err
+	}
+	if !cmd.Is(cmdInitiate) {
+		return nil, protoErrf(CodeUnexpectedCommand, ErrUnexpectedCommand, "%q instead of CURVE INITIATE", cmd.Name)
+	}
+	clientKey, mdBytes, err := st.onInitiate(cmd.Data)
+	if err != nil {
+		return nil, err
+	}
+	md, err := ParseMetadata(mdBytes)
+	if err != nil {
+		return nil, err
+	}
+	creds := Credentials{Mechanism: "CURVE", PublicKey: bytes.Clone(clientKey)}
+	var reply AuthReply
+	if m.Authenticate != nil {
+		if reply, err = m.Authenticate(creds); err != nil {
+			return nil, refuse(w, err)
+		}
+	}
+	if err := writeFlush(w, st.ready(nil, local)); err != nil {
+		return nil, err
+	}
+	m.codec = newCurveCodec(&st.shared, true, st.nonce, st.peerNonce)
+	m.creds, m.reply = creds, reply
+	return md, nil
+}
+
+// curveServerState is the server's state during one handshake.
+type curveServerState struct {
+	m         *CurveServer
+	clientT   [32]byte // the client's transient public key C'
+	pub, sec  [32]byte // our transient key pair S', s'
+	cookieKey [32]byte // this connection's cookie key
+	shared    [32]byte // Precompute(C', s')
+	nonce     uint64   // next short nonce to send
+	peerNonce uint64   // last short nonce received
+}
+
+// wipe clears the transient secrets the state holds.
+func (st *curveServerState) wipe() {
+	st.sec, st.cookieKey, st.shared = [32]byte{}, [32]byte{}, [32]byte{}
+}
+
+// onHello checks a HELLO's data: exact size, version 1.0, and a signature box
+// of 64 zero bytes that opens with our permanent secret key.
+func (st *curveServerState) onHello(data []byte) error {
+	if len(data) != curveHelloSize-1-len(cmdHello) {
+		return protoErrf(CodeMalformedCommandHello, ErrMalformedCommand, "CURVE HELLO of %d bytes, want %d", 1+len(cmdHello)+len(data), curveHelloSize)
+	}
+	if data[0] != 1 || data[1] != 0 {
+		return protoErrf(CodeMalformedCommandHello, ErrMalformedCommand, "CURVE HELLO version %d.%d, want 1.0", data[0], data[1])
+	}
+	data = data[2+curveHelloPadding:]
+	copy(st.clientT[:], data[:32])
+	nonce := binary.BigEndian.Uint64(data[32:40])
+	n := shortNonce(nonceHello, nonce)
+	var sig [64]byte
+	if _, ok := box.Open(sig[:0], data[40:], &n, &st.clientT, &st.m.SecretKey); !ok {
+		return cryptoErr(CodeCryptographic, "CURVE HELLO does not open: the client does not use our public key")
+	}
+	var zeros [64]byte
+	if subtle.ConstantTimeCompare(sig[:], zeros[:]) != 1 {
+		return cryptoErr(CodeCryptographic, "CURVE HELLO signature is not 64 zero bytes")
+	}
+	st.peerNonce = nonce
+	return nil
+}
+
+// welcome makes this connection's transient key pair and cookie key, and
+// appends the WELCOME command frame to b.
+func (st *curveServerState) welcome(b []byte) ([]byte, error) {
+	pub, sec, err := box.GenerateKey(randReader)
+	if err != nil {
+		return nil, err
+	}
+	st.pub, st.sec = *pub, *sec
+	*sec = [32]byte{}
+	if err := random(st.cookieKey[:]); err != nil {
+		return nil, err
+	}
+	var pt [32 + curveCookieSize]byte
+	copy(pt[:32], st.pub[:])
+	cookie := pt[32:32]
+	var nonces [32]byte
+	if err := random(nonces[:]); err != nil {
+		return nil, err
+	}
+	cookie = append(cookie, nonces[:16]...)
+	var cpt [64]byte
+	copy(cpt[:32], st.clientT[:])
+	copy(cpt[32:], st.sec[:])
+	cn := longNonce(nonceCookie, nonces[:16])
+	secretbox.Seal(cookie, cpt[:], &cn, &st.cookieKey)
+	cpt = [64]byte{}
+
+	b = appendCommandHeader(b, cmdWelcome, curveWelcomeSize-1-len(cmdWelcome))
+	b = append(b, nonces[16:]...)
+	wn := longNonce(nonceWelcome, nonces[16:])
+	b = box.Seal(b, pt[:], &wn, &st.clientT, &st.m.SecretKey)
+	pt = [len(pt)]byte{}
+	st.nonce = 1
+	return b, nil
+}
+
+// onInitiate checks an INITIATE's data: the cookie is ours and names this
+// connection's keys, the nonce rises, the box opens, and the vouch proves the
+// client's permanent key for this connection and this server. It returns the
+// client's permanent public key and the metadata bytes, both fresh copies.
+func (st *curveServerState) onInitiate(data []byte) (clientKey, md []byte, err error) {
+	if len(data) < curveInitiateMin-1-len(cmdInitiate) {
+		return nil, nil, protoErrf(CodeMalformedCommandInitiate, ErrMalformedCommand, "CURVE INITIATE of %d bytes, want at least %d", 1+len(cmdInitiate)+len(data), curveInitiateMin)
+	}
+	cookie := data[:curveCookieSize]
+	cn := longNonce(nonceCookie, cookie[:16])
+	var cpt [64]byte
+	if _, ok := secretbox.Open(cpt[:0], cookie[16:], &cn, &st.cookieKey); !ok {
+		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE cookie does not open: not issued on this connection")
+	}
+	var want [64]byte
+	copy(want[:32], st.clientT[:])
+	copy(want[32:], st.sec[:])
+	same := subtle.ConstantTimeCompare(cpt[:], want[:])
+	cpt, want = [64]byte{}, [64]byte{}
+	if same != 1 {
+		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE cookie does not match this connection")
+	}
+	// The cookie has served; like libzmq, forget its key.
+	st.cookieKey = [32]byte{}
+
+	nonce := binary.BigEndian.Uint64(data[curveCookieSize:])
+	if nonce <= st.peerNonce {
+		return nil, nil, protoErrf(CodeInvalidSequence, ErrNonce, "CURVE INITIATE nonce %d after %d", nonce, st.peerNonce)
+	}
+	box.Precompute(&st.shared, &st.clientT, &st.sec)
+	n := shortNonce(nonceInitiate, nonce)
+	pt, ok := box.OpenAfterPrecomputation(nil, data[curveCookieSize+8:], &n, &st.shared)
+	if !ok {
+		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE does not open")
+	}
+	// pt is at least 32 + 96 bytes: the size check above guarantees it.
+	clientKey, vouch := pt[:32], pt[32:32+curveVouchSize]
+	var client [32]byte
+	copy(client[:], clientKey)
+	vn := longNonce(nonceVouch, vouch[:16])
+	var vpt [64]byte
+	if _, ok := box.Open(vpt[:0], vouch[16:], &vn, &client, &st.sec); !ok {
+		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE vouch does not open: the client does not hold the key it claims")
+	}
+	copy(want[:32], st.clientT[:])
+	copy(want[32:], st.m.PublicKey[:])
+	if subtle.ConstantTimeCompare(vpt[:], want[:]) != 1 {
+		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE vouch is not for this connection and server")
+	}
+	st.peerNonce = nonce
+	return clientKey[:32:32], pt[32+curveVouchSize:], nil
+}
+
+// ready appends the READY command frame carrying local to b.
+func (st *curveServerState) ready(b []byte, local Metadata) []byte {
+	pt := local.Append(make([]byte, 0, local.Size()))
+	size := 1 + len(CmdReady) + 8 + box.Overhead + len(pt)
+	if b == nil {
+		b = make([]byte, 0, FrameHeaderSize(size)+size)
+	}
+	b = appendCommandHeader(b, CmdReady, size-1-len(CmdReady))
+	b = binary.BigEndian.AppendUint64(b, st.nonce)
+	n := shortNonce(nonceReady, st.nonce)
+	st.nonce++
+	return box.SealAfterPrecomputation(b, pt, &n, &st.shared)
+}
