@@ -25,11 +25,10 @@ type Queue struct {
 	head  int
 	n     int
 	limit int // 0 means unlimited
+	full  bool
 	// conflate keeps only the newest message: a push replaces what is queued, and
 	// the queue is never full (libzmq's ZMQ_CONFLATE).
 	conflate bool
-	replaced func(n int) // counts conflated messages; called with the lock held
-	full     bool
 	closed   bool
 	onRead   func()
 	onWrite  func()
@@ -40,6 +39,8 @@ type Queue struct {
 	// the consumer.
 	atLimit     atomic.Bool
 	atLimitSeen bool
+
+	replaced func(n int) // counts conflated messages; called with the lock held
 }
 
 // New returns a queue that holds at most limit messages; limit 0 means no limit.
