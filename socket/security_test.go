@@ -188,7 +188,8 @@ func TestSecurityWrongPassword(t *testing.T) {
 func TestSecurityPlainWithoutAuthenticatorRefuses(t *testing.T) {
 	srvEvents := make(chan Event, 64)
 	pull := newSocket(t, Pull, Options{Mechanism: &wire.PlainServer{}, Monitor: srvEvents})
-	push := newSocket(t, Push, Options{Mechanism: plainSecurity().client})
+	// Linger -1: the refused message must not hold Close while the client retries.
+	push := newSocket(t, Push, Options{Mechanism: plainSecurity().client, Linger: -1})
 	connect(t, push, bind(t, pull, "tcp"))
 	ev := waitEvent(t, srvEvents, func(e Event) bool { return e.Type == EventHandshakeAuth })
 	require.ErrorIs(t, ev.Err, wire.ErrAuthRefused)
