@@ -73,10 +73,20 @@ func plainRole() secureRole {
 	}
 }
 
-// startZAP runs pebbe's ZAP handler for the test.
+// startZAP runs pebbe's ZAP handler for the test. The handler of an earlier test
+// unbinds the ZAP endpoint on its own goroutine after AuthStop, so binding it again may
+// fail for a moment: retry until it binds.
 func startZAP(t *testing.T) {
 	t.Helper()
-	require.NoError(t, zmq.AuthStart())
+	deadline := time.Now().Add(wait)
+	for {
+		err := zmq.AuthStart()
+		if err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "AuthStart: %v", err)
+		time.Sleep(5 * time.Millisecond) // polling for the old handler to unbind
+	}
 	t.Cleanup(zmq.AuthStop)
 }
 
@@ -260,8 +270,13 @@ func TestSecurePlainRefusedBothWays(t *testing.T) {
 		req.Connect(t, rep.Bind(t, "tcp"))
 		ev := rep.waitEvent(t, socket.EventHandshakeAuth)
 		require.ErrorIs(t, ev.Err, wire.ErrAuthRefused)
-		lev := mon.waitFor(t, zmq.EVENT_HANDSHAKE_FAILED_AUTH)
-		require.Equal(t, 400, lev.Value)
+		// libzmq 4.3's PLAIN client looks for ERROR under the same misspelt name its
+		// server sends (see wire's libzmqPlainError): our ERROR "400", spelt as ZMTP
+		// says, is to it an unexpected command. It is refused all the same, and does
+		// not reconnect.
+		lev := mon.waitFor(t, zmq.EVENT_HANDSHAKE_FAILED_AUTH|zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+		require.Equal(t, zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, lev.Type, "%v", lev)
+		require.Equal(t, 0x10000001, lev.Value, "ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND: %v", lev)
 	})
 	t.Run("libzmq refuses ours", func(t *testing.T) {
 		startZAP(t)
