@@ -81,9 +81,10 @@ type tap struct {
 	target string
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	seen  bytes.Buffer
-	conns []net.Conn
+	mu      sync.Mutex
+	seen    bytes.Buffer
+	conns   []net.Conn
+	corrupt bool // flip the last byte of the next chunk forwarded from the server
 }
 
 // newTap forwards connections made to its Endpoint to target ("127.0.0.1:port").
@@ -113,18 +114,22 @@ func (tp *tap) accept() {
 		tp.mu.Lock()
 		tp.conns = append(tp.conns, a, b)
 		tp.mu.Unlock()
-		tp.wg.Go(func() { tp.copy(b, a) })
-		tp.wg.Go(func() { tp.copy(a, b) })
+		tp.wg.Go(func() { tp.copy(b, a, false) })
+		tp.wg.Go(func() { tp.copy(a, b, true) })
 	}
 }
 
-func (tp *tap) copy(dst, src net.Conn) {
+func (tp *tap) copy(dst, src net.Conn, fromServer bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			tp.mu.Lock()
 			tp.seen.Write(buf[:n])
+			if fromServer && tp.corrupt {
+				tp.corrupt = false
+				buf[n-1] ^= 0x01
+			}
 			tp.mu.Unlock()
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				break
@@ -143,6 +148,13 @@ func (tp *tap) Bytes() []byte {
 	tp.mu.Lock()
 	defer tp.mu.Unlock()
 	return bytes.Clone(tp.seen.Bytes())
+}
+
+// Corrupt makes the tap flip one bit of the next bytes the server sends.
+func (tp *tap) Corrupt() {
+	tp.mu.Lock()
+	tp.corrupt = true
+	tp.mu.Unlock()
 }
 
 // Len returns how many bytes were forwarded so far.

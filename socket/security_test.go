@@ -400,3 +400,22 @@ func TestSecurityMechanismMismatch(t *testing.T) {
 	ev := waitEvent(t, events, func(e Event) bool { return e.Type == EventHandshakeProtocol })
 	require.True(t, errors.Is(ev.Err, wire.ErrMechanismMismatch), "%v", ev.Err)
 }
+
+// TestSecurityCurveTamperedMessage flips one bit of a CURVE message in flight: the
+// receiver drops the connection with an error matching wire.ErrCrypto, and does not
+// deliver the message.
+func TestSecurityCurveTamperedMessage(t *testing.T) {
+	sec := curveSecurity(t)
+	events := make(chan Event, 64)
+	rep := newSocket(t, Rep, Options{Mechanism: sec.server})
+	req := newSocket(t, Req, Options{Mechanism: sec.client, Monitor: events})
+	tp := newTap(t, tcpAddr(bind(t, rep, "tcp")))
+	connect(t, req, tp.Endpoint())
+	send(t, req, "one")
+	require.Equal(t, []string{"one"}, recvStrings(t, rep))
+	tp.Corrupt()
+	send(t, rep, "forged")
+	ev := waitEvent(t, events, func(e Event) bool { return e.Type == EventDisconnected })
+	require.ErrorIs(t, ev.Err, wire.ErrCrypto)
+	expectNothing(t, req, 100*time.Millisecond)
+}
