@@ -232,8 +232,9 @@ type Options struct {
 	// that does not open (a forged or corrupted CURVE message, a client with the
 	// wrong server key as seen by the server) is EventHandshakeProtocol with an
 	// error matching wire.ErrCrypto; the client with the wrong key sees the server
-	// hang up (EventHandshakeFailed) and retries. Inproc connections and
-	// multicast do not use the mechanism (ZAP over inproc is not implemented yet).
+	// hang up (EventHandshakeFailed) and retries. Inproc connections, multicast and
+	// STREAM sockets do not use the mechanism (ZAP over inproc is not implemented
+	// yet).
 	Mechanism wire.Mechanism
 
 	// Monitor, if set, receives the socket's connection events. Like signal.Notify the

@@ -162,7 +162,8 @@ func (c *Conn) WriteCommandFrame(frame []byte) error {
 var errNotCommandFrame = errors.New("transport: WriteCommandFrame needs exactly one command frame")
 
 // MsgBuffered reports whether the next ReadMsg can return without waiting for the
-// network: a whole message is already buffered.
+// network: a whole message is already buffered. Over a sealed connection it reports
+// false, since where a message ends is sealed inside its frames.
 func (c *Conn) MsgBuffered() bool { return c.r.MsgBuffered() }
 
 // Flush writes everything queued to the connection.

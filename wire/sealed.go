@@ -53,7 +53,7 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 			}
 			return err
 		}
-		sealed, err := r.readBody(size)
+		sealed, pooled, err := r.readSealed(size)
 		if err != nil {
 			return err
 		}
@@ -73,6 +73,9 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 			dst = make([]byte, 0, n+1)
 		}
 		flags, body, err := r.codec.Open(dst, sealed)
+		if pooled {
+			freeBody(sealed)
+		}
 		if err != nil {
 			if !small {
 				freeBody(dst)
@@ -113,6 +116,28 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 	}
 	r.finishMsg(m, frames)
 	return nil
+}
+
+// readSealed returns the body of the next sealed frame, valid until the next read.
+// One that fits the buffer is a slice of it; a larger one is read into a pooled
+// buffer (pooled is true, and the caller frees it once opened), so that a connection
+// does not keep a buffer as large as its largest message. Past the largest pool
+// class the buffer grows as the bytes arrive, as in readLarge.
+func (r *Reader) readSealed(size int) (body []byte, pooled bool, err error) {
+	if size <= len(r.buf) {
+		body, err = r.readBody(size)
+		return body, false, err
+	}
+	if size <= maxPooled {
+		body, err = r.readLarge(allocBody(size)[:0], size)
+		if err != nil {
+			freeBody(body)
+			return nil, false, err
+		}
+		return body, true, nil
+	}
+	body, err = r.readLarge(nil, size)
+	return body, false, err
 }
 
 // SetCodec makes w seal every frame it writes from now on with c, the codec of
