@@ -225,7 +225,8 @@ type Options struct {
 	// frame after the handshake, commands (subscriptions, heartbeats) included, is
 	// encrypted; MaxMsgSize applies to the decrypted frames. A user id that an
 	// Authenticate gives a client (wire.AuthReply.UserID) is the "User-Id" property
-	// of that client's messages, and its metadata joins the client's properties.
+	// of that client's messages, and its metadata joins the client's properties
+	// (ahead of, and so instead of, any property of the same name the client sent).
 	//
 	// A client refused by the server gets EventHandshakeAuth and does not
 	// reconnect; the server reports the refusal as EventHandshakeAuth too. A box

@@ -18,8 +18,10 @@ type Properties = wire.Properties
 // connProperties returns the properties every message of a new stream connection
 // carries. Peer-Address is the peer's IP address for tcp, as libzmq reports it, and
 // the peer's socket name (usually empty) for ipc. User-Id is the user id the server's
-// authenticator gave the peer (wire.AuthReply.UserID), empty for NULL and on clients;
-// the metadata the authenticator added follows the peer's own properties.
+// authenticator gave the peer (wire.AuthReply.UserID), empty for NULL and on clients.
+// The metadata the authenticator added comes before the peer's own properties and so
+// wins over a property of the same name the peer sent, as in libzmq: a client cannot
+// forge what its server's authenticator says about it.
 func connProperties(peer wire.Peer, nc net.Conn, auth wire.AuthReply) *Properties {
 	addr := ""
 	switch a := nc.RemoteAddr().(type) {
@@ -33,7 +35,7 @@ func connProperties(peer wire.Peer, nc net.Conn, auth wire.AuthReply) *Propertie
 	}
 	md := peer.Metadata
 	if len(auth.Metadata) > 0 {
-		md = append(slices.Clip(md), auth.Metadata...)
+		md = append(slices.Clip(auth.Metadata), peer.Metadata...)
 	}
 	return wire.NewProperties(md, addr, auth.UserID)
 }

@@ -419,3 +419,21 @@ func TestSecurityCurveTamperedMessage(t *testing.T) {
 	require.ErrorIs(t, ev.Err, wire.ErrCrypto)
 	expectNothing(t, req, 100*time.Millisecond)
 }
+
+// TestSecurityAuthMetadataWins: a client that sends the property its server's
+// authenticator sets cannot override it.
+func TestSecurityAuthMetadataWins(t *testing.T) {
+	for _, sec := range securities(t) {
+		t.Run(sec.name, func(t *testing.T) {
+			pull := newSocket(t, Pull, Options{Mechanism: sec.server})
+			push := newSocket(t, Push, Options{Mechanism: sec.client, Metadata: map[string]string{"X-Role": "forged", "X-Other": "kept"}})
+			connect(t, push, bind(t, pull, "tcp"))
+			send(t, push, "hi")
+			m := recvMsg(t, pull)
+			requireUser(t, m, sec) // X-Role is still "root"
+			other, ok := m.Properties().Get("X-Other")
+			require.True(t, ok)
+			require.Equal(t, "kept", other)
+		})
+	}
+}
