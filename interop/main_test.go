@@ -20,7 +20,9 @@ func TestMain(m *testing.M) {
 			"       install it with: apt-get install -y libzmq3-dev (libzmq 4.3.x)\n", err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	stopZAP()
+	os.Exit(code)
 }
 
 // checkLibzmq loads libzmq, checks its version and moves one message through it.

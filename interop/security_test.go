@@ -185,8 +185,7 @@ func TestCurveClientWrongServerKeyAgainstLibzmq(t *testing.T) {
 // (pebbe's) does not know our client's key answers INITIATE with ERROR "400";
 // one that knows it lets the handshake through.
 func TestCurveClientRefusedByLibzmq(t *testing.T) {
-	require.NoError(t, zmq.AuthStart())
-	t.Cleanup(zmq.AuthStop)
+	startZAP(t)
 	spub, ssec := curveKeys(t)
 	known, knownSec := curveKeys(t)
 	stranger, strangerSec := curveKeys(t)
@@ -255,8 +254,7 @@ func TestCurveServerRefusesLibzmq(t *testing.T) {
 // libzmq PLAIN REP whose ZAP handler (pebbe's) knows the user; a wrong
 // password gets ERROR "400".
 func TestPlainClientAgainstLibzmq(t *testing.T) {
-	require.NoError(t, zmq.AuthStart())
-	t.Cleanup(zmq.AuthStop)
+	startZAP(t)
 	zmq.AuthPlainAdd("interop", "admin", "secret")
 	rep := newLZ(t, socket.Rep, func(s *zmq.Socket) error { return s.ServerAuthPlain("interop") })
 	ep := rep.Bind(t, "tcp")

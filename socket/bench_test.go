@@ -21,16 +21,22 @@ func BenchmarkPushPull(b *testing.B) {
 				if !release {
 					name = fmt.Sprintf("%s/%dB/keep", tr, size)
 				}
-				b.Run(name, func(b *testing.B) { benchPushPull(b, tr, size, release) })
+				b.Run(name, func(b *testing.B) { benchPushPull(b, tr, size, release, security{}) })
 			}
 		}
 	}
+	// CURVE over tcp: every frame sealed and opened.
+	sec := curveSecurity(b)
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("tcp-curve/%dB/release", size), func(b *testing.B) { benchPushPull(b, "tcp", size, true, sec) })
+	}
 }
 
-func benchPushPull(b *testing.B, tr string, size int, release bool) {
-	pull := newSocket(b, Pull, Options{})
+// benchPushPull sends b.N messages of size bytes over tr, with sec's mechanisms if set.
+func benchPushPull(b *testing.B, tr string, size int, release bool, sec security) {
+	pull := newSocket(b, Pull, Options{Mechanism: sec.server})
 	ep := bind(b, pull, tr)
-	push := newSocket(b, Push, Options{})
+	push := newSocket(b, Push, Options{Mechanism: sec.client})
 	connect(b, push, ep)
 	body := make([]byte, size)
 	ctx := context.Background()

@@ -167,23 +167,35 @@ func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 	c, err := transport.Handshake(nc, wire.HandshakeConfig{
 		SocketType: s.typ,
 		Identity:   s.opts.RoutingID,
-		Mechanism:  s.opts.Mechanism,
+		Mechanism:  connMechanism(s.opts.Mechanism),
 		Metadata:   s.opts.metadata(),
 	}, timeout)
 	if err != nil {
 		return nil, err
 	}
-	c.SetProperties(connProperties(c.Peer(), nc))
+	c.SetProperties(connProperties(c.Peer(), nc, c.Auth()))
 	if s.opts.MaxMsgSize > 0 {
 		c.SetMaxFrame(s.opts.MaxMsgSize)
 	}
 	return c, nil
 }
 
-// handshakeEvent classifies a handshake failure for the monitor.
+// connMechanism returns the mechanism for one new connection: a fresh clone of m
+// when m keeps per-connection state (PLAIN and CURVE, see wire.MechanismCloner),
+// else m itself.
+func connMechanism(m wire.Mechanism) wire.Mechanism {
+	if c, ok := m.(wire.MechanismCloner); ok {
+		return c.CloneMechanism()
+	}
+	return m
+}
+
+// handshakeEvent classifies a handshake failure for the monitor: a refusal, by the
+// peer's ERROR or by our own authenticator, is EventHandshakeAuth; a violation of the
+// protocol, a CURVE box that does not open included, EventHandshakeProtocol.
 func handshakeEvent(err error) EventType {
 	var peerErr *wire.PeerError
-	if errors.As(err, &peerErr) {
+	if errors.As(err, &peerErr) || errors.Is(err, wire.ErrAuthRefused) {
 		return EventHandshakeAuth
 	}
 	if isProtocolError(err) {

@@ -104,6 +104,16 @@
 // drop the oldest message. Every drop is counted in Stats. A full incoming queue stops
 // reading from the network, so TCP pushes back on the sender.
 //
+// # Security
+//
+// Options.Mechanism secures tcp and ipc connections with PLAIN (a user name and
+// password, in clear) or CURVE (keys, with every frame encrypted), both compatible
+// with libzmq: wire.PlainServer or wire.CurveServer on one end, wire.PlainClient or
+// wire.CurveClient on the other, whichever binds. A server's Authenticate function
+// decides on each client, as a ZAP handler would, and the user id it returns is the
+// "User-Id" property of that client's messages. Every connection handshakes with its
+// own clone of the configured mechanism. See Options.Mechanism and ExampleOptions_curve.
+//
 // # Ownership and Close
 //
 // A socket owns its goroutines: one accept loop per bound stream endpoint, one dial

@@ -202,7 +202,40 @@ type Options struct {
 	// isolated tests, or two subsystems that both bind "inproc://events".
 	InprocRegistry *inproc.Registry
 
-	// Mechanism is the ZMTP security mechanism; nil means NULL.
+	// Mechanism is the ZMTP security mechanism of the socket's tcp and ipc
+	// connections; nil means NULL (no security). Both ends of a connection must use
+	// the same mechanism, one as client and one as server, whichever end binds:
+	//
+	//   - &wire.PlainClient{Username, Password}: PLAIN's client, which sends its
+	//     name and password in clear (use it on trusted networks only).
+	//   - &wire.PlainServer{Authenticate}: PLAIN's server. Authenticate decides
+	//     on each client's name and password; a nil Authenticate refuses every
+	//     client, as a libzmq PLAIN server without a ZAP handler does.
+	//   - &wire.CurveClient{PublicKey, SecretKey, ServerKey}: CURVE's client, with
+	//     its own permanent key pair and the server's public key (see package cert
+	//     for making and storing keys, and z85 for their text form).
+	//   - &wire.CurveServer{PublicKey, SecretKey, Authenticate}: CURVE's server.
+	//     Authenticate sees each client's proven public key; a nil Authenticate
+	//     accepts every client that knows the server's public key, as libzmq does
+	//     without a ZAP handler.
+	//
+	// The socket never uses the value itself: every connection handshakes with a
+	// fresh copy (wire.MechanismCloner), so one value serves any number of
+	// connections, and the value must not be changed after New. With CURVE every
+	// frame after the handshake, commands (subscriptions, heartbeats) included, is
+	// encrypted; MaxMsgSize applies to the decrypted frames. A user id that an
+	// Authenticate gives a client (wire.AuthReply.UserID) is the "User-Id" property
+	// of that client's messages, and its metadata joins the client's properties
+	// (ahead of, and so instead of, any property of the same name the client sent).
+	//
+	// A client refused by the server gets EventHandshakeAuth and does not
+	// reconnect; the server reports the refusal as EventHandshakeAuth too. A box
+	// that does not open (a forged or corrupted CURVE message, a client with the
+	// wrong server key as seen by the server) is EventHandshakeProtocol with an
+	// error matching wire.ErrCrypto; the client with the wrong key sees the server
+	// hang up (EventHandshakeFailed) and retries. Inproc connections, multicast and
+	// STREAM sockets do not use the mechanism (ZAP over inproc is not implemented
+	// yet).
 	Mechanism wire.Mechanism
 
 	// Monitor, if set, receives the socket's connection events. Like signal.Notify the
@@ -295,12 +328,8 @@ func (o *Options) validate(t Type) error {
 	if len(o.BindToDevice) > 15 {
 		return fmt.Errorf("%w: interface name %q too long", ErrBadOption, o.BindToDevice)
 	}
-	switch o.Mechanism.(type) {
-	case *wire.PlainClient, *wire.PlainServer, wire.CodecMechanism:
-		// Package wire has PLAIN and CURVE, but a socket does not yet give each
-		// connection its own mechanism, nor run CURVE's frame protection: refuse
-		// rather than reuse one handshake's state or send CURVE traffic in clear.
-		return fmt.Errorf("%w: socket: %s is not yet available to sockets (only NULL is)", ErrBadOption, o.Mechanism.Name())
+	if err := validMechanism(o.Mechanism); err != nil {
+		return err
 	}
 	for name, v := range o.Metadata {
 		if len(name) < 3 || !strings.EqualFold(name[:2], "X-") || !wire.ValidPropertyName(name) {
@@ -329,4 +358,25 @@ func (o *Options) metadata() wire.Metadata {
 		md[i] = wire.Property{Name: name, Value: []byte(o.Metadata[name])}
 	}
 	return md
+}
+
+// validMechanism reports a security configuration that could never complete a
+// handshake: PLAIN credentials too long to send, or CURVE keys left zero.
+func validMechanism(m wire.Mechanism) error {
+	var zero [wire.CurveKeySize]byte
+	switch m := m.(type) {
+	case *wire.PlainClient:
+		if len(m.Username) > 255 || len(m.Password) > 255 {
+			return fmt.Errorf("%w: PLAIN username or password longer than 255 bytes", ErrBadOption)
+		}
+	case *wire.CurveClient:
+		if m.PublicKey == zero || m.SecretKey == zero || m.ServerKey == zero {
+			return fmt.Errorf("%w: CURVE client needs PublicKey, SecretKey and ServerKey", ErrBadOption)
+		}
+	case *wire.CurveServer:
+		if m.PublicKey == zero || m.SecretKey == zero {
+			return fmt.Errorf("%w: CURVE server needs PublicKey and SecretKey", ErrBadOption)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"net"
+	"slices"
 
 	"github.com/brokerless/zmq/wire"
 )
@@ -16,9 +17,12 @@ type Properties = wire.Properties
 
 // connProperties returns the properties every message of a new stream connection
 // carries. Peer-Address is the peer's IP address for tcp, as libzmq reports it, and
-// the peer's socket name (usually empty) for ipc. User-Id stays empty until a
-// security mechanism authenticates peers: it will come from the handshake's result.
-func connProperties(peer wire.Peer, nc net.Conn) *Properties {
+// the peer's socket name (usually empty) for ipc. User-Id is the user id the server's
+// authenticator gave the peer (wire.AuthReply.UserID), empty for NULL and on clients.
+// The metadata the authenticator added comes before the peer's own properties and so
+// wins over a property of the same name the peer sent, as in libzmq: a client cannot
+// forge what its server's authenticator says about it.
+func connProperties(peer wire.Peer, nc net.Conn, auth wire.AuthReply) *Properties {
 	addr := ""
 	switch a := nc.RemoteAddr().(type) {
 	case *net.TCPAddr:
@@ -29,5 +33,9 @@ func connProperties(peer wire.Peer, nc net.Conn) *Properties {
 	default:
 		addr = a.String()
 	}
-	return wire.NewProperties(peer.Metadata, addr, "")
+	md := peer.Metadata
+	if len(auth.Metadata) > 0 {
+		md = append(slices.Clip(auth.Metadata), peer.Metadata...)
+	}
+	return wire.NewProperties(md, addr, auth.UserID)
 }

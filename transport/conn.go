@@ -31,6 +31,9 @@ type Conn struct {
 	nbFlush func([]byte) (int, error)
 
 	onBytes func() // see OnBytes; called by the reading goroutine
+
+	sealed bool           // the mechanism protects every frame (CURVE): see Handshake
+	auth   wire.AuthReply // what the server's authenticator accepted
 }
 
 // connReader hands the stream to the frame decoder and tells the Conn when bytes arrive.
@@ -51,9 +54,18 @@ func (r connReader) Read(b []byte) (int, error) {
 // The handshake must finish within timeout, enforced with a deadline on nc
 // that is cleared afterwards; a timeout of zero or less means no limit.
 //
+// cfg.Mechanism serves this connection only (PLAIN and CURVE values hold
+// per-connection state; see wire.MechanismCloner). When it is a
+// wire.CodecMechanism (CURVE), the Conn seals every frame it writes and opens
+// every frame it reads with the mechanism's codec, commands included, so that
+// ReadMsg, WriteMsg and WriteCommandFrame are used as over NULL; the choice is
+// made once, here. When it is a wire.ServerMechanism, [Conn.Auth] returns what
+// its authenticator accepted.
+//
 // Handshake takes ownership of nc: on error it closes nc and returns the
-// cause, a *net.OpError with a timeout, a *wire.ProtocolError or a
-// *wire.PeerError among others.
+// cause, a *net.OpError with a timeout, a *wire.ProtocolError, a
+// *wire.PeerError (refused by the peer) or a *wire.AuthError (a client
+// refused by our authenticator) among others.
 func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*Conn, error) {
 	c := &Conn{nc: nc, w: wire.NewWriter(nc, 0)}
 	c.r = wire.NewReader(connReader{c}, 0)
@@ -75,8 +87,26 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 		}
 	}
 	c.peer = peer
+	if cm, ok := cfg.Mechanism.(wire.CodecMechanism); ok {
+		if codec := cm.Codec(); codec != nil {
+			c.r.SetCodec(codec)
+			c.w.SetCodec(codec)
+			c.sealed = true
+		}
+	}
+	if sm, ok := cfg.Mechanism.(wire.ServerMechanism); ok {
+		_, c.auth = sm.Auth()
+	}
 	return c, nil
 }
+
+// Auth returns what the local server's authenticator accepted for this peer
+// (its user id and metadata); the zero AuthReply for a client, or with NULL.
+func (c *Conn) Auth() wire.AuthReply { return c.auth }
+
+// Sealed reports whether the connection's frames are protected by the
+// mechanism's codec (CURVE).
+func (c *Conn) Sealed() bool { return c.sealed }
 
 // Peer returns what the peer announced in the handshake: its ZMTP version,
 // socket type, identity and other metadata.
@@ -90,6 +120,8 @@ func (c *Conn) OnBytes(f func()) { c.onBytes = f }
 // SetMaxFrame limits the size of inbound frames; a larger one fails ReadMsg
 // with a *wire.ProtocolError wrapping wire.ErrFrameTooLarge before anything
 // is allocated for it (ZMQ_MAXMSGSIZE). n <= 0 means no limit, the default.
+// Over a sealed connection the limit applies to the opened frame, and the
+// sealed one may be wire.SealOverhead bytes larger.
 // Call it before ReadMsg, not concurrently with it.
 func (c *Conn) SetMaxFrame(n int64) { c.r.SetMaxFrame(n) }
 
@@ -109,11 +141,29 @@ func (c *Conn) WriteMsg(m wire.Msg) error { return c.w.WriteMsg(m) }
 
 // WriteCommandFrame queues frame, a complete pre-encoded command frame such
 // as the output of wire.AppendPing or wire.AppendSubscription. Like WriteMsg
-// it is buffered until Flush.
-func (c *Conn) WriteCommandFrame(frame []byte) error { return c.w.WriteRaw(frame) }
+// it is buffered until Flush. Over a sealed connection the command is sealed
+// like any frame.
+func (c *Conn) WriteCommandFrame(frame []byte) error {
+	if c.sealed {
+		flags, size, n, err := wire.ConsumeFrameHeader(frame)
+		if err != nil {
+			return err
+		}
+		if n == 0 || size != uint64(len(frame)-n) || flags&wire.FlagCommand == 0 {
+			return errNotCommandFrame
+		}
+		return c.w.WriteFrame(flags, frame[n:])
+	}
+	return c.w.WriteRaw(frame)
+}
+
+// errNotCommandFrame reports a WriteCommandFrame argument that is not one whole
+// command frame.
+var errNotCommandFrame = errors.New("transport: WriteCommandFrame needs exactly one command frame")
 
 // MsgBuffered reports whether the next ReadMsg can return without waiting for the
-// network: a whole message is already buffered.
+// network: a whole message is already buffered. Over a sealed connection it reports
+// false, since where a message ends is sealed inside its frames.
 func (c *Conn) MsgBuffered() bool { return c.r.MsgBuffered() }
 
 // Flush writes everything queued to the connection.

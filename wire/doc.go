@@ -52,8 +52,12 @@
 // encrypted MESSAGE in a plain data frame, its MORE and COMMAND flags inside
 // the box, as libzmq 4.3 does. CurveClient and CurveServer implement
 // CodecMechanism; the FrameCodec from Codec seals outgoing frames and opens
-// incoming ones without allocating. With CURVE, a Reader's frame limit must
-// allow the MESSAGE overhead (33 bytes) above the largest application frame.
+// incoming ones without allocating. Give it to Reader.SetCodec and
+// Writer.SetCodec after the handshake, and ReadMsg, WriteMsg and WriteFrame
+// open and seal on their own, commands included; SetMaxFrame's limit then
+// applies to the opened frames (the sealed ones are SealOverhead bytes
+// larger). A socket clones its configured mechanism for every connection
+// through MechanismCloner.
 //
 // # Tolerance
 //

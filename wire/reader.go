@@ -50,6 +50,9 @@ type Reader struct {
 
 	props *Properties // of the connection, given to every chunk and message
 	tag   *bodyChunk  // claim without memory that carries props, or nil
+
+	codec FrameCodec // opens every frame after a CURVE handshake; nil: frames in clear
+	over  int64      // what the codec adds to a frame body, allowed above max
 }
 
 // SetProperties makes every message ReadMsg returns from now on carry p, the
@@ -77,7 +80,9 @@ func NewReader(r io.Reader, bufSize int) *Reader {
 // MAXMSGSIZE (which is also checked per frame). A larger frame is a
 // *ProtocolError wrapping ErrFrameTooLarge, reported from the header alone,
 // before anything is allocated for the body. n <= 0 means no limit; even then
-// memory for a large body is allocated only as its bytes arrive.
+// memory for a large body is allocated only as its bytes arrive. With a codec
+// (SetCodec) the limit applies to the opened body: sealed frames may be
+// SealOverhead bytes larger.
 func (r *Reader) SetMaxFrame(n int64) { r.max = n }
 
 // Buffered returns the number of bytes read from the stream but not yet decoded.
@@ -88,6 +93,9 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 // from the stream. A reader that hands messages on in batches uses it to decide
 // when to hand on what it has before it may block.
 func (r *Reader) MsgBuffered() bool {
+	if r.codec != nil {
+		return false
+	}
 	b := r.buf[r.r:r.w]
 	for {
 		flags, size, n, err := ConsumeFrameHeader(b)
@@ -193,8 +201,8 @@ func (r *Reader) readHeader() (flags byte, size int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if (r.max > 0 && sz > uint64(r.max)) || sz > math.MaxInt {
-		return 0, 0, protoErrf(CodeZMTPUnspecified, ErrFrameTooLarge, "frame of %d bytes exceeds limit %d", sz, r.max)
+	if (r.max > 0 && sz > uint64(r.max+r.over)) || sz > math.MaxInt {
+		return 0, 0, protoErrf(CodeZMTPUnspecified, ErrFrameTooLarge, "frame of %d bytes exceeds limit %d", sz-uint64(r.over), r.max)
 	}
 	r.r += n
 	return flags, int(sz), nil
@@ -294,6 +302,9 @@ func (r *Reader) ReadFrame() (flags byte, body []byte, err error) {
 // At a clean end of stream between messages ReadMsg returns io.EOF; inside a
 // message, io.ErrUnexpectedEOF. On error m is not modified.
 func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
+	if r.codec != nil {
+		return r.readMsgSealed(m, onCommand)
+	}
 	frames := r.frames[:0]
 	r.owned = false
 	r.claim = nil
@@ -334,6 +345,13 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 			break
 		}
 	}
+	r.finishMsg(m, frames)
+	return nil
+}
+
+// finishMsg hands the frames of the message just assembled to m, with the claim
+// that lets Release recycle their memory.
+func (r *Reader) finishMsg(m *Msg, frames [][]byte) {
 	m.Frames = r.carveFrames(frames)
 	m.claim = r.claim
 	switch {
@@ -346,7 +364,6 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	case r.owned:
 		m.claim = &ownedOnly
 	}
-	return nil
 }
 
 // emptyBody is the body of every empty frame ReadMsg returns: non-nil, with

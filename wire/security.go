@@ -150,3 +150,25 @@ func (m CurveServer) String() string { return redacted("CurveServer", m.PublicKe
 
 // GoString describes m by its public key, without its secret key.
 func (m CurveServer) GoString() string { return m.String() }
+
+// A MechanismCloner is a Mechanism that keeps per-connection state and can
+// give a fresh copy of its configuration for each new connection. PlainClient,
+// PlainServer, CurveClient and CurveServer implement it; a socket handshakes
+// every connection with a clone of its configured mechanism, and uses a
+// mechanism that is not a MechanismCloner (such as Null) as it is.
+type MechanismCloner interface {
+	Mechanism
+	CloneMechanism() Mechanism
+}
+
+// CloneMechanism returns m.Clone() as a Mechanism.
+func (m *PlainClient) CloneMechanism() Mechanism { return m.Clone() }
+
+// CloneMechanism returns m.Clone() as a Mechanism.
+func (m *PlainServer) CloneMechanism() Mechanism { return m.Clone() }
+
+// CloneMechanism returns m.Clone() as a Mechanism.
+func (m *CurveClient) CloneMechanism() Mechanism { return m.Clone() }
+
+// CloneMechanism returns m.Clone() as a Mechanism.
+func (m *CurveServer) CloneMechanism() Mechanism { return m.Clone() }

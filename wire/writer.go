@@ -31,6 +31,9 @@ type Writer struct {
 	nb   net.Buffers // consumed by WriteTo; kept here so it does not escape per call
 	err  error       // sticky write error
 	v1   bool        // wr rewrites the output into ZMTP/1.0 framing (see useV1)
+
+	codec FrameCodec // seals every frame after a CURVE handshake; nil: frames in clear
+	big   []byte     // a sealed frame too large for buf, kept for reuse up to maxSealKeep
 }
 
 // NewWriter returns a Writer writing to w with a buffer of bufSize bytes.
@@ -77,6 +80,9 @@ func (w *Writer) WriteMsg(m Msg) error {
 // LONG flag is set from len(body). Bodies of 8 KiB or more are referenced, as
 // in WriteMsg.
 func (w *Writer) WriteFrame(flags byte, body []byte) error {
+	if w.codec != nil {
+		return w.writeSealed(flags, body)
+	}
 	if w.err != nil {
 		return w.err
 	}

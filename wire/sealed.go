@@ -1,0 +1,197 @@
+package wire
+
+import "io"
+
+// Frames protected by a FrameCodec (CURVE's MESSAGE) in a Reader and a Writer.
+//
+// After a handshake whose mechanism is a CodecMechanism, SetCodec switches a
+// Reader and a Writer to the codec: every frame they carry is sealed, and the
+// ordinary methods (ReadMsg, WriteMsg, WriteFrame) open and seal on the way.
+// The choice is one field tested once per message or frame, so a NULL or
+// PLAIN connection, which never sets a codec, takes the same path as before.
+
+// SealOverhead is the number of bytes a CURVE MESSAGE adds to an application
+// frame body: its name, nonce, MAC and flags byte (the frame header aside).
+// A Reader whose frames are sealed accepts bodies of SetMaxFrame's limit
+// plus this overhead.
+const SealOverhead = curveMessageMin
+
+// SetCodec makes r open every frame it reads from now on with c, the codec of
+// the connection's security mechanism: ReadMsg then assembles messages from
+// the opened frames and passes opened commands to its onCommand. The frame
+// limit of SetMaxFrame then applies to the opened body. Call it once, after
+// the handshake and before the first ReadMsg; a nil c leaves r unchanged.
+//
+// With a codec, MsgBuffered reports false: whether a buffered frame ends a
+// message or is a command is sealed inside it.
+func (r *Reader) SetCodec(c FrameCodec) {
+	if c == nil {
+		return
+	}
+	r.codec = c
+	r.over = SealOverhead
+}
+
+// readMsgSealed is ReadMsg for a Reader with a codec. Opened bodies land where
+// ReadMsg's bodies do: small ones in the current slab, those over 4 KiB in
+// buffers of their own, so that Msg.Release recycles them alike.
+func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
+	frames := r.frames[:0]
+	r.owned = false
+	r.claim = nil
+	defer func() {
+		clear(frames)
+		r.frames = frames[:0]
+	}()
+	for {
+		// The outer flags are not trusted: libzmq leaves them clear, and what
+		// counts (MORE, COMMAND) travels inside the box.
+		_, size, err := r.readHeader()
+		if err != nil {
+			if len(frames) > 0 {
+				err = unexpected(err)
+			}
+			return err
+		}
+		sealed, pooled, err := r.readSealed(size)
+		if err != nil {
+			return err
+		}
+		n := max(size-SealOverhead, 0) // the opened body's size, if it opens
+		var dst []byte
+		small := n <= ownBufMin
+		switch {
+		case small:
+			// Open appends the flags byte before moving the body down over it.
+			if r.chunk == nil || len(r.chunk.buf)-r.chunkUsed < n+1 {
+				r.nextChunk()
+			}
+			dst = r.chunk.buf[r.chunkUsed:r.chunkUsed]
+		case n+1 <= maxPooled:
+			dst = allocBody(n + 1)[:0]
+		default:
+			dst = make([]byte, 0, n+1)
+		}
+		flags, body, err := r.codec.Open(dst, sealed)
+		if pooled {
+			freeBody(sealed)
+		}
+		if err != nil {
+			if !small {
+				freeBody(dst)
+			}
+			return err
+		}
+		if flags&FlagCommand != 0 {
+			// A command opened in the slab's free space is overwritten later;
+			// one in a buffer of its own goes back to the pool.
+			cmd, err := ParseCommand(body)
+			if err == nil && onCommand != nil {
+				err = onCommand(cmd)
+			}
+			if !small {
+				freeBody(body)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		switch {
+		case len(body) == 0:
+			body = emptyBody
+		case small:
+			r.claim = r.chunk
+			body = body[:len(body):len(body)]
+			r.chunkUsed += len(body)
+		case pooledBody(body):
+			r.owned = true
+		default:
+			body = body[:len(body):len(body)]
+		}
+		frames = append(frames, body)
+		if flags&FlagMore == 0 {
+			break
+		}
+	}
+	r.finishMsg(m, frames)
+	return nil
+}
+
+// readSealed returns the body of the next sealed frame, valid until the next read.
+// One that fits the buffer is a slice of it; a larger one is read into a pooled
+// buffer (pooled is true, and the caller frees it once opened), so that a connection
+// does not keep a buffer as large as its largest message. Past the largest pool
+// class the buffer grows as the bytes arrive, as in readLarge.
+func (r *Reader) readSealed(size int) (body []byte, pooled bool, err error) {
+	if size <= len(r.buf) {
+		body, err = r.readBody(size)
+		return body, false, err
+	}
+	if size <= maxPooled {
+		body, err = r.readLarge(allocBody(size)[:0], size)
+		if err != nil {
+			freeBody(body)
+			return nil, false, err
+		}
+		return body, true, nil
+	}
+	body, err = r.readLarge(nil, size)
+	return body, false, err
+}
+
+// SetCodec makes w seal every frame it writes from now on with c, the codec of
+// the connection's security mechanism: WriteMsg and WriteFrame then queue
+// sealed frames, commands included (FlagCommand travels inside the seal).
+// WriteRaw still writes its bytes as they are. Call it once, after the
+// handshake; a nil c leaves w unchanged.
+func (w *Writer) SetCodec(c FrameCodec) {
+	if c == nil {
+		return
+	}
+	w.codec = c
+}
+
+// maxSealKeep is the largest buffer for one sealed frame that a Writer keeps
+// between frames; larger frames get one of their own each time.
+const maxSealKeep = 256 << 10
+
+// writeSealed seals one frame into the buffer, or, when it does not fit the
+// buffer, into a buffer of its own that is written at once. Nothing is
+// referenced: the sealed bytes are new.
+func (w *Writer) writeSealed(flags byte, body []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	n := w.codec.SealedSize(len(body))
+	if len(w.buf)+n > w.size || len(w.segs) > 0 {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	if n <= w.size {
+		var err error
+		if w.buf, err = w.codec.Seal(w.buf, flags&(FlagMore|FlagCommand), body); err != nil {
+			w.err = err
+			return err
+		}
+		if len(w.buf) >= w.size {
+			return w.flush()
+		}
+		return nil
+	}
+	big, err := w.codec.Seal(w.big[:0], flags&(FlagMore|FlagCommand), body)
+	if err != nil {
+		w.err = err
+		return err
+	}
+	if cap(big) <= maxSealKeep {
+		w.big = big[:0]
+	}
+	m, err := w.wr.Write(big)
+	if err == nil && m < len(big) {
+		err = io.ErrShortWrite
+	}
+	w.err = err
+	return err
+}
