@@ -5,6 +5,8 @@ package interop
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"testing"
 	"time"
 
@@ -89,10 +91,8 @@ func TestConflateInterop(t *testing.T) {
 			require.False(t, ok, "only the newest message is kept")
 		})
 		t.Run("our conflating PUSH to libzmq PULL on "+tr, func(t *testing.T) {
-			// Reserve an endpoint and free it, so that our PUSH connects to nothing.
-			first := newLZ(t, socket.Pull)
-			ep := first.Bind(t, tr)
-			require.NoError(t, first.s.Unbind(ep))
+			// An endpoint nobody listens on yet, so that our PUSH connects to nothing.
+			ep := unusedEndpoint(t, tr)
 			push := newOurs(t, socket.Push, socket.Options{Conflate: true, ReconnectInterval: 10 * time.Millisecond})
 			push.Connect(t, ep)
 			for i := 0; i < 10; i++ {
@@ -241,5 +241,28 @@ func TestInvertMatchingInterop(t *testing.T) {
 				want(t, sub, sub.Recv(t), "b1")
 			})
 		}
+	}
+}
+
+// unusedEndpoint returns an endpoint of transport tr that nothing listens on. A tcp port
+// comes from below the kernel's ephemeral range: a port freed from that range can be
+// taken for a moment as the local port of a dial that keeps retrying it, and the later
+// Bind then fails with "address already in use".
+func unusedEndpoint(t *testing.T, tr string) string {
+	t.Helper()
+	if tr != "tcp" {
+		first := newLZ(t, socket.Pull)
+		ep := first.Bind(t, tr)
+		require.NoError(t, first.s.Unbind(ep))
+		return ep
+	}
+	for port := 20000 + rand.IntN(10000); ; port++ {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			require.Less(t, port, 32000, "no free port below the ephemeral range")
+			continue
+		}
+		require.NoError(t, ln.Close())
+		return fmt.Sprintf("tcp://127.0.0.1:%d", port)
 	}
 }
