@@ -13,7 +13,7 @@ require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.25.0 // indirect
-	golang.org/x/text v0.15.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 )
 
 replace github.com/brokerless/zmq => ../../
