@@ -26,10 +26,9 @@ type engine struct {
 	p *pipe
 	c *transport.Conn
 
-	wake     chan struct{} // writer: p.out became readable, a PONG is due, or stop
-	room     chan struct{} // reader: p.in has room again
-	quit     chan struct{}
-	quitOnce sync.Once
+	wake    chan struct{} // writer: p.out became readable, a PONG is due, or stop
+	room    chan struct{} // reader: p.in has room again
+	stopper               // quit, stop, fail: whichever loop fails first stops both
 
 	frames atomic.Uint64 // frames and commands received, for heartbeat timeouts
 	idle   atomic.Bool   // the writer has flushed everything it was given
@@ -45,9 +44,8 @@ type engine struct {
 	// holds wmu while it writes.
 	wmu         sync.Mutex
 	wbatch      []Msg
-	cmdBuf      []byte                // scratch for command frames
-	convertSubs bool                  // SUB/XSUB to a 3.1 peer: subscriptions become commands
-	cause       atomic.Pointer[error] // why the engine stopped, from whichever side failed first
+	cmdBuf      []byte // scratch for command frames
+	convertSubs bool   // SUB/XSUB to a 3.1 peer: subscriptions become commands
 }
 
 func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
@@ -57,7 +55,7 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		c:           c,
 		wake:        make(chan struct{}, 1),
 		room:        make(chan struct{}, 1),
-		quit:        make(chan struct{}),
+		stopper:     newStopper(c),
 		convertSubs: (s.typ == Sub || s.typ == XSub) && p.minor >= 1,
 		wbatch:      make([]Msg, 0, 64),
 	}
@@ -70,14 +68,6 @@ func signal(ch chan struct{}) {
 	}
 }
 
-// stop makes both loops return and closes the connection.
-func (e *engine) stop() {
-	e.quitOnce.Do(func() {
-		close(e.quit)
-		e.c.Close()
-	})
-}
-
 // run drives the connection until it fails or stop is called, and returns the reason.
 // It starts the writer goroutine and waits for it before returning.
 func (e *engine) run() error {
@@ -87,31 +77,10 @@ func (e *engine) run() error {
 	e.c.OnBytes(e.disarmTTL)
 	p.out.OnReadable(func() { signal(e.wake) })
 	p.in.OnWritable(func() { signal(e.room) })
-	var wg sync.WaitGroup
-	wg.Go(func() { e.fail(e.writeLoop()) })
-	e.fail(e.readLoop())
-	wg.Wait()
+	err := e.runPair(e.readLoop, e.writeLoop)
 	p.out.OnReadable(nil)
-	if cause := e.cause.Load(); cause != nil {
-		return *cause
-	}
-	return errStopped
+	return err
 }
-
-// fail stops the engine and records err as the reason, unless the engine was already
-// stopping: then err is only an echo of the shutdown (a closed connection).
-func (e *engine) fail(err error) {
-	select {
-	case <-e.quit:
-	default:
-		if err != nil && !errors.Is(err, errStopped) {
-			e.cause.CompareAndSwap(nil, &err)
-		}
-	}
-	e.stop()
-}
-
-var errStopped = errors.New("socket: engine stopped")
 
 // maxReadBatch bounds how many messages the reader hands over at once.
 const maxReadBatch = 256
@@ -180,22 +149,7 @@ func validReply(m Msg) bool {
 
 // deliver queues m for the socket, waiting while the queue is full: that stops reading
 // the connection, so TCP pushes back on the peer.
-func (e *engine) deliver(m Msg) bool {
-	for {
-		ok, full := e.p.in.Push(m)
-		if ok {
-			return true
-		}
-		if !full { // closed
-			return false
-		}
-		select {
-		case <-e.room:
-		case <-e.quit:
-			return false
-		}
-	}
-}
+func (e *engine) deliver(m Msg) bool { return pushWaiting(e.p.in, m, e.room, e.quit) }
 
 // disarmTTL clears the read deadline a peer's PING set: any frame, or any bytes of
 // one, proves it alive, as in libzmq. It runs on the reading goroutine only.

@@ -1,5 +1,14 @@
 package socket
 
+import (
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/brokerless/zmq/internal/queue"
+)
+
 // link is what a pipe needs from whatever carries its messages to and from the peer: a
 // stream engine (tcp, ipc), an inproc connection, or a multicast sender or receiver. A
 // pipe holds at most one link at a time; a persistent pipe has none between connections.
@@ -35,5 +44,74 @@ func (s *Socket) unlockStop() {
 	s.mu.Unlock()
 	for _, l := range links {
 		l.stop()
+	}
+}
+
+// stopper ends a connection-backed link once, remembering the first real failure. The
+// stream engine and STREAM's raw link embed it: each runs a reader and a writer, and
+// whichever fails first stops both.
+type stopper struct {
+	quit     chan struct{} // closed by stop
+	quitOnce sync.Once
+	closer   io.Closer // the connection, closed by stop to unblock its reader and writer
+	cause    atomic.Pointer[error]
+}
+
+func newStopper(c io.Closer) stopper { return stopper{quit: make(chan struct{}), closer: c} }
+
+// stop makes both loops return and closes the connection.
+func (st *stopper) stop() {
+	st.quitOnce.Do(func() {
+		close(st.quit)
+		st.closer.Close()
+	})
+}
+
+// fail stops the link and records err as the reason, unless the link was already
+// stopping: then err is only an echo of the shutdown (a closed connection).
+func (st *stopper) fail(err error) {
+	select {
+	case <-st.quit:
+	default:
+		if err != nil && !errors.Is(err, errStopped) {
+			st.cause.CompareAndSwap(nil, &err)
+		}
+	}
+	st.stop()
+}
+
+// runPair runs write on a new goroutine and read on this one until either fails or the
+// link is stopped, waits for both, and returns the first real failure, or errStopped.
+func (st *stopper) runPair(read, write func() error) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { st.fail(write()) })
+	st.fail(read())
+	wg.Wait()
+	if cause := st.cause.Load(); cause != nil {
+		return *cause
+	}
+	return errStopped
+}
+
+// errStopped is the reason of a link stopped from outside rather than failed.
+var errStopped = errors.New("socket: engine stopped")
+
+// pushWaiting queues m on q, waiting for a signal on room while q is full, so that a
+// reader stops reading and the transport pushes back on the peer. It reports false if
+// q is closed or quit closes first.
+func pushWaiting(q *queue.Queue, m Msg, room, quit <-chan struct{}) bool {
+	for {
+		ok, full := q.Push(m)
+		if ok {
+			return true
+		}
+		if !full { // closed
+			return false
+		}
+		select {
+		case <-room:
+		case <-quit:
+			return false
+		}
 	}
 }

@@ -186,19 +186,8 @@ func (s *Socket) mcastRecvLoop(ctx context.Context, p *pipe, l *mcastLink) {
 		if err != nil {
 			return
 		}
-		for {
-			ok, full := p.in.Push(m)
-			if ok {
-				break
-			}
-			if !full {
-				return
-			}
-			select {
-			case <-room:
-			case <-ctx.Done():
-				return
-			}
+		if !pushWaiting(p.in, m, room, ctx.Done()) {
+			return
 		}
 	}
 }

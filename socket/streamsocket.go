@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
-	"sync"
 	"sync/atomic"
 
 	"github.com/brokerless/zmq/wire"
@@ -29,55 +28,28 @@ type rawLink struct {
 	p  *pipe
 	nc net.Conn
 
-	wake     chan struct{} // writer: p.out became readable, or stop
-	room     chan struct{} // reader: p.in has room again
-	quit     chan struct{}
-	quitOnce sync.Once
-	idle     atomic.Bool
-	cause    atomic.Pointer[error]
-	bufs     net.Buffers
+	wake    chan struct{} // writer: p.out became readable, or stop
+	room    chan struct{} // reader: p.in has room again
+	stopper               // quit, stop, fail
+	idle    atomic.Bool
+	bufs    net.Buffers
 }
 
 func newRawLink(s *Socket, p *pipe, nc net.Conn) *rawLink {
-	return &rawLink{s: s, p: p, nc: nc, wake: make(chan struct{}, 1), room: make(chan struct{}, 1), quit: make(chan struct{})}
-}
-
-func (l *rawLink) stop() {
-	l.quitOnce.Do(func() {
-		close(l.quit)
-		l.nc.Close()
-	})
+	return &rawLink{s: s, p: p, nc: nc, wake: make(chan struct{}, 1), room: make(chan struct{}, 1), stopper: newStopper(nc)}
 }
 
 func (l *rawLink) drained() bool { return l.idle.Load() }
 func (l *rawLink) writeDirect()  {}
-
-// fail stops the link and records why, unless it was already stopping.
-func (l *rawLink) fail(err error) {
-	select {
-	case <-l.quit:
-	default:
-		if err != nil && !errors.Is(err, errStopped) {
-			l.cause.CompareAndSwap(nil, &err)
-		}
-	}
-	l.stop()
-}
 
 // run moves bytes until the connection ends or stop is called, and returns why.
 func (l *rawLink) run() error {
 	p := l.p
 	p.out.OnReadable(func() { signal(l.wake) })
 	p.in.OnWritable(func() { signal(l.room) })
-	var wg sync.WaitGroup
-	wg.Go(func() { l.fail(l.writeLoop()) })
-	l.fail(l.readLoop())
-	wg.Wait()
+	err := l.runPair(l.readLoop, l.writeLoop)
 	p.out.OnReadable(nil)
-	if cause := l.cause.Load(); cause != nil {
-		return *cause
-	}
-	return errStopped
+	return err
 }
 
 func (l *rawLink) readLoop() error {
@@ -87,31 +59,12 @@ func (l *rawLink) readLoop() error {
 		if n > 0 {
 			data := make([]byte, n)
 			copy(data, buf[:n])
-			if !l.deliver(Msg{Frames: [][]byte{data}}) {
+			if !pushWaiting(l.p.in, Msg{Frames: [][]byte{data}}, l.room, l.quit) {
 				return errStopped
 			}
 		}
 		if err != nil {
 			return err
-		}
-	}
-}
-
-// deliver queues m for the socket, waiting while the queue is full: that stops reading,
-// so TCP pushes back on the peer.
-func (l *rawLink) deliver(m Msg) bool {
-	for {
-		ok, full := l.p.in.Push(m)
-		if ok {
-			return true
-		}
-		if !full {
-			return false
-		}
-		select {
-		case <-l.room:
-		case <-l.quit:
-			return false
 		}
 	}
 }
