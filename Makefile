@@ -39,17 +39,25 @@ test-interop: interop-deps
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
-## interop-deps: install the JDK and JeroMQ for the interop tests when they are missing;
-## without root, say what to install (the JeroMQ tests then skip, or fail under CI=true)
+## interop-deps: install the JDK and JeroMQ, and Debian's pyzmq (python3-zmq, for the
+## certificate tests), when they are missing; without root, say what to install (those
+## tests then skip, or fail under CI=true)
 interop-deps:
-	@if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1 && [ -f /usr/share/java/jeromq.jar ]; then \
+	@pkgs=; \
+	if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1 || [ ! -f /usr/share/java/jeromq.jar ]; then \
+		pkgs="default-jdk-headless libjeromq-java"; \
+	fi; \
+	if ! /usr/bin/python3 -c "import zmq.auth" >/dev/null 2>&1; then \
+		pkgs="$$pkgs python3-zmq"; \
+	fi; \
+	if [ -z "$$pkgs" ]; then \
 		exit 0; \
 	fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "interop-deps: installing default-jdk-headless and libjeromq-java"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libjeromq-java; \
+		echo "interop-deps: installing $$pkgs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; \
 	else \
-		echo "interop-deps: the JeroMQ tests need: apt-get install -y default-jdk-headless libjeromq-java" >&2; \
+		echo "interop-deps: the JeroMQ and pyzmq tests need: apt-get install -y $$pkgs" >&2; \
 	fi
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,
