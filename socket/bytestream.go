@@ -169,6 +169,7 @@ func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 		Identity:   s.opts.RoutingID,
 		Mechanism:  connMechanism(s.opts.Mechanism),
 		Metadata:   s.opts.metadata(),
+		MaxFrame:   s.opts.MaxMsgSize,
 	}, timeout)
 	if err != nil {
 		return nil, err

@@ -105,8 +105,9 @@ type Options struct {
 	HeartbeatTTL time.Duration
 
 	// MaxMsgSize drops a peer that sends a frame larger than this many bytes (libzmq
-	// checks frames, so do we). Zero means no limit; memory is still only committed as
-	// bytes actually arrive, so a header that claims terabytes costs nothing.
+	// checks frames, so do we), the commands of the security handshake included, as
+	// libzmq does. Zero means no limit; memory is still only committed as bytes
+	// actually arrive, so a header that claims terabytes costs nothing.
 	MaxMsgSize int64
 
 	// Immediate queues messages only to connections that finished their handshake.

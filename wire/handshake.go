@@ -17,6 +17,11 @@ type HandshakeConfig struct {
 	Mechanism Mechanism
 	// Metadata holds extra application properties (names starting "X-").
 	Metadata Metadata
+	// MaxFrame, if positive, is set as r's frame limit (Reader.SetMaxFrame)
+	// before anything is read, so that a handshake command whose header
+	// announces more is refused from the header, as libzmq applies MAXMSGSIZE
+	// from the greeting on. The limit stays set afterwards.
+	MaxFrame int64
 }
 
 // Peer describes the remote side after a successful handshake.
@@ -90,6 +95,9 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 	}
 	if err := cfg.Metadata.Validate(); err != nil {
 		return Peer{}, err
+	}
+	if cfg.MaxFrame > 0 {
+		r.SetMaxFrame(cfg.MaxFrame)
 	}
 
 	// The signature's padding is the length of our identity frame in ZMTP/1.0's
