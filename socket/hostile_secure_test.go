@@ -10,6 +10,7 @@ package socket_test
 import (
 	"bytes"
 	"crypto/rand"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -50,6 +51,11 @@ func TestHostileCurveHandshake(t *testing.T) {
 			h := rc.hello(1)
 			hstWrite(t, rc.c, command("HELLO", h[2+6:len(h)-1]))
 		}, socket.EventHandshakeProtocol, errMalformedHello},
+		{"HELLO cut off by the end of the stream", func(t *testing.T, env *hstSecEnv, rc *rawCurve) {
+			h := rc.hello(1)
+			hstWrite(t, rc.c, h[:120])
+			require.NoError(t, rc.c.(*net.TCPConn).CloseWrite())
+		}, socket.EventHandshakeFailed, io.ErrUnexpectedEOF},
 		{"HELLO cut after the client's key", func(t *testing.T, env *hstSecEnv, rc *rawCurve) {
 			h := rc.hello(1)
 			hstWrite(t, rc.c, command("HELLO", h[2+6:2+6+2+72+32]))
