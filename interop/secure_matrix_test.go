@@ -32,7 +32,10 @@ const (
 	exampleServerSecret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
 )
 
-const matrixDomain = "interop-matrix"
+const (
+	matrixDomain = "interop-matrix"
+	denyDomain   = "interop-deny"
+)
 
 // exampleKeys parses the zmq_curve(7) keys with our cert package.
 func exampleKeys(t testing.TB) (spub cert.PublicKey, ssec cert.SecretKey, cpub cert.PublicKey, csec cert.SecretKey) {
@@ -62,6 +65,10 @@ func matrixMechs(t *testing.T) []secureRole {
 	matrixZAPOnce.Do(func() {
 		zmq.AuthPlainAdd(matrixDomain, "admin", "secret")
 		zmq.AuthCurveAdd(matrixDomain, exampleClientPublic)
+		// denyDomain knows the same credentials but refuses 127.0.0.1.
+		zmq.AuthPlainAdd(denyDomain, "admin", "secret")
+		zmq.AuthCurveAdd(denyDomain, exampleClientPublic)
+		zmq.AuthDeny(denyDomain, "127.0.0.1")
 	})
 	none := func(*zmq.Socket) error { return nil }
 	return []secureRole{
@@ -350,6 +357,44 @@ func TestSecureMatrixFailures(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSecureDeniedAddressLibzmqServer: a libzmq server whose ZAP handler refuses the
+// client's address (127.0.0.1) in its domain, though it knows the client's PLAIN or
+// CURVE credentials, and under NULL (a ZAP domain makes libzmq ask ZAP about NULL
+// clients too). Our client reports the refusal (ERROR 400), libzmq
+// HANDSHAKE_FAILED_AUTH with status 400, and no message passes. Over tcp only: an ipc
+// client has no address to deny.
+func TestSecureDeniedAddressLibzmqServer(t *testing.T) {
+	for _, mech := range matrixMechs(t) {
+		t.Run(mech.name, func(t *testing.T) {
+			t.Parallel()
+			rep := newLZ(t, socket.Rep, func(s *zmq.Socket) error {
+				switch mech.name {
+				case "PLAIN":
+					return s.ServerAuthPlain(denyDomain)
+				case "CURVE":
+					return s.ServerAuthCurve(denyDomain, exampleServerSecret)
+				}
+				return s.ServerAuthNull(denyDomain)
+			})
+			mon := monitorLZ(t, rep)
+			req := newOurs(t, socket.Req, mechOpts(mech, false))
+			req.Connect(t, rep.Bind(t, "tcp"))
+			ev := req.waitEvent(t, socket.EventHandshakeAuth)
+			var pe *wire.PeerError
+			require.ErrorAs(t, ev.Err, &pe)
+			require.Equal(t, "400", pe.Reason)
+			lev := mon.waitFor(t, zmq.EVENT_HANDSHAKE_FAILED_AUTH|zmq.EVENT_HANDSHAKE_SUCCEEDED)
+			require.Equal(t, zmq.EVENT_HANDSHAKE_FAILED_AUTH, lev.Type, "libzmq event %v", lev)
+			require.Equal(t, 400, lev.Value)
+			ctx, cancel := context.WithTimeout(context.Background(), quiet)
+			_ = req.s.Send(ctx, socket.NewMsgString("sneak"))
+			cancel()
+			_, ok := rep.TryRecv(t, quiet)
+			require.False(t, ok, "a denied client's request arrived")
+		})
 	}
 }
 
