@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ type hstSecEnv struct {
 	clientCert *cert.Cert // CURVE: the key pair the server accepts
 	good       *socket.Socket
 	heapBase   uint64
+	authCalls  atomic.Int32 // calls of the server's Authenticate
 }
 
 // hstSecBind binds a PULL with mech ("CURVE" or "PLAIN") as its server mechanism,
@@ -51,6 +53,7 @@ func hstSecBind(t *testing.T, mech string, opts socket.Options) *hstSecEnv {
 		known := env.clientCert.Public
 		opts.Mechanism = &wire.CurveServer{PublicKey: env.serverCert.Public, SecretKey: env.serverCert.Secret,
 			Authenticate: func(c wire.Credentials) (wire.AuthReply, error) {
+				env.authCalls.Add(1)
 				if bytes.Equal(c.PublicKey, known[:]) {
 					return wire.AuthReply{UserID: "good"}, nil
 				}
@@ -59,6 +62,7 @@ func hstSecBind(t *testing.T, mech string, opts socket.Options) *hstSecEnv {
 		client = &wire.CurveClient{PublicKey: env.clientCert.Public, SecretKey: env.clientCert.Secret, ServerKey: env.serverCert.Public}
 	case "PLAIN":
 		opts.Mechanism = &wire.PlainServer{Authenticate: func(c wire.Credentials) (wire.AuthReply, error) {
+			env.authCalls.Add(1)
 			if string(c.Username) == "admin" && string(c.Password) == "secret" {
 				return wire.AuthReply{UserID: "good"}, nil
 			}

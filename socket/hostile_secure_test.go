@@ -186,6 +186,12 @@ func TestHostileCurveReplayAfterHandshake(t *testing.T) {
 		{"the last frame of a message replayed as its continuation", func(rc *rawCurve) ([]byte, []byte) {
 			return rc.message(3, false, "once"), append(rc.message(4, true, "first"), rc.message(3, false, "once")...)
 		}, wire.ErrNonce},
+		{"a second HELLO, in clear, after the handshake", func(rc *rawCurve) ([]byte, []byte) {
+			return rc.message(3, false, "once"), rc.hello(4)
+		}, wire.ErrUnexpectedCommand},
+		{"a MESSAGE in clear after the handshake", func(rc *rawCurve) ([]byte, []byte) {
+			return rc.message(3, false, "once"), hstMsg("sneak")
+		}, wire.ErrUnexpectedCommand},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leaks := hstLeakCheck(t)
@@ -576,5 +582,50 @@ func hstClientAgainst(t *testing.T, mech string, behave func(t *testing.T, c net
 	}
 	ln.Close()
 	push.Close()
+	env.finish(t, leaks)
+}
+
+// TestHostilePlainSecondHelloAfterHandshake: a PLAIN client that completed its
+// handshake as one user sends HELLO again with another user's credentials. Like any
+// command we do not expect after the handshake, it is ignored: the connection keeps
+// its first User-Id, and the authenticator is not asked again.
+func TestHostilePlainSecondHelloAfterHandshake(t *testing.T) {
+	leaks := hstLeakCheck(t)
+	env := hstSecBind(t, "PLAIN", socket.Options{})
+	c := hstDial(t, env.addr)
+	b := append(hstGreeting("PLAIN"), wire.AppendPlainHello(nil, []byte("admin"), []byte("secret"))...)
+	b = append(b, command("INITIATE", pushMetadata())...)
+	hstWrite(t, c, b)
+	r := wire.NewReader(c, 0)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(hstWait)))
+	_, err := r.ReadGreeting()
+	require.NoError(t, err)
+	name, _ := hstReadCommand(t, c, r)
+	require.Equal(t, "WELCOME", name)
+	name, _ = hstReadCommand(t, c, r)
+	require.Equal(t, wire.CmdReady, name)
+
+	recv := func(want string) {
+		t.Helper()
+		m, err := env.s.Recv(hstCtx(t))
+		require.NoError(t, err)
+		require.Equal(t, [][]byte{[]byte(want)}, m.Frames)
+		uid, _ := m.Properties().Get(wire.PropUserID)
+		require.Equal(t, "good", uid)
+	}
+	hstWrite(t, c, hstMsg("one"))
+	recv("one")
+	hstWrite(t, c, wire.AppendPlainHello(nil, []byte("root"), []byte("guess")))
+	hstWrite(t, c, command("INITIATE", pushMetadata()))
+	hstWrite(t, c, hstMsg("two"))
+	recv("two")
+	env.roundTrip(t, "during")
+	require.EqualValues(t, 2, env.authCalls.Load(), "the healthy client and the raw one, once each")
+	env.mon.drain()
+	for _, e := range env.mon.seen {
+		require.NotEqual(t, socket.EventDisconnected, e.Type, "%v", e)
+	}
+	c.Close()
+	env.mon.wait(t, "DISCONNECTED", forRemote(socket.EventDisconnected, c.LocalAddr().String()))
 	env.finish(t, leaks)
 }
