@@ -5,6 +5,8 @@ package interop
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -97,14 +99,14 @@ func recvWithProps(t *testing.T, o *ours) socket.Msg {
 	return m
 }
 
-// zapAddress is the address frame our server sends for a libzmq client: its IP over
-// tcp; over ipc, the Peer-Address of its messages.
-func zapAddress(tr string, m socket.Msg) string {
-	addr, _ := m.Properties().Get(wire.PropPeerAddress)
+// zapAddress is the address frame libzmq's servers, and ours, send for a client of
+// this process: its IP over tcp, its credentials over ipc (see
+// TestZAPRequestsAsLibzmqSends).
+func zapAddress(tr string) string {
 	if tr == "tcp" {
 		return "127.0.0.1"
 	}
-	return addr
+	return fmt.Sprintf("localhost:%d:%d:%d", os.Getuid(), os.Getgid(), os.Getpid())
 }
 
 // TestZAPOursAdmitsAndRefusesLibzmqPlain: our PLAIN server asks our handler about
@@ -132,7 +134,7 @@ func TestZAPOursAdmitsAndRefusesLibzmqPlain(t *testing.T) {
 			require.Equal(t, "hello", string(m.Frames[0]))
 			uid, _ := m.Properties().Get(wire.PropUserID)
 			require.Equal(t, "admin", uid)
-			require.Equal(t, []string{"1.0", "1", "interop-zap", zapAddress(tr, m), "", "PLAIN", "admin", "secret"}, z.request(t, "PLAIN", []byte("admin")))
+			require.Equal(t, []string{"1.0", "1", "interop-zap", zapAddress(tr), "", "PLAIN", "admin", "secret"}, z.request(t, "PLAIN", []byte("admin")))
 			rep.Send(t, "world")
 			require.Equal(t, []string{"world"}, str(req.Recv(t)))
 
@@ -180,7 +182,7 @@ func TestZAPOursAdmitsAndRefusesLibzmqCurve(t *testing.T) {
 			m := recvWithProps(t, rep)
 			uid, _ := m.Properties().Get(wire.PropUserID)
 			require.Equal(t, known.String(), uid)
-			require.Equal(t, []string{"1.0", "1", "", zapAddress(tr, m), "", "CURVE", string(known[:])}, z.request(t, "CURVE", known[:]))
+			require.Equal(t, []string{"1.0", "1", "", zapAddress(tr), "", "CURVE", string(known[:])}, z.request(t, "CURVE", known[:]))
 			rep.Send(t, "world")
 			require.Equal(t, []string{"world"}, str(req.Recv(t)))
 
@@ -262,4 +264,94 @@ func TestZAPSilentHandlerWithLibzmq(t *testing.T) {
 	ev := rep.waitEvent(t, socket.EventHandshakeFailed)
 	require.ErrorIs(t, ev.Err, socket.ErrZAPNoReply)
 	mon.waitFor(t, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL|zmq.EVENT_DISCONNECTED)
+}
+
+// TestZAPRequestsAsLibzmqSends: for the same client, our server's ZAP request is
+// libzmq's, frame for frame: a libzmq server with the same domain and routing id, in
+// a context of its own with its own handler, asks first, then ours.
+func TestZAPRequestsAsLibzmqSends(t *testing.T) {
+	spub, ssec := curveKeys(t)
+	cpub, csec := curveKeys(t)
+	for _, mech := range []string{"NULL", "PLAIN", "CURVE"} {
+		for _, tr := range transports {
+			t.Run(mech+"/"+tr, func(t *testing.T) {
+				client := func(*zmq.Socket) error { return nil }
+				server := client
+				var ours wire.Mechanism
+				switch mech {
+				case "PLAIN":
+					client = func(s *zmq.Socket) error { return s.ClientAuthPlain("admin", "secret") }
+					server = func(s *zmq.Socket) error { return s.SetPlainServer(1) }
+					ours = &wire.PlainServer{}
+				case "CURVE":
+					client = func(s *zmq.Socket) error { return s.ClientAuthCurve(spub.String(), cpub.String(), csec.Z85()) }
+					server = func(s *zmq.Socket) error {
+						if err := s.SetCurveServer(1); err != nil {
+							return err
+						}
+						return s.SetCurveSecretkey(ssec.Z85())
+					}
+					ours = &wire.CurveServer{PublicKey: spub, SecretKey: ssec}
+				}
+				lzReq := libzmqZAPRequest(t, tr, server, client)
+
+				reg := inproc.NewRegistry()
+				z := startGoZAP(t, reg, func([][]byte) (string, string) { return "200", "" })
+				pull := newOurs(t, socket.Pull, socket.Options{InprocRegistry: reg, Mechanism: ours, ZAPDomain: "cmp", RoutingID: []byte("srv")})
+				push := newLZ(t, socket.Push, client)
+				push.Connect(t, pull.Bind(t, tr))
+				push.Send(t, "x")
+				require.Equal(t, []string{"x"}, str(pull.Recv(t)))
+				require.Equal(t, lzReq, z.request(t, mech, nil))
+				require.Equal(t, zapAddress(tr), lzReq[3])
+			})
+		}
+	}
+}
+
+// libzmqZAPRequest returns the ZAP request a libzmq PULL with domain "cmp", routing
+// id "srv" and the mechanism server sets up makes for a libzmq PUSH set up by client,
+// in a libzmq context of its own whose handler admits it.
+func libzmqZAPRequest(t *testing.T, tr string, server, client func(*zmq.Socket) error) []string {
+	t.Helper()
+	ctx, err := zmq.NewContext()
+	require.NoError(t, err)
+	var socks []*zmq.Socket
+	newSock := func(typ zmq.Type) *zmq.Socket {
+		s, err := ctx.NewSocket(typ)
+		require.NoError(t, err)
+		require.NoError(t, s.SetLinger(0))
+		require.NoError(t, s.SetRcvtimeo(wait))
+		socks = append(socks, s)
+		return s
+	}
+	defer func() {
+		for _, s := range socks {
+			s.Close()
+		}
+		ctx.Term()
+	}()
+	h := newSock(zmq.REP)
+	require.NoError(t, h.Bind("inproc://zeromq.zap.01"))
+	pull := newSock(zmq.PULL)
+	require.NoError(t, pull.SetZapDomain("cmp"))
+	require.NoError(t, pull.SetIdentity("srv"))
+	require.NoError(t, server(pull))
+	require.NoError(t, pull.Bind(bindAddr(t, tr)))
+	ep, err := pull.GetLastEndpoint()
+	require.NoError(t, err)
+	push := newSock(zmq.PUSH)
+	require.NoError(t, client(push))
+	require.NoError(t, push.Connect(ep))
+	req, err := h.RecvMessage(0)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(req), 2)
+	_, err = h.SendMessage("1.0", req[1], "200", "OK", "", "")
+	require.NoError(t, err)
+	_, err = push.Send("x", 0)
+	require.NoError(t, err)
+	got, err := pull.RecvMessage(0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"x"}, got)
+	return req
 }
