@@ -405,6 +405,7 @@ func TestSecurityMechanismMismatch(t *testing.T) {
 	connect(t, push, bind(t, pull, "tcp"))
 	ev := waitEvent(t, events, func(e Event) bool { return e.Type == EventHandshakeProtocol })
 	require.True(t, errors.Is(ev.Err, wire.ErrMechanismMismatch), "%v", ev.Err)
+	require.Equal(t, wire.CodeMechanismMismatch, ev.Code, "ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH")
 }
 
 // TestSecurityCurveTamperedMessage flips one bit of a CURVE message in flight: the
