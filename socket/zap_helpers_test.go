@@ -170,3 +170,6 @@ func wantPeerAddress(tr string) string {
 	}
 	return ""
 }
+
+// credsNULL are the credentials of a NULL request.
+var credsNULL = wire.Credentials{Mechanism: "NULL"}
