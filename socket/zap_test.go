@@ -375,3 +375,36 @@ func TestZAPConcurrentHandshakes(t *testing.T) {
 		require.Equal(t, []string{"hello"}, recvStrings(t, pull))
 	}
 }
+
+// FuzzParseZAPReply: whatever a handler sends, parsing gives an accepted reply, a
+// refusal with a valid status, or a protocol error with a ZAP code; it never panics.
+func FuzzParseZAPReply(f *testing.F) {
+	f.Add([]byte("\x00\x031.0\x011\x03200\x02OK\x01u\x00"))
+	f.Add([]byte("\x00\x031.0\x011\x03400\x00\x00\x00"))
+	f.Add([]byte("\x00\x031.0\x011\x03200\x00\x00\x09\x05X-Bad\x00\x00\x00\xff"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// data holds length-prefixed frames.
+		var frames [][]byte
+		for len(data) > 0 {
+			n := min(int(data[0]), len(data)-1)
+			frames = append(frames, data[1:1+n])
+			data = data[1+n:]
+		}
+		reply, err := parseZAPReply(frames)
+		if err == nil {
+			require.Len(t, frames, 7)
+			require.Equal(t, "200", string(frames[3]))
+			require.Equal(t, string(frames[5]), reply.UserID)
+			return
+		}
+		var ae *wire.AuthError
+		if errors.As(err, &ae) {
+			require.Contains(t, []string{"300", "400", "500"}, ae.Status)
+			return
+		}
+		var pe *wire.ProtocolError
+		require.ErrorAs(t, err, &pe)
+		require.ErrorIs(t, err, ErrZAPReply)
+		require.Equal(t, wire.CodeZAPUnspecified, pe.Code&0xf0000000)
+	})
+}
