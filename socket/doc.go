@@ -114,6 +114,15 @@
 // "User-Id" property of that client's messages. Every connection handshakes with its
 // own clone of the configured mechanism. See Options.Mechanism and ExampleOptions_curve.
 //
+// Without an Authenticate of its own, a server asks the ZAP handler (RFC 27) bound at
+// ZAPEndpoint in its inproc registry, as libzmq 4.3 does: a PLAIN server always (and
+// refuses everyone when no handler is bound), a CURVE server when a handler is bound,
+// and NULL only with Options.ZAPDomain. The handler is any REP or ROUTER socket that
+// answers the requests, or package auth's authenticator. Refusals and failures reach
+// the monitor with libzmq's numbers in Event.Code: the ZAP status with
+// EventHandshakeAuth, the ZMQ_PROTOCOL_ERROR_* code with EventHandshakeProtocol. See
+// ExampleOptions_zap.
+//
 // # Ownership and Close
 //
 // A socket owns its goroutines: one accept loop per bound stream endpoint, one dial

@@ -34,3 +34,15 @@ func TestSecurityMechanismOptions(t *testing.T) {
 		require.ErrorContains(t, err, m.Name())
 	}
 }
+
+func TestZAPDomainOption(t *testing.T) {
+	// libzmq takes ZAP domains of up to 255 bytes.
+	s, err := New(Rep, Options{ZAPDomain: string(make([]byte, 255)), ZAPEnforceDomain: true})
+	require.NoError(t, err)
+	require.Equal(t, 255, len(s.Options().ZAPDomain))
+	require.True(t, s.Options().ZAPEnforceDomain)
+	require.NoError(t, s.Close())
+	_, err = New(Rep, Options{ZAPDomain: string(make([]byte, 256))})
+	require.ErrorIs(t, err, ErrBadOption)
+	require.ErrorContains(t, err, "ZAP domain")
+}

@@ -13,7 +13,7 @@ import (
 // permanent key pair. Authenticate decides on the client's proven permanent
 // public key before READY; a nil Authenticate accepts every client that
 // completes the handshake, as a libzmq CURVE server without a ZAP handler
-// does. Use a new value for every connection (Clone a configured one): each
+// does (package socket plugs its ZAP client in when a handler is bound). Use a new value for every connection (Clone a configured one): each
 // handshake makes its own transient keys and cookie key.
 type CurveServer struct {
 	PublicKey    [CurveKeySize]byte // the server's permanent public key

@@ -81,7 +81,8 @@ func (m *PlainClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 // PlainServer is the server side of the PLAIN mechanism. Authenticate decides
 // on the client's username and password before WELCOME; a nil Authenticate
 // refuses every client without sending ERROR, as a libzmq PLAIN server does
-// when no ZAP handler is bound. Use a new value for every connection (Clone).
+// when no ZAP handler is bound (package socket plugs its ZAP client in
+// instead). Use a new value for every connection (Clone).
 type PlainServer struct {
 	Authenticate Authenticator
 
