@@ -264,4 +264,3 @@ func TestNilLoggerUsesDefault(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
