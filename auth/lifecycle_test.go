@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +33,7 @@ func TestStartTwiceInOneRegistryFails(t *testing.T) {
 }
 
 func TestDefaultRegistry(t *testing.T) {
-	a, err := auth.Start(auth.Options{})
+	a, err := auth.Start(auth.Options{Logger: discardLogger()})
 	require.NoError(t, err)
 	_, err = auth.Start(auth.Options{Registry: inproc.Default})
 	require.ErrorIs(t, err, auth.ErrHandlerBound)
@@ -105,6 +106,7 @@ func TestConcurrentConfigChanges(t *testing.T) {
 	h.a.SetPasswords(auth.AnyDomain, map[string]string{"u": "p1"})
 	const servers, requests, changes = 4, 150, 300
 	key := newKey(t)
+	h.a.SetCurveKeys(auth.AnyDomain, key)
 
 	var wg sync.WaitGroup
 	errs := make(chan error, servers+1)
@@ -217,7 +219,7 @@ func TestDecisionsLogged(t *testing.T) {
 	require.Len(t, h.logs.lines(`msg="auth: ZAP accepted"`, "domain=d", "address=127.0.0.1", "mechanism=NULL", "status=200"), 1, h.logs.String())
 	require.Len(t, h.logs.lines(`msg="auth: ZAP accepted"`, "address=127.0.0.2", "mechanism=PLAIN", "user=admin", "status=200", "user_id=admin"), 1)
 	require.Len(t, h.logs.lines(`msg="auth: ZAP refused"`, "address=127.0.0.3", "mechanism=PLAIN", "user=admin", "status=400", `text="wrong password"`), 1)
-	require.Len(t, h.logs.lines(`msg="auth: ZAP accepted"`, "address=127.0.0.4", "mechanism=CURVE", "key="+kz, "status=200"), 1)
+	require.Len(t, h.logs.lines(`msg="auth: ZAP accepted"`, "address=127.0.0.4", "mechanism=CURVE", "key="+textValue(kz), "status=200"), 1, h.logs.String())
 	require.Len(t, h.logs.lines("malformed ZAP request"), 1)
 	require.Len(t, h.logs.lines("hook panicked", "request.user=admin"), 1, h.logs.String())
 	require.Len(t, h.logs.lines("address=127.0.0.6", "status=500"), 1)
@@ -261,6 +263,15 @@ func TestNilLoggerUsesDefault(t *testing.T) {
 	require.NoError(t, d.Connect(auth.Endpoint))
 	requireReply(t, askOn(t, d, nullReq("dd", "127.0.0.1")...), "1", "200", "")
 	require.Len(t, logs.lines("auth: ZAP accepted", "domain=dd"), 1, logs.String())
+}
+
+// textValue is s as slog's text handler writes a value: quoted if it holds a
+// space, '=' or '"' (Z85 text may hold '=').
+func textValue(s string) string {
+	if strings.ContainsAny(s, " =\"") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
