@@ -69,8 +69,8 @@
 // # Replies
 //
 // Every reply has RFC 27's seven frames: the version "1.0", the request id,
-// the status code, a status text, the User-Id (for 200 only), and empty
-// metadata. Status 200 accepts; the server refuses on 400 and 500 with an ERROR
+// the status code, a status text, the User-Id (for 200 only), and metadata,
+// empty unless a hook sets Decision.Metadata. Status 200 accepts; the server refuses on 400 and 500 with an ERROR
 // command, and closes without one on 300, which only a hook returns. A request
 // that cannot be parsed (a version other than "1.0", fewer than six frames, the
 // wrong number of credential frames for NULL, PLAIN or CURVE, a CURVE key that
@@ -82,7 +82,8 @@
 // # Logging
 //
 // Each decision is one record on Options.Logger: domain, address, mechanism,
-// the PLAIN user name or the CURVE key in Z85, the status and its text, and for
-// an accepted client the User-Id. Passwords are never logged, nor printed by
+// the PLAIN user name or the CURVE key in Z85, the status and its text, for
+// an accepted client the User-Id, and by_hook=true where the hook changed the
+// policy's decision. Passwords are never logged, nor printed by
 // Request's String, GoString and LogValue.
 package auth

@@ -179,3 +179,25 @@ func TestEndToEndHook(t *testing.T) {
 	_, events := e.client(t, &wire.PlainClient{Username: []byte("later"), Password: []byte("x")})
 	refused(t, events, 500)
 }
+
+func TestEndToEndHookMetadata(t *testing.T) {
+	e := newE2E(t, socket.Options{Mechanism: &wire.PlainServer{}})
+	e.a.SetPasswords(auth.AnyDomain, map[string]string{"admin": "secret"})
+	e.a.SetHook(func(r *auth.Request, d auth.Decision) auth.Decision {
+		if d.Accepted() {
+			d.Metadata = wire.Metadata{{Name: "X-Role", Value: []byte("root")}}
+		}
+		return d
+	})
+	c, _ := e.client(t, &wire.PlainClient{Username: []byte("admin"), Password: []byte("secret")})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, c.Send(ctx, socket.NewMsgString("hello")))
+	m, err := e.server.Recv(ctx)
+	require.NoError(t, err)
+	role, ok := m.Properties().Get("X-Role")
+	require.True(t, ok)
+	require.Equal(t, "root", role)
+	uid, _ := m.Properties().Get(wire.PropUserID)
+	require.Equal(t, "admin", uid)
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/brokerless/zmq/auth"
+	"github.com/brokerless/zmq/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -109,4 +110,45 @@ func TestHookPanicAnsweredAndServingGoesOn(t *testing.T) {
 		requireReply(t, h.ask(t, nullReq("calm", "127.0.0.1")...), "1", "200", "")
 	}
 	require.Len(t, h.logs.lines("level=ERROR", "hook panicked"), 3, h.logs.String())
+}
+
+func TestHookMetadata(t *testing.T) {
+	h := newHarness(t)
+	md := wire.Metadata{{Name: "X-Role", Value: []byte("root")}, {Name: "Tenant.id+1", Value: []byte{0, 1, 2}}}
+	h.a.SetHook(func(r *auth.Request, d auth.Decision) auth.Decision {
+		switch r.Domain {
+		case "meta":
+			return auth.Decision{Status: auth.StatusOK, UserID: "u", Metadata: md}
+		case "refused-meta":
+			return auth.Decision{Status: auth.StatusRefused, Metadata: md}
+		case "bad-name":
+			return auth.Decision{Status: auth.StatusOK, Metadata: wire.Metadata{{Name: "X Role", Value: []byte("v")}}}
+		case "empty-name":
+			return auth.Decision{Status: auth.StatusOK, Metadata: wire.Metadata{{Name: "", Value: []byte("v")}}}
+		case "huge":
+			return auth.Decision{Status: auth.StatusOK, Metadata: wire.Metadata{{Name: "X-Big", Value: make([]byte, 64<<10)}}}
+		}
+		return d
+	})
+	send(t, h.client, append([][]byte{{}}, nullReq("meta", "127.0.0.1")...)...)
+	frames := recv(t, h.client)
+	require.Len(t, frames, 7)
+	require.Equal(t, "200", string(frames[3]))
+	got, err := wire.ParseMetadata(frames[6])
+	require.NoError(t, err)
+	require.Equal(t, md, got)
+
+	// Metadata goes with 200 only.
+	requireReply(t, h.ask(t, nullReq("refused-meta", "127.0.0.1")...), "1", "400", "")
+	for _, d := range []string{"bad-name", "empty-name", "huge"} {
+		r := h.ask(t, nullReq(d, "127.0.0.1")...)
+		requireReply(t, r, "1", "500", "")
+		require.Equal(t, "hook returned invalid metadata", r.text)
+	}
+	require.Len(t, h.logs.lines("by_hook=true", "domain=meta"), 1, h.logs.String())
+	require.Len(t, h.logs.lines("by_hook=true"), 5)
+	// A hook that keeps the policy's decision is not marked.
+	requireReply(t, h.ask(t, nullReq("plain", "127.0.0.1")...), "1", "200", "")
+	require.Len(t, h.logs.lines("domain=plain", "status=200"), 1)
+	require.Empty(t, h.logs.lines("domain=plain", "by_hook"))
 }
