@@ -21,6 +21,10 @@ const Endpoint = "inproc://zeromq.zap.01"
 // none of its own for the mechanism at hand.
 const AnyDomain = "*"
 
+// AnonymousUserID is the User-Id of an accepted NULL client, as pyzmq's
+// authenticator gives it.
+const AnonymousUserID = "anonymous"
+
 // ErrHandlerBound is returned by Start when a ZAP handler is already bound in
 // the registry: RFC 27 allows one handler per process, here one per registry.
 var ErrHandlerBound = errors.New("auth: a ZAP handler is already bound at " + Endpoint)

@@ -46,7 +46,8 @@
 //  1. An address on the deny list (Deny) is refused with status 400.
 //  2. Once the allow list (Allow) has an entry, an address not on it is
 //     refused with status 400.
-//  3. NULL is accepted. PLAIN is accepted if the user name and password match
+//  3. NULL is accepted, with User-Id "anonymous" (AnonymousUserID) as pyzmq
+//     gives it. PLAIN is accepted if the user name and password match
 //     the users of the domain (SetPasswords, LoadPasswords), compared in
 //     constant time; the User-Id is the user name. CURVE is accepted if the
 //     domain allows any key (AllowAnyCurve) or lists the client's key
@@ -70,12 +71,15 @@
 //
 // Every reply has RFC 27's seven frames: the version "1.0", the request id,
 // the status code, a status text, the User-Id (for 200 only), and metadata,
-// empty unless a hook sets Decision.Metadata. Status 200 accepts; the server refuses on 400 and 500 with an ERROR
-// command, and closes without one on 300, which only a hook returns. A request
-// that cannot be parsed (a version other than "1.0", fewer than six frames, the
-// wrong number of credential frames for NULL, PLAIN or CURVE, a CURVE key that
-// is not 32 bytes) is answered with status 500, as CZMQ does: the request comes
-// from the server socket, not the client, so it is a failure of the server. A
+// empty unless a hook sets Decision.Metadata. Status 200 accepts; the server
+// refuses on 400 and 500 with an ERROR command, and closes without one on 300,
+// which only a hook returns.
+//
+// A request that cannot be parsed (a version other than "1.0", fewer than six
+// frames, the wrong number of credential frames for NULL, PLAIN or CURVE, a
+// CURVE key that is not 32 bytes, a field over 255 bytes) is answered with
+// status 500, as CZMQ's zauth answers it (pyzmq answers 400): the request is
+// built by the server socket, not the client, so it is the server's failure. A
 // request without an address delimiter or a request id cannot be answered and
 // is dropped. Either way the authenticator logs a warning and serves on.
 //

@@ -157,7 +157,7 @@ func TestEndToEndAddressRules(t *testing.T) {
 	e2 := newE2E(t, socket.Options{ZAPDomain: "global"})
 	e2.a.Allow("127.0.0.0/8")
 	c, _ := e2.client(t, nil)
-	e2.admitted(t, c, "hello", "")
+	e2.admitted(t, c, "hello", auth.AnonymousUserID)
 
 	e3 := newE2E(t, socket.Options{Mechanism: &wire.PlainServer{}})
 	e3.a.SetPasswords(auth.AnyDomain, map[string]string{"admin": "secret"})

@@ -84,12 +84,12 @@ func TestHookOverrides(t *testing.T) {
 	requireReply(t, h.ask(t, nullReq("", "10.0.0.8")...), "1", "300", "")
 	requireReply(t, h.ask(t, nullReq("", "10.0.0.7")...), "1", "500", "")
 	requireReply(t, h.ask(t, nullReq("", "10.0.0.6")...), "1", "500", "")
-	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	require.Len(t, h.logs.lines("level=ERROR", "invalid status"), 1, h.logs.String())
 
 	// Without the hook the policy decides alone again.
 	h.a.SetHook(nil)
-	requireReply(t, h.ask(t, nullReq("", "10.0.0.9")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "10.0.0.9")...), "1", "200", auth.AnonymousUserID)
 	requireReply(t, h.ask(t, plainReq("", "127.0.0.1", "ext", "ext-pw")...), "1", "400", "")
 }
 
@@ -107,7 +107,7 @@ func TestHookPanicAnsweredAndServingGoesOn(t *testing.T) {
 		r := h.ask(t, nullReq("boom", "127.0.0.1")...)
 		requireReply(t, r, "1", "500", "")
 		require.Equal(t, "hook failed", r.text)
-		requireReply(t, h.ask(t, nullReq("calm", "127.0.0.1")...), "1", "200", "")
+		requireReply(t, h.ask(t, nullReq("calm", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	}
 	require.Len(t, h.logs.lines("level=ERROR", "hook panicked"), 3, h.logs.String())
 }
@@ -148,7 +148,7 @@ func TestHookMetadata(t *testing.T) {
 	require.Len(t, h.logs.lines("by_hook=true", "domain=meta"), 1, h.logs.String())
 	require.Len(t, h.logs.lines("by_hook=true"), 5)
 	// A hook that keeps the policy's decision is not marked.
-	requireReply(t, h.ask(t, nullReq("plain", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("plain", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	require.Len(t, h.logs.lines("domain=plain", "status=200"), 1)
 	require.Empty(t, h.logs.lines("domain=plain", "by_hook"))
 }

@@ -24,7 +24,7 @@ func TestStartTwiceInOneRegistryFails(t *testing.T) {
 	require.Contains(t, err.Error(), auth.Endpoint)
 
 	// The first one still serves.
-	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 
 	// Another registry is another namespace.
 	other, err := auth.Start(auth.Options{Registry: inproc.NewRegistry()})
@@ -42,7 +42,7 @@ func TestDefaultRegistry(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 	require.NoError(t, d.Connect(auth.Endpoint))
-	requireReply(t, askOn(t, d, nullReq("", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, askOn(t, d, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	require.NoError(t, a.Close())
 }
 
@@ -60,7 +60,7 @@ func TestCloseReleasesEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 	require.NoError(t, d.Connect(auth.Endpoint))
-	requireReply(t, askOn(t, d, nullReq("", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, askOn(t, d, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 }
 
 // Close returns while requests are still arriving, and its goroutine is gone
@@ -208,7 +208,7 @@ func TestDecisionsLogged(t *testing.T) {
 	h.a.SetCurveKeys("d", key)
 	kz := z85Key(t, key)
 
-	requireReply(t, h.ask(t, nullReq("d", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("d", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	requireReply(t, h.ask(t, plainReq("d", "127.0.0.2", "admin", password)...), "1", "200", "admin")
 	requireReply(t, h.ask(t, plainReq("d", "127.0.0.3", "admin", password+"x")...), "1", "400", "")
 	requireReply(t, h.ask(t, curveReq("d", "127.0.0.4", key)...), "1", "200", kz)
@@ -261,7 +261,7 @@ func TestNilLoggerUsesDefault(t *testing.T) {
 	require.NoError(t, err)
 	defer d.Close()
 	require.NoError(t, d.Connect(auth.Endpoint))
-	requireReply(t, askOn(t, d, nullReq("dd", "127.0.0.1")...), "1", "200", "")
+	requireReply(t, askOn(t, d, nullReq("dd", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 	require.Len(t, logs.lines("auth: ZAP accepted", "domain=dd"), 1, logs.String())
 }
 

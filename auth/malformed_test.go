@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/brokerless/zmq/auth"
 	"github.com/stretchr/testify/require"
 )
 
@@ -39,7 +40,7 @@ func TestMalformedRequestsAnswered500(t *testing.T) {
 			r := h.ask(t, c.body...)
 			requireReply(t, r, "x", "500", "")
 			require.Contains(t, r.text, c.reason)
-			requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", "")
+			requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 		})
 	}
 	require.Len(t, h.logs.lines("level=WARN", "malformed ZAP request"), len(cases))
@@ -55,7 +56,7 @@ func TestUnanswerableRequestsDropped(t *testing.T) {
 	send(t, h.client, []byte{})
 	// No delimiter at all (every frame non-empty): no envelope to reply along.
 	send(t, h.client, []byte("1.0"), []byte("1"), []byte("d"), []byte("127.0.0.1"), []byte("id"), []byte("NULL"))
-	requireReply(t, h.ask(t, req("next", "", "127.0.0.1", "NULL")...), "next", "200", "")
+	requireReply(t, h.ask(t, req("next", "", "127.0.0.1", "NULL")...), "next", "200", auth.AnonymousUserID)
 	require.Len(t, h.logs.lines("level=WARN", "dropped a ZAP request"), 3, h.logs.String())
 }
 
@@ -70,5 +71,5 @@ func TestEnvelopeKept(t *testing.T) {
 	require.Len(t, frames, 9)
 	require.Equal(t, []byte("hop1"), frames[0])
 	require.Equal(t, []byte("hop2"), frames[1])
-	requireReply(t, parseReply(t, frames[2:]), "1", "200", "")
+	requireReply(t, parseReply(t, frames[2:]), "1", "200", auth.AnonymousUserID)
 }

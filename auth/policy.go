@@ -89,7 +89,7 @@ func (p *policy) decide(r *Request) Decision {
 	}
 	switch r.Mechanism {
 	case MechanismNull:
-		return Decision{Status: StatusOK, Text: "OK"}
+		return Decision{Status: StatusOK, Text: "OK", UserID: AnonymousUserID}
 	case MechanismPlain:
 		return decidePlain(p.plainUsers(r.Domain), r)
 	case MechanismCurve:

@@ -26,8 +26,8 @@ func z85Key(t *testing.T, k [32]byte) string {
 
 func TestUnconfiguredAcceptsNullRefusesPlainAndCurve(t *testing.T) {
 	h := newHarness(t)
-	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", "")
-	requireReply(t, h.ask(t, nullReq("global", "10.9.8.7")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
+	requireReply(t, h.ask(t, nullReq("global", "10.9.8.7")...), "1", "200", auth.AnonymousUserID)
 	r := h.ask(t, plainReq("", "127.0.0.1", "admin", "secret")...)
 	requireReply(t, r, "1", "400", "")
 	require.Equal(t, "no PLAIN users for this domain", r.text)
@@ -39,7 +39,7 @@ func TestUnconfiguredAcceptsNullRefusesPlainAndCurve(t *testing.T) {
 func TestRequestIDEchoed(t *testing.T) {
 	h := newHarness(t)
 	for _, id := range []string{"0001", "", "\x00\xff binary id"} {
-		requireReply(t, h.ask(t, req(id, "d", "127.0.0.1", "NULL")...), id, "200", "")
+		requireReply(t, h.ask(t, req(id, "d", "127.0.0.1", "NULL")...), id, "200", auth.AnonymousUserID)
 	}
 }
 
@@ -48,7 +48,7 @@ func TestAllowList(t *testing.T) {
 	h.a.Allow("127.0.0.1", "10.0.0.0/8", "::1")
 
 	for _, addr := range []string{"127.0.0.1", "10.1.2.3", "::ffff:10.1.2.3", "::1", "0:0:0:0:0:0:0:1"} {
-		requireReply(t, h.ask(t, nullReq("", addr)...), "1", "200", "")
+		requireReply(t, h.ask(t, nullReq("", addr)...), "1", "200", auth.AnonymousUserID)
 	}
 	for _, addr := range []string{"127.0.0.2", "192.168.1.1", "::2", "", "not-an-ip"} {
 		r := h.ask(t, nullReq("", addr)...)
@@ -71,7 +71,7 @@ func TestAllowList(t *testing.T) {
 func TestAllowTextEntryMatchesExactly(t *testing.T) {
 	h := newHarness(t)
 	h.a.Allow("some-host")
-	requireReply(t, h.ask(t, nullReq("", "some-host")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "some-host")...), "1", "200", auth.AnonymousUserID)
 	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "400", "")
 	require.Len(t, h.logs.lines("level=WARN", "some-host"), 1, h.logs.String())
 }
@@ -91,7 +91,7 @@ func TestDenyList(t *testing.T) {
 		}
 	}
 	// Addresses not denied go on to the mechanism's checks.
-	requireReply(t, h.ask(t, nullReq("", "10.0.0.2")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "10.0.0.2")...), "1", "200", auth.AnonymousUserID)
 	requireReply(t, h.ask(t, plainReq("", "10.0.0.2", "admin", "secret")...), "1", "200", "admin")
 	requireReply(t, h.ask(t, plainReq("", "10.0.0.2", "admin", "nope")...), "1", "400", "")
 	requireReply(t, h.ask(t, curveReq("", "10.0.0.2", key)...), "1", "200", z85Key(t, key))
@@ -99,7 +99,7 @@ func TestDenyList(t *testing.T) {
 	// Deny wins over allow.
 	h.a.Allow("10.0.0.0/8")
 	requireReply(t, h.ask(t, nullReq("", "10.0.0.1")...), "1", "400", "")
-	requireReply(t, h.ask(t, nullReq("", "10.0.0.2")...), "1", "200", "")
+	requireReply(t, h.ask(t, nullReq("", "10.0.0.2")...), "1", "200", auth.AnonymousUserID)
 }
 
 func TestPlain(t *testing.T) {
