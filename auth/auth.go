@@ -96,7 +96,8 @@ func Start(opts Options) (*Authenticator, error) {
 
 // Close stops serving, unbinds the endpoint and waits for the authenticator's
 // goroutine to exit. Requests not yet answered get no reply (their servers
-// time out by their HandshakeInterval). Closing twice is harmless.
+// time out by their HandshakeInterval). A hook call in progress is waited
+// for. Closing twice is harmless.
 func (a *Authenticator) Close() error {
 	a.closeOnce.Do(func() {
 		a.cancel()
@@ -128,7 +129,8 @@ func (a *Authenticator) snapshot() *policy {
 // from a listed address is accepted, and PLAIN and CURVE clients from it must
 // still pass their own checks. An entry is an IP address ("127.0.0.1", "::1")
 // or a prefix ("10.0.0.0/8"); an IPv4 address also matches its IPv4-mapped
-// IPv6 form. Other text is matched exactly, and logged as a warning.
+// IPv6 form. Other text is matched exactly, and logged as a warning; empty
+// entries are ignored.
 func (a *Authenticator) Allow(addrs ...string) {
 	var notIP []string
 	a.update(func(p *policy) { notIP = p.allow.add(addrs) })

@@ -34,6 +34,10 @@ func TestParsePasswords(t *testing.T) {
 		"last":   "no newline",
 	}, users)
 
+	users, err = auth.ParsePasswords(strings.NewReader("\ufeffadmin=secret\r\n"))
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"admin": "secret"}, users, "a leading byte order mark is not part of the name")
+
 	users, err = auth.ParsePasswords(strings.NewReader(""))
 	require.NoError(t, err)
 	require.Empty(t, users)

@@ -68,6 +68,15 @@ func TestAllowList(t *testing.T) {
 	requireReply(t, h.ask(t, curveReq("", "192.168.1.1", key)...), "1", "400", "")
 }
 
+func TestEmptyAddressEntriesIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.a.Allow("", "  ")
+	h.a.Deny("")
+	requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
+	requireReply(t, h.ask(t, nullReq("", "")...), "1", "200", auth.AnonymousUserID)
+	require.Empty(t, h.logs.lines("level=WARN"))
+}
+
 func TestAllowTextEntryMatchesExactly(t *testing.T) {
 	h := newHarness(t)
 	h.a.Allow("some-host")
