@@ -39,6 +39,7 @@ func TestMalformedRequestsAnswered500(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			r := h.ask(t, c.body...)
 			requireReply(t, r, "x", "500", "")
+			require.True(t, strings.HasPrefix(r.text, "malformed request: "), r.text)
 			require.Contains(t, r.text, c.reason)
 			requireReply(t, h.ask(t, nullReq("", "127.0.0.1")...), "1", "200", auth.AnonymousUserID)
 		})

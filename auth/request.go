@@ -145,7 +145,7 @@ type Hook func(req *Request, d Decision) Decision
 // errMalformed describes why a request cannot be answered as RFC 27 says.
 type errMalformed string
 
-func (e errMalformed) Error() string { return "auth: malformed ZAP request: " + string(e) }
+func (e errMalformed) Error() string { return string(e) }
 
 // parseRequest parses the body of a ZAP request: the frames after the address
 // envelope (version, request id, domain, address, identity, mechanism,

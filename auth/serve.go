@@ -53,7 +53,7 @@ func (a *Authenticator) handle(ctx context.Context, frames [][]byte) {
 		// The request comes from a server socket, not from the client, so a
 		// malformed one is the server's failure: an internal error, as CZMQ's zauth
 		// answers it (pyzmq answers 400).
-		d = Decision{Status: StatusInternal, Text: err.Error()}
+		d = Decision{Status: StatusInternal, Text: "malformed request: " + err.Error()}
 		a.log.Warn("auth: malformed ZAP request", slog.String("reason", err.Error()))
 	} else {
 		var hooked bool
