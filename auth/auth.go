@@ -57,7 +57,9 @@ type Authenticator struct {
 
 // Start binds a ZAP handler at Endpoint in opts.Registry and serves requests
 // on a goroutine of its own until Close. Until configured, it accepts NULL
-// clients and refuses PLAIN and CURVE clients. It fails with an error wrapping
+// clients and refuses PLAIN and CURVE clients; configure it before the server
+// sockets it guards accept clients, since each request is decided on the
+// configuration of the moment it arrives. It fails with an error wrapping
 // ErrHandlerBound if a handler is already bound there.
 func Start(opts Options) (*Authenticator, error) {
 	// The handler is a ROUTER rather than a REP. A REP must reply to each
