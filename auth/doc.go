@@ -24,15 +24,20 @@
 // wait for the reply before the handshake completes. One authenticator serves
 // a registry; Start fails with ErrHandlerBound if another is bound there.
 //
-// Following libzmq 4.3.4, a server socket makes a ZAP request:
+// Following libzmq 4.3.4, a server socket (one whose mechanism has no
+// Authenticate function of its own, which would take the handler's place)
+// makes a ZAP request for each tcp or ipc client:
 //
-//   - NULL: only if the socket has a ZAP domain; without one, every NULL client
-//     is let in without asking.
+//   - NULL: only if the socket has a ZAP domain (socket.Options.ZAPDomain);
+//     without one, every NULL client is let in without asking.
 //   - PLAIN: always. With no handler bound, every PLAIN client is refused, so a
 //     PLAIN server needs an authenticator (or another ZAP handler).
 //   - CURVE: when a handler is bound; without one, any client that knows the
-//     server's public key is let in. A socket that enforces its domain fails
-//     the handshake instead when no handler is bound.
+//     server's public key is let in, unless the socket enforces its domain
+//     (socket.Options.ZAPEnforceDomain with a ZAPDomain), which then fails the
+//     handshake.
+//
+// Inproc connections never ask.
 //
 // The request carries the socket's ZAP domain (empty if it has none), the
 // client's IP address, the mechanism and the credentials: none for NULL, the
