@@ -77,6 +77,19 @@ func TestEmptyAddressEntriesIgnored(t *testing.T) {
 	require.Empty(t, h.logs.lines("level=WARN"))
 }
 
+func TestMappedPrefixAndBadPrefix(t *testing.T) {
+	h := newHarness(t)
+	h.a.Allow("::ffff:10.0.0.0/104", "192.168.0.0/33", "fe80::1%eth0")
+	requireReply(t, h.ask(t, nullReq("", "10.1.2.3")...), "1", "200", auth.AnonymousUserID)
+	requireReply(t, h.ask(t, nullReq("", "::ffff:10.1.2.3")...), "1", "200", auth.AnonymousUserID)
+	requireReply(t, h.ask(t, nullReq("", "fe80::1")...), "1", "200", auth.AnonymousUserID)
+	requireReply(t, h.ask(t, nullReq("", "11.1.2.3")...), "1", "400", "")
+	// A prefix that does not parse is text, matched exactly, with a warning.
+	requireReply(t, h.ask(t, nullReq("", "192.168.1.1")...), "1", "400", "")
+	requireReply(t, h.ask(t, nullReq("", "192.168.0.0/33")...), "1", "200", auth.AnonymousUserID)
+	require.Len(t, h.logs.lines("level=WARN", "192.168.0.0/33"), 1, h.logs.String())
+}
+
 func TestAllowTextEntryMatchesExactly(t *testing.T) {
 	h := newHarness(t)
 	h.a.Allow("some-host")
