@@ -32,7 +32,7 @@ func TestAuthFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, a.Enabled())
 
-	a, err = parseAuth(t, append(curve, "--auth-curve-keys", "/etc/curve", "--auth-allow", "127.0.0.1", "-auth-allow", "::1")...)
+	a, err = parseAuth(t, append(curve, "--auth-curve-keys", "/etc/curve", "--auth-allow", "127.0.0.1", "-auth-allow=::1")...)
 	require.NoError(t, err)
 	require.True(t, a.Enabled())
 	require.Equal(t, "/etc/curve", a.CurveKeys)
@@ -43,6 +43,12 @@ func TestAuthFlags(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, a.CurveAny)
 	require.Equal(t, []string{"10.0.0.1", "10.0.0.2"}, a.Deny)
+
+	// Prefixes, and an allow list with exceptions.
+	a, err = parseAuth(t, append(curve, "--auth-curve-any", "--auth-allow", "10.0.0.0/8", "--auth-deny", "10.0.0.5", "--auth-deny", "fd00::/8")...)
+	require.NoError(t, err)
+	require.Equal(t, []string{"10.0.0.0/8"}, a.Allow)
+	require.Equal(t, []string{"10.0.0.5", "fd00::/8"}, a.Deny)
 
 	a, err = parseAuth(t, "--plain-server", "--auth-passwords", "/etc/passwords")
 	require.NoError(t, err)
@@ -74,8 +80,8 @@ func TestAuthFlagErrors(t *testing.T) {
 			"--auth-curve-* checks CURVE clients: it needs a CURVE server (--curve-server)"},
 		{"curve any and keys", append(curve, "--auth-curve-any", "--auth-curve-keys", "d"),
 			"--auth-curve-any and --auth-curve-keys together: --auth-curve-any already accepts every key"},
-		{"allow and deny", append(curve, "--auth-allow", "127.0.0.1", "--auth-deny", "127.0.0.2"),
-			"--auth-allow and --auth-deny together: an allow list already refuses every other address"},
+		{"curve server with an allow list only", append(curve, "--auth-allow", "127.0.0.1"),
+			"the authenticator refuses every CURVE client without --auth-curve-keys DIR or --auth-curve-any"},
 		{"allow for a client", []string{"--plain-user", "u", "--plain-password", "p", "--auth-allow", "127.0.0.1"},
 			"--auth-* flags check the clients of a server: they need --curve-server, --plain-server or --zap-domain"},
 		{"deny for NULL without a domain", []string{"--auth-deny", "127.0.0.1"},
@@ -87,11 +93,11 @@ func TestAuthFlagErrors(t *testing.T) {
 		})
 	}
 
-	for _, bad := range []string{"localhost", "127.0.0.1/8", "", "1.2.3"} {
+	for _, bad := range []string{"localhost", "127.0.0.1/33", "", "1.2.3", "10.0.0.0/"} {
 		_, err := parseAuth(t, append(curve, "--auth-allow", bad)...)
-		require.ErrorContains(t, err, "not an IP address", bad)
+		require.ErrorContains(t, err, "not an IP address or prefix", bad)
 		_, err = parseAuth(t, append(curve, "--auth-deny", bad)...)
-		require.ErrorContains(t, err, "not an IP address", bad)
+		require.ErrorContains(t, err, "not an IP address or prefix", bad)
 	}
 }
 
