@@ -158,22 +158,26 @@ func (s *Socket) dialLoop(tr transport.StreamTransport, c *connecter) {
 // handshake runs the ZMTP handshake on nc within the handshake interval.
 func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 	timeout := s.opts.HandshakeInterval
+	var deadline time.Time
 	if timeout < 0 {
 		timeout = 0
+	} else {
+		deadline = time.Now().Add(timeout)
 	}
 	// Close the connection if the socket closes mid-handshake.
 	stop := context.AfterFunc(s.ctx, func() { nc.Close() })
 	defer stop()
+	addr := peerAddress(nc)
 	c, err := transport.Handshake(nc, wire.HandshakeConfig{
 		SocketType: s.typ,
 		Identity:   s.opts.RoutingID,
-		Mechanism:  connMechanism(s.opts.Mechanism),
+		Mechanism:  s.zapMechanism(addr, deadline),
 		Metadata:   s.opts.metadata(),
 	}, timeout)
 	if err != nil {
 		return nil, err
 	}
-	c.SetProperties(connProperties(c.Peer(), nc, c.Auth()))
+	c.SetProperties(connProperties(c.Peer(), addr, c.Auth()))
 	if s.opts.MaxMsgSize > 0 {
 		c.SetMaxFrame(s.opts.MaxMsgSize)
 	}
@@ -190,18 +194,20 @@ func connMechanism(m wire.Mechanism) wire.Mechanism {
 	return m
 }
 
-// handshakeEvent classifies a handshake failure for the monitor: a refusal, by the
-// peer's ERROR or by our own authenticator, is EventHandshakeAuth; a violation of the
-// protocol, a CURVE box that does not open included, EventHandshakeProtocol.
-func handshakeEvent(err error) EventType {
-	var peerErr *wire.PeerError
-	if errors.As(err, &peerErr) || errors.Is(err, wire.ErrAuthRefused) {
-		return EventHandshakeAuth
+// handshakeEvent classifies a handshake failure for the monitor, with libzmq's event
+// value: a refusal, by the peer's ERROR or by our own authenticator (ZAP included),
+// is EventHandshakeAuth with the ZAP status code; a violation of the protocol, a
+// CURVE box that does not open or a malformed ZAP reply included,
+// EventHandshakeProtocol with the ZMQ_PROTOCOL_ERROR_* code.
+func handshakeEvent(err error) (EventType, uint32) {
+	if status, ok := authStatus(err); ok {
+		return EventHandshakeAuth, status
 	}
-	if isProtocolError(err) {
-		return EventHandshakeProtocol
+	var pe *wire.ProtocolError
+	if errors.As(err, &pe) {
+		return EventHandshakeProtocol, pe.Code
 	}
-	return EventHandshakeFailed
+	return EventHandshakeFailed, 0
 }
 
 // serveConn handshakes nc and runs its engine until the connection ends. conn is the
@@ -214,7 +220,8 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	c, err := s.handshake(nc)
 	if err != nil {
 		nc.Close()
-		s.emit(Event{Type: handshakeEvent(err), Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err})
+		typ, code := handshakeEvent(err)
+		s.emit(Event{Type: typ, Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err, Code: code})
 		return false, err
 	}
 	peer := c.Peer()

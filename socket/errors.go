@@ -43,6 +43,19 @@ var (
 	// ErrMultipartConflate is returned by Send on a socket with Conflate for a
 	// message of more than one frame: conflation keeps single-part messages only.
 	ErrMultipartConflate = errors.New("socket: Conflate sockets send single-part messages only")
+	// ErrNoZAPHandler fails a handshake that needs the ZAP handler when nothing is
+	// bound at ZAPEndpoint in the socket's inproc registry: always for a PLAIN server
+	// without Authenticate, and for NULL and CURVE with ZAPEnforceDomain (libzmq
+	// reports these as HANDSHAKE_FAILED_NO_DETAIL; so does the monitor here).
+	ErrNoZAPHandler = errors.New("socket: no ZAP handler bound at " + ZAPEndpoint)
+	// ErrZAPNoReply fails a handshake whose ZAP handler did not answer within the
+	// handshake interval (Options.HandshakeInterval). It wraps
+	// context.DeadlineExceeded.
+	ErrZAPNoReply = errors.New("socket: ZAP handler did not answer within the handshake interval")
+	// ErrZAPReply is wrapped by the *wire.ProtocolError that fails a handshake whose
+	// ZAP handler answered with a malformed reply; its Code is libzmq's
+	// ZMQ_PROTOCOL_ERROR_ZAP_* value (wire.CodeZAPMalformedReply and the like).
+	ErrZAPReply = errors.New("socket: malformed ZAP reply")
 )
 
 type closedError struct{}

@@ -71,6 +71,14 @@ type Event struct {
 	Remote   string        // the peer's address, for accepted and connected streams
 	Err      error         // the reason, for failures and disconnections
 	Retry    time.Duration // the wait before the next dial, for EventConnectRetried
+	// Code is the number libzmq's monitor gives with a failed handshake: for
+	// EventHandshakeAuth the ZAP status code (300, 400 or 500; 0 when the refusal
+	// carries none), for EventHandshakeProtocol the ZMQ_PROTOCOL_ERROR_* value
+	// (wire.CodeCryptographic, wire.CodeMechanismMismatch, wire.CodeZAPBadVersion
+	// and the others). Err says the same in words, and errors.As reads the details:
+	// a *wire.AuthError (our authenticator refused), a *wire.PeerError (the peer
+	// sent ERROR) or a *wire.ProtocolError.
+	Code uint32
 }
 
 // String describes the event in one line, for logs.
@@ -81,6 +89,13 @@ func (e Event) String() string {
 	}
 	if e.Retry > 0 {
 		s += " retry=" + e.Retry.String()
+	}
+	switch {
+	case e.Code == 0:
+	case e.Type == EventHandshakeAuth:
+		s += fmt.Sprintf(" status=%d", e.Code)
+	default:
+		s += fmt.Sprintf(" code=%#x", e.Code)
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()

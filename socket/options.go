@@ -209,15 +209,20 @@ type Options struct {
 	//   - &wire.PlainClient{Username, Password}: PLAIN's client, which sends its
 	//     name and password in clear (use it on trusted networks only).
 	//   - &wire.PlainServer{Authenticate}: PLAIN's server. Authenticate decides
-	//     on each client's name and password; a nil Authenticate refuses every
-	//     client, as a libzmq PLAIN server without a ZAP handler does.
+	//     on each client's name and password; with a nil Authenticate the ZAP
+	//     handler decides, and without one every client is refused, as a libzmq
+	//     PLAIN server without a ZAP handler does.
 	//   - &wire.CurveClient{PublicKey, SecretKey, ServerKey}: CURVE's client, with
 	//     its own permanent key pair and the server's public key (see package cert
 	//     for making and storing keys, and z85 for their text form).
 	//   - &wire.CurveServer{PublicKey, SecretKey, Authenticate}: CURVE's server.
-	//     Authenticate sees each client's proven public key; a nil Authenticate
-	//     accepts every client that knows the server's public key, as libzmq does
-	//     without a ZAP handler.
+	//     Authenticate sees each client's proven public key; with a nil
+	//     Authenticate the ZAP handler decides, and without one every client that
+	//     knows the server's public key is accepted, as libzmq does.
+	//   - &wire.NullServer{Authenticate}: NULL, deciding on each peer with
+	//     Authenticate before READY (Credentials.Mechanism "NULL"; the peer's
+	//     address is Peer-Address). wire.Null with a ZAPDomain does the same
+	//     with the ZAP handler.
 	//
 	// The socket never uses the value itself: every connection handshakes with a
 	// fresh copy (wire.MechanismCloner), so one value serves any number of
@@ -228,15 +233,40 @@ type Options struct {
 	// of that client's messages, and its metadata joins the client's properties
 	// (ahead of, and so instead of, any property of the same name the client sent).
 	//
-	// A client refused by the server gets EventHandshakeAuth and does not
-	// reconnect; the server reports the refusal as EventHandshakeAuth too. A box
-	// that does not open (a forged or corrupted CURVE message, a client with the
-	// wrong server key as seen by the server) is EventHandshakeProtocol with an
-	// error matching wire.ErrCrypto; the client with the wrong key sees the server
-	// hang up (EventHandshakeFailed) and retries. Inproc connections, multicast and
-	// STREAM sockets do not use the mechanism (ZAP over inproc is not implemented
-	// yet).
+	// Servers ask the ZAP handler (RFC 27) bound at ZAPEndpoint in the socket's inproc
+	// registry, as libzmq 4.3 does, unless the mechanism has an Authenticate of its
+	// own, which takes precedence: a PLAIN server always asks, and fails the
+	// handshake (ErrNoZAPHandler) when no handler is bound; a CURVE server asks when
+	// a handler is bound (see ZAPEnforceDomain); NULL asks only with a ZAPDomain.
+	// The handler's reply must come within HandshakeInterval. Status 200 accepts,
+	// with the reply's user id as "User-Id" and its metadata among the peer's
+	// properties; 300 closes the connection without a word; 400 and 500 send ERROR
+	// with the status code. See ZAPDomain.
+	//
+	// A client refused by the server gets EventHandshakeAuth, with the status code
+	// in Event.Code, and does not reconnect; the server reports the refusal as
+	// EventHandshakeAuth too. A box that does not open (a forged or corrupted CURVE
+	// message, a client with the wrong server key as seen by the server) is
+	// EventHandshakeProtocol with Code wire.CodeCryptographic and an error matching
+	// wire.ErrCrypto; the client with the wrong key sees the server hang up right
+	// after its HELLO and reports EventHandshakeFailed with an error matching
+	// wire.ErrServerHungUp, then retries (a server that is restarting looks the
+	// same). Inproc connections, multicast and STREAM sockets do not use the
+	// mechanism, nor ZAP.
 	Mechanism wire.Mechanism
+
+	// ZAPDomain is the security domain of the socket's ZAP requests (libzmq's
+	// ZMQ_ZAP_DOMAIN), at most 255 bytes: a ZAP handler can serve several
+	// domains with different rules. With NULL, a domain is what turns ZAP on:
+	// every tcp and ipc connection is then put to the handler, with
+	// mechanism "NULL" and the peer's address, before READY. Without a domain
+	// a NULL socket never asks (and does no ZAP work at all).
+	ZAPDomain string
+	// ZAPEnforceDomain is libzmq's ZMQ_ZAP_ENFORCE_DOMAIN: with a ZAPDomain,
+	// NULL and CURVE handshakes fail (ErrNoZAPHandler) when no ZAP handler is
+	// bound, instead of going on without authentication. As in libzmq 4.3.4,
+	// with an empty ZAPDomain it makes a CURVE server skip ZAP altogether.
+	ZAPEnforceDomain bool
 
 	// Monitor, if set, receives the socket's connection events. Like signal.Notify the
 	// socket never blocks on it: an event that does not fit is dropped and counted in
@@ -327,6 +357,9 @@ func (o *Options) validate(t Type) error {
 	}
 	if len(o.BindToDevice) > 15 {
 		return fmt.Errorf("%w: interface name %q too long", ErrBadOption, o.BindToDevice)
+	}
+	if len(o.ZAPDomain) > 255 {
+		return fmt.Errorf("%w: ZAP domain longer than 255 bytes", ErrBadOption)
 	}
 	if err := validMechanism(o.Mechanism); err != nil {
 		return err

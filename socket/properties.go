@@ -22,20 +22,26 @@ type Properties = wire.Properties
 // The metadata the authenticator added comes before the peer's own properties and so
 // wins over a property of the same name the peer sent, as in libzmq: a client cannot
 // forge what its server's authenticator says about it.
-func connProperties(peer wire.Peer, nc net.Conn, auth wire.AuthReply) *Properties {
-	addr := ""
-	switch a := nc.RemoteAddr().(type) {
-	case *net.TCPAddr:
-		addr = a.IP.String()
-	case *net.UnixAddr:
-		addr = a.Name
-	case nil:
-	default:
-		addr = a.String()
-	}
+func connProperties(peer wire.Peer, addr string, auth wire.AuthReply) *Properties {
 	md := peer.Metadata
 	if len(auth.Metadata) > 0 {
 		md = append(slices.Clip(auth.Metadata), peer.Metadata...)
 	}
 	return wire.NewProperties(md, addr, auth.UserID)
+}
+
+// peerAddress returns the Peer-Address of a stream connection, also the address of
+// its ZAP requests: the peer's IP address for tcp, as libzmq reports it, and the
+// peer's socket name (usually empty) for ipc.
+func peerAddress(nc net.Conn) string {
+	switch a := nc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.String()
+	case *net.UnixAddr:
+		return a.Name
+	case nil:
+		return ""
+	default:
+		return a.String()
+	}
 }

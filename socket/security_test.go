@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/brokerless/zmq/transport/inproc"
 	"github.com/brokerless/zmq/wire"
 )
 
@@ -185,14 +186,17 @@ func TestSecurityWrongPassword(t *testing.T) {
 	}
 }
 
+// A PLAIN server with neither an Authenticate nor a ZAP handler fails every
+// handshake, as libzmq does (HANDSHAKE_FAILED_NO_DETAIL).
 func TestSecurityPlainWithoutAuthenticatorRefuses(t *testing.T) {
 	srvEvents := make(chan Event, 64)
-	pull := newSocket(t, Pull, Options{Mechanism: &wire.PlainServer{}, Monitor: srvEvents})
+	reg := inproc.NewRegistry()
+	pull := newSocket(t, Pull, Options{Mechanism: &wire.PlainServer{}, Monitor: srvEvents, InprocRegistry: reg})
 	// Linger -1: the refused message must not hold Close while the client retries.
 	push := newSocket(t, Push, Options{Mechanism: plainSecurity().client, Linger: -1})
 	connect(t, push, bind(t, pull, "tcp"))
-	ev := waitEvent(t, srvEvents, func(e Event) bool { return e.Type == EventHandshakeAuth })
-	require.ErrorIs(t, ev.Err, wire.ErrAuthRefused)
+	ev := waitEvent(t, srvEvents, func(e Event) bool { return e.Type == EventHandshakeFailed })
+	require.ErrorIs(t, ev.Err, ErrNoZAPHandler)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_ = push.Send(ctx, NewMsgString("sneak"))
@@ -226,8 +230,10 @@ func TestSecurityCurveWrongServerKey(t *testing.T) {
 			connect(t, req, bind(t, rep, tr))
 			ev := waitEvent(t, srvEvents, func(e Event) bool { return e.Type == EventHandshakeProtocol })
 			require.ErrorIs(t, ev.Err, wire.ErrCrypto)
+			require.Equal(t, wire.CodeCryptographic, ev.Code)
 			ev = waitEvent(t, cliEvents, func(e Event) bool { return e.Type == EventHandshakeFailed })
-			require.ErrorContains(t, ev.Err, "ServerKey")
+			require.ErrorIs(t, ev.Err, wire.ErrServerHungUp)
+			require.ErrorContains(t, ev.Err, "wrong server key")
 		})
 	}
 }

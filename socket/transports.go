@@ -22,17 +22,25 @@ type scheme struct {
 	allows func(Type) bool
 }
 
-// schemes maps an endpoint's scheme to its transport.
-var schemes = map[string]scheme{
-	transport.SchemeTCP: streamScheme(tcp.Transport{}),
-	transport.SchemeIPC: streamScheme(ipc.Transport{}),
-	transport.SchemeInproc: {
-		bind:    (*Socket).bindInproc,
-		connect: (*Socket).connectInproc,
-		allows:  func(t Type) bool { return t != Stream }, // raw bytes need a byte stream
-	},
-	transport.SchemePGM:  multicastScheme,
-	transport.SchemeEPGM: multicastScheme,
+// schemes maps an endpoint's scheme to its transport. It is filled in by init, not
+// by its declaration: a stream connection's handshake may connect a socket of its own
+// (the ZAP client), which would make the declaration refer to itself.
+var schemes map[string]scheme
+
+func init() { schemes = schemeTable() }
+
+func schemeTable() map[string]scheme {
+	return map[string]scheme{
+		transport.SchemeTCP: streamScheme(tcp.Transport{}),
+		transport.SchemeIPC: streamScheme(ipc.Transport{}),
+		transport.SchemeInproc: {
+			bind:    (*Socket).bindInproc,
+			connect: (*Socket).connectInproc,
+			allows:  func(t Type) bool { return t != Stream }, // raw bytes need a byte stream
+		},
+		transport.SchemePGM:  multicastScheme,
+		transport.SchemeEPGM: multicastScheme,
+	}
 }
 
 // lookupScheme parses ep and finds its transport, checking that the socket type may use

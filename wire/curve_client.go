@@ -45,7 +45,7 @@ func (m *CurveClient) Codec() FrameCodec {
 // Handshake sends HELLO, reads WELCOME, sends INITIATE (vouch and local
 // metadata) and reads READY, returning the server's metadata. A server that
 // cannot open HELLO (ServerKey is not its key) hangs up, which is reported
-// as io.ErrUnexpectedEOF with a hint at the key; a WELCOME that does not open
+// as ErrServerHungUp (also matching io.ErrUnexpectedEOF); a WELCOME that does not open
 // is a *ProtocolError wrapping ErrCrypto; an ERROR from the server is a
 // *PeerError. Afterwards Codec protects every frame.
 func (m *CurveClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata, error) {
@@ -72,7 +72,7 @@ func (m *CurveClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
 			// A server that cannot open HELLO hangs up without a word.
-			return nil, fmt.Errorf("wire: CURVE server closed the connection after HELLO (is ServerKey the server's public key?): %w", err)
+			return nil, fmt.Errorf("%w: %w", ErrServerHungUp, err)
 		}
 		return nil, err
 	}

@@ -104,7 +104,8 @@ func TestCurveWrongServerKey(t *testing.T) {
 	require.ErrorIs(t, rb.err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
 	require.Contains(t, rb.err.Error(), "client does not use our public key")
 	require.ErrorIs(t, ra.err, io.ErrUnexpectedEOF)
-	require.Contains(t, ra.err.Error(), "is ServerKey the server's public key?")
+	require.ErrorIs(t, ra.err, ErrServerHungUp)
+	require.Contains(t, ra.err.Error(), "wrong server key")
 	require.Nil(t, cli.Codec())
 	require.Nil(t, srv.Codec())
 }

@@ -25,13 +25,19 @@ var (
 	// ErrNonceExhausted: the 64-bit send counter ran out; the connection must
 	// be closed.
 	ErrNonceExhausted = errors.New("wire: CURVE nonce counter exhausted")
+	// ErrServerHungUp: the server closed the connection right after our CURVE
+	// HELLO, without WELCOME or ERROR. A CURVE server does that when HELLO does
+	// not open with its secret key, so the client's ServerKey is most likely
+	// not the server's public key (a server that is shutting down looks the
+	// same, which is why a socket keeps reconnecting).
+	ErrServerHungUp = errors.New("wire: CURVE server closed the connection after HELLO: most likely a wrong server key (ServerKey is not the server's public key)")
 )
 
 // Credentials are what a client presents to a server during a handshake,
 // given to the server's Authenticator. The slices are valid only during the
 // call.
 type Credentials struct {
-	// Mechanism is "PLAIN" or "CURVE".
+	// Mechanism is "NULL" (NullServer: no credentials), "PLAIN" or "CURVE".
 	Mechanism string
 	// Username and Password are the PLAIN credentials.
 	Username, Password []byte
@@ -48,7 +54,8 @@ type AuthReply struct {
 }
 
 // An Authenticator decides whether a server accepts a client, in the way a
-// ZAP handler does (the socket layer plugs ZAP in here). It returns nil to
+// ZAP handler does (package socket plugs its ZAP client in here when a server
+// mechanism has no Authenticate of its own). It returns nil to
 // accept, an *AuthError to refuse, or any other error to abort the handshake
 // without telling the peer.
 type Authenticator func(Credentials) (AuthReply, error)

@@ -188,6 +188,16 @@ func (r *Registry) Bind(name string, local Peer, accept func(*Conn)) (unbind fun
 	return func() { r.unbind(b) }, nil
 }
 
+// Bound reports whether name is bound now, as libzmq's ZAP client checks for a
+// handler at "inproc://zeromq.zap.01" before it sends a request. The answer may be
+// stale as soon as it is returned.
+func (r *Registry) Bound(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.binds[name]
+	return ok
+}
+
 func (r *Registry) unbind(b *binding) {
 	r.mu.Lock()
 	if r.binds[b.name] == b {

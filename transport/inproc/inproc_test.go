@@ -126,3 +126,19 @@ func TestClosedPendingConnectorIsForgotten(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, accepted)
 }
+
+func TestBound(t *testing.T) {
+	r := NewRegistry()
+	require.False(t, r.Bound("zap"))
+	// A waiting connector does not make the name bound.
+	c, err := r.Connect("zap", Peer{Type: wire.Dealer})
+	require.NoError(t, err)
+	defer c.Close()
+	require.False(t, r.Bound("zap"))
+	unbind, err := r.Bind("zap", Peer{Type: wire.Rep}, func(*Conn) {})
+	require.NoError(t, err)
+	require.True(t, r.Bound("zap"))
+	require.False(t, NewRegistry().Bound("zap"), "registries are separate")
+	unbind()
+	require.False(t, r.Bound("zap"))
+}
