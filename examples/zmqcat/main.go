@@ -231,12 +231,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		defer auth.Close()
 	}
 
-	opts := socket.Options{Linger: c.linger, Mechanism: c.sec.Mechanism}
-	var events chan socket.Event
-	if c.sec.Mechanism != nil {
-		events = make(chan socket.Event, 64)
-		opts.Monitor = events
-	}
+	events := make(chan socket.Event, 64)
+	opts := socket.Options{Linger: c.linger, Mechanism: c.sec.Mechanism, ZAPDomain: c.sec.ZAPDomain, Monitor: events}
 	s, err := socket.New(c.typ, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
@@ -248,27 +244,28 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	parent := ctx
 	ctx, refused := context.WithCancelCause(parent)
 	defer refused(nil)
-	mon := watch(events, c.sec.Role, stderr, refused)
-	defer mon.stop()
+	mon := watch(events, stderr, refused)
 	if code := setup(s, c, stderr); code != exitOK {
 		s.Close()
+		mon.stop()
 		return code
 	}
 
 	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout)}
 	err = cat.run(ctx)
-	switch {
-	case parent.Err() != nil:
-		err = nil // interrupted: stop quietly
-	case ctx.Err() != nil:
-		err = context.Cause(ctx) // the server refused this client
-	}
 
 	// Give queued messages up to --linger to reach their peers.
 	lctx, cancel := context.WithTimeout(ctx, c.linger)
 	serr := s.Shutdown(lctx)
 	cancel()
-	if err == nil && serr != nil && ctx.Err() == nil {
+	mon.stop() // after it has seen every event of the socket
+	switch {
+	case parent.Err() != nil:
+		err = nil // interrupted: stop quietly
+	case ctx.Err() != nil:
+		// The peer refused this socket: what was sent went nowhere.
+		err = context.Cause(ctx)
+	case err == nil && serr != nil:
 		err = fmt.Errorf("messages not delivered within --linger %v: %w", c.linger, serr)
 	}
 	if err != nil {
@@ -284,15 +281,13 @@ type monitor struct {
 	wg   sync.WaitGroup
 }
 
-// watch reports the handshake failures among events (nil: none to watch) on
-// stderr, once per kind and endpoint, until stop. A client refused by the
-// server (HANDSHAKE_FAILED_AUTH) cannot succeed by retrying: watch ends the
-// run through refused.
-func watch(events <-chan socket.Event, role secflag.Role, stderr io.Writer, refused context.CancelCauseFunc) *monitor {
+// watch reports the handshake failures among events on
+// stderr, once per kind and endpoint, until stop, and then those still in
+// the channel. A socket the peer refused
+// (HANDSHAKE_FAILED_AUTH with the peer's ERROR) does not reconnect, so it
+// cannot get anywhere: watch ends the run through refused.
+func watch(events <-chan socket.Event, stderr io.Writer, refused context.CancelCauseFunc) *monitor {
 	m := &monitor{done: make(chan struct{})}
-	if events == nil {
-		return m
-	}
 	m.wg.Go(func() {
 		type key struct {
 			t  socket.EventType
@@ -304,15 +299,20 @@ func watch(events <-chan socket.Event, role secflag.Role, stderr io.Writer, refu
 			select {
 			case e = <-events:
 			case <-m.done:
-				return
+				select {
+				case e = <-events:
+				default:
+					return
+				}
 			}
 			switch e.Type {
 			case socket.EventHandshakeFailed, socket.EventHandshakeProtocol, socket.EventHandshakeAuth:
 			default:
 				continue
 			}
-			if role == secflag.RoleClient && e.Type == socket.EventHandshakeAuth {
-				refused(fmt.Errorf("the server refused this client: %v", e))
+			var pe *wire.PeerError
+			if e.Type == socket.EventHandshakeAuth && errors.As(e.Err, &pe) {
+				refused(fmt.Errorf("the peer refused this socket: %v", e))
 				continue
 			}
 			if k := (key{e.Type, e.Endpoint}); !seen[k] {
@@ -324,7 +324,8 @@ func watch(events <-chan socket.Event, role secflag.Role, stderr io.Writer, refu
 	return m
 }
 
-// stop stops the monitor and waits for it.
+// stop stops the monitor, once it has handled the events already sent, and
+// waits for it.
 func (m *monitor) stop() {
 	close(m.done)
 	m.wg.Wait()
