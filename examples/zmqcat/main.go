@@ -44,8 +44,10 @@
 //
 // A CURVE socket reports its public key on stderr. Keys and passwords on the command
 // line are visible to other users of the machine (ps); prefer certificate files.
-// Handshake failures (a refused client, a box that does not open) are reported on
-// stderr; a client whose credentials the server refuses stops with status 1.
+// Handshake failures (a refused client, a box that does not open, a wrong server key)
+// are reported on stderr, once per kind and endpoint; a socket that its peer refuses
+// (with ERROR, as an authenticator makes it) does not reconnect, and zmqcat stops with
+// status 1.
 //
 // Any of these flags starts an authenticator in the process, which decides on the
 // clients of every server socket in it (ZAP domain "*"):
@@ -53,8 +55,8 @@
 //   - --auth-passwords FILE: PLAIN clients, from a file of name=password lines;
 //   - --auth-curve-keys DIR: CURVE clients whose public certificate (NAME.key) is in DIR;
 //   - --auth-curve-any: CURVE clients of any key;
-//   - --auth-allow IP, --auth-deny IP (repeatable): accept only, or refuse, these
-//     client addresses.
+//   - --auth-allow IP, --auth-deny IP (repeatable): accept clients from these
+//     addresses or prefixes (10.0.0.0/8) only, or refuse them; deny wins.
 //
 // Without an authenticator a CURVE server accepts every client that knows its public
 // key, as libzmq does without a ZAP handler.

@@ -258,6 +258,8 @@ func TestSecurityArguments(t *testing.T) {
 	dir := t.TempDir()
 	zmqcertNew(t, dir, "server")
 	secret := filepath.Join(dir, "server.key_secret")
+	badPasswords := filepath.Join(dir, "passwords")
+	require.NoError(t, os.WriteFile(badPasswords, []byte("admin=hunter2\nhunter2\n"), 0o600))
 	ep := []string{"--bind", "tcp://127.0.0.1:*"}
 	for _, tc := range []struct {
 		name string
@@ -282,7 +284,11 @@ func TestSecurityArguments(t *testing.T) {
 		{"missing password file", []string{"--plain-server", "--auth-passwords", filepath.Join(dir, "none")}, 1,
 			"--auth-passwords: auth: open " + filepath.Join(dir, "none")},
 		{"missing key directory", []string{"--curve-server", "--curve-cert", secret, "--auth-curve-keys", filepath.Join(dir, "none")}, 1,
-			"--auth-curve-keys: "},
+			"zmqcat: --auth-curve-keys: "},
+		{"missing key directory names it", []string{"--curve-server", "--curve-cert", secret, "--auth-curve-keys", filepath.Join(dir, "none")}, 1,
+			"open " + filepath.Join(dir, "none") + ": no such file or directory"},
+		{"malformed password file", []string{"--plain-server", "--auth-passwords", badPasswords}, 1,
+			"--auth-passwords: auth: bad password file: " + badPasswords + " line 2: no '=' between user name and password"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr syncBuffer
