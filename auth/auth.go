@@ -21,6 +21,10 @@ const Endpoint = "inproc://zeromq.zap.01"
 // none of its own for the mechanism at hand.
 const AnyDomain = "*"
 
+// AnonymousUserID is the User-Id of an accepted NULL client, as pyzmq's
+// authenticator gives it.
+const AnonymousUserID = "anonymous"
+
 // ErrHandlerBound is returned by Start when a ZAP handler is already bound in
 // the registry: RFC 27 allows one handler per process, here one per registry.
 var ErrHandlerBound = errors.New("auth: a ZAP handler is already bound at " + Endpoint)
@@ -53,7 +57,9 @@ type Authenticator struct {
 
 // Start binds a ZAP handler at Endpoint in opts.Registry and serves requests
 // on a goroutine of its own until Close. Until configured, it accepts NULL
-// clients and refuses PLAIN and CURVE clients. It fails with an error wrapping
+// clients and refuses PLAIN and CURVE clients; configure it before the server
+// sockets it guards accept clients, since each request is decided on the
+// configuration of the moment it arrives. It fails with an error wrapping
 // ErrHandlerBound if a handler is already bound there.
 func Start(opts Options) (*Authenticator, error) {
 	// The handler is a ROUTER rather than a REP. A REP must reply to each
@@ -92,7 +98,8 @@ func Start(opts Options) (*Authenticator, error) {
 
 // Close stops serving, unbinds the endpoint and waits for the authenticator's
 // goroutine to exit. Requests not yet answered get no reply (their servers
-// time out by their HandshakeInterval). Closing twice is harmless.
+// time out by their HandshakeInterval). A hook call in progress is waited
+// for. Closing twice is harmless.
 func (a *Authenticator) Close() error {
 	a.closeOnce.Do(func() {
 		a.cancel()
@@ -124,7 +131,8 @@ func (a *Authenticator) snapshot() *policy {
 // from a listed address is accepted, and PLAIN and CURVE clients from it must
 // still pass their own checks. An entry is an IP address ("127.0.0.1", "::1")
 // or a prefix ("10.0.0.0/8"); an IPv4 address also matches its IPv4-mapped
-// IPv6 form. Other text is matched exactly, and logged as a warning.
+// IPv6 form. Other text is matched exactly, and logged as a warning; empty
+// entries are ignored.
 func (a *Authenticator) Allow(addrs ...string) {
 	var notIP []string
 	a.update(func(p *policy) { notIP = p.allow.add(addrs) })

@@ -24,15 +24,20 @@
 // wait for the reply before the handshake completes. One authenticator serves
 // a registry; Start fails with ErrHandlerBound if another is bound there.
 //
-// Following libzmq 4.3.4, a server socket makes a ZAP request:
+// Following libzmq 4.3.4, a server socket (one whose mechanism has no
+// Authenticate function of its own, which would take the handler's place)
+// makes a ZAP request for each tcp or ipc client:
 //
-//   - NULL: only if the socket has a ZAP domain; without one, every NULL client
-//     is let in without asking.
+//   - NULL: only if the socket has a ZAP domain (socket.Options.ZAPDomain);
+//     without one, every NULL client is let in without asking.
 //   - PLAIN: always. With no handler bound, every PLAIN client is refused, so a
 //     PLAIN server needs an authenticator (or another ZAP handler).
 //   - CURVE: when a handler is bound; without one, any client that knows the
-//     server's public key is let in. A socket that enforces its domain fails
-//     the handshake instead when no handler is bound.
+//     server's public key is let in, unless the socket enforces its domain
+//     (socket.Options.ZAPEnforceDomain with a ZAPDomain), which then fails the
+//     handshake.
+//
+// Inproc connections never ask.
 //
 // The request carries the socket's ZAP domain (empty if it has none), the
 // client's IP address, the mechanism and the credentials: none for NULL, the
@@ -46,7 +51,8 @@
 //  1. An address on the deny list (Deny) is refused with status 400.
 //  2. Once the allow list (Allow) has an entry, an address not on it is
 //     refused with status 400.
-//  3. NULL is accepted. PLAIN is accepted if the user name and password match
+//  3. NULL is accepted, with User-Id "anonymous" (AnonymousUserID) as pyzmq
+//     gives it. PLAIN is accepted if the user name and password match
 //     the users of the domain (SetPasswords, LoadPasswords), compared in
 //     constant time; the User-Id is the user name. CURVE is accepted if the
 //     domain allows any key (AllowAnyCurve) or lists the client's key
@@ -69,20 +75,24 @@
 // # Replies
 //
 // Every reply has RFC 27's seven frames: the version "1.0", the request id,
-// the status code, a status text, the User-Id (for 200 only), and empty
-// metadata. Status 200 accepts; the server refuses on 400 and 500 with an ERROR
-// command, and closes without one on 300, which only a hook returns. A request
-// that cannot be parsed (a version other than "1.0", fewer than six frames, the
-// wrong number of credential frames for NULL, PLAIN or CURVE, a CURVE key that
-// is not 32 bytes) is answered with status 500, as CZMQ does: the request comes
-// from the server socket, not the client, so it is a failure of the server. A
+// the status code, a status text, the User-Id (for 200 only), and metadata,
+// empty unless a hook sets Decision.Metadata. Status 200 accepts; the server
+// refuses on 400 and 500 with an ERROR command, and closes without one on 300,
+// which only a hook returns.
+//
+// A request that cannot be parsed (a version other than "1.0", fewer than six
+// frames, the wrong number of credential frames for NULL, PLAIN or CURVE, a
+// CURVE key that is not 32 bytes, a field over 255 bytes) is answered with
+// status 500, as CZMQ's zauth answers it (pyzmq answers 400): the request is
+// built by the server socket, not the client, so it is the server's failure. A
 // request without an address delimiter or a request id cannot be answered and
 // is dropped. Either way the authenticator logs a warning and serves on.
 //
 // # Logging
 //
 // Each decision is one record on Options.Logger: domain, address, mechanism,
-// the PLAIN user name or the CURVE key in Z85, the status and its text, and for
-// an accepted client the User-Id. Passwords are never logged, nor printed by
+// the PLAIN user name or the CURVE key in Z85, the status and its text, for
+// an accepted client the User-Id, and by_hook=true where the hook changed the
+// policy's decision. Passwords are never logged, nor printed by
 // Request's String, GoString and LogValue.
 package auth

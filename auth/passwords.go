@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,7 @@ func parsePasswords(r io.Reader, where string) (map[string]string, error) {
 	}
 	users := make(map[string]string)
 	firstLine := make(map[string]int)
+	text = bytes.TrimPrefix(text, []byte("\ufeff")) // a byte order mark some editors write
 	for n, line := range strings.Split(string(text), "\n") {
 		n++ // lines count from 1
 		line = strings.TrimSuffix(line, "\r")

@@ -89,7 +89,7 @@ func (p *policy) decide(r *Request) Decision {
 	}
 	switch r.Mechanism {
 	case MechanismNull:
-		return Decision{Status: StatusOK, Text: "OK"}
+		return Decision{Status: StatusOK, Text: "OK", UserID: AnonymousUserID}
 	case MechanismPlain:
 		return decidePlain(p.plainUsers(r.Domain), r)
 	case MechanismCurve:
@@ -153,10 +153,14 @@ func (s addrSet) clone() addrSet {
 	return addrSet{prefixes: s.prefixes[:len(s.prefixes):len(s.prefixes)], text: maps.Clone(s.text)}
 }
 
-// add adds entries to s and reports those that are not IP addresses or prefixes.
+// add adds entries to s and reports those that are not IP addresses or
+// prefixes. Empty entries are ignored.
 func (s *addrSet) add(entries []string) (notIP []string) {
 	for _, e := range entries {
 		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
 		if pfx, ok := parsePrefix(e); ok {
 			s.prefixes = append(s.prefixes, pfx)
 			continue

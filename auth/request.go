@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/brokerless/zmq/wire"
 	"github.com/brokerless/zmq/z85"
 )
 
@@ -119,6 +120,12 @@ type Decision struct {
 	// UserID becomes the User-Id property of the client's messages when Status
 	// is StatusOK; it is not sent with other statuses. At most 255 bytes.
 	UserID string
+	// Metadata is sent with StatusOK only: the server adds these properties to
+	// those of the client's messages (msg.Properties), ahead of any the client
+	// sent under the same name. Names are 1 to 255 of the characters RFC 27
+	// allows (letters, digits, '-', '_', '.', '+'); the whole encodes to at most
+	// 64 KiB. The built-in policy sends none.
+	Metadata wire.Metadata
 }
 
 // Accepted reports whether d accepts the client.
@@ -138,7 +145,7 @@ type Hook func(req *Request, d Decision) Decision
 // errMalformed describes why a request cannot be answered as RFC 27 says.
 type errMalformed string
 
-func (e errMalformed) Error() string { return "auth: malformed ZAP request: " + string(e) }
+func (e errMalformed) Error() string { return string(e) }
 
 // parseRequest parses the body of a ZAP request: the frames after the address
 // envelope (version, request id, domain, address, identity, mechanism,
@@ -205,4 +212,35 @@ func statusCode(status int) []byte {
 	default:
 		return []byte("500")
 	}
+}
+
+// maxMetadata bounds the encoded metadata of a reply.
+const maxMetadata = 64 << 10
+
+// checkMetadata reports why md cannot be sent in a reply, or nil.
+func checkMetadata(md wire.Metadata) error {
+	if md.Size() > maxMetadata {
+		return fmt.Errorf("metadata of %d bytes, more than %d", md.Size(), maxMetadata)
+	}
+	for _, p := range md {
+		if len(p.Name) < 1 || len(p.Name) > maxField {
+			return fmt.Errorf("metadata name of %d bytes", len(p.Name))
+		}
+		for i := 0; i < len(p.Name); i++ {
+			if c := p.Name[i]; !isNameChar(c) {
+				return fmt.Errorf("metadata name %q has a character RFC 27 does not allow", p.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// isNameChar reports whether c may appear in a metadata name (RFC 27: ALPHA,
+// DIGIT, '-', '_', '.', '+').
+func isNameChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return c == '-' || c == '_' || c == '.' || c == '+'
 }

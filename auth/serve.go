@@ -53,27 +53,31 @@ func (a *Authenticator) handle(ctx context.Context, frames [][]byte) {
 		// The request comes from a server socket, not from the client, so a
 		// malformed one is the server's failure: an internal error, as CZMQ's zauth
 		// answers it (pyzmq answers 400).
-		d = Decision{Status: StatusInternal, Text: err.Error()}
+		d = Decision{Status: StatusInternal, Text: "malformed request: " + err.Error()}
 		a.log.Warn("auth: malformed ZAP request", slog.String("reason", err.Error()))
 	} else {
-		d = a.decide(req)
-		a.logDecision(ctx, req, d)
+		var hooked bool
+		d, hooked = a.decide(req)
+		a.logDecision(ctx, req, d, hooked)
 	}
 	a.reply(ctx, envelope, id, d)
 }
 
 // decide applies the policy and the hook to req, on one snapshot of the
-// configuration.
-func (a *Authenticator) decide(req *Request) Decision {
+// configuration. hooked reports whether the hook changed the policy's status,
+// text or user id.
+func (a *Authenticator) decide(req *Request) (d Decision, hooked bool) {
 	p := a.snapshot()
-	d := p.decide(req)
+	d = p.decide(req)
 	if p.hook != nil {
+		policy := d
 		d = a.runHook(p.hook, req, d)
+		hooked = d.Status != policy.Status || d.Text != policy.Text || d.UserID != policy.UserID
 	}
 	if d.Status != StatusOK {
-		d.UserID = ""
+		d.UserID, d.Metadata = "", nil
 	}
-	return d
+	return d, hooked
 }
 
 // runHook calls h, turning a panic or an invalid decision into StatusInternal.
@@ -93,11 +97,17 @@ func (a *Authenticator) runHook(h Hook, req *Request, policy Decision) (d Decisi
 		a.log.Error("auth: hook returned a status text or user id longer than 255 bytes")
 		return Decision{Status: StatusInternal, Text: "hook returned an oversized field"}
 	}
+	if d.Status == StatusOK {
+		if err := checkMetadata(d.Metadata); err != nil {
+			a.log.Error("auth: hook returned invalid metadata", slog.String("reason", err.Error()))
+			return Decision{Status: StatusInternal, Text: "hook returned invalid metadata"}
+		}
+	}
 	return d
 }
 
 // reply sends the 7-frame ZAP reply (after the envelope): version, request id,
-// status code, status text, user id, and empty metadata.
+// status code, status text, user id and metadata (empty unless a hook set it).
 func (a *Authenticator) reply(ctx context.Context, envelope [][]byte, id []byte, d Decision) {
 	frames := make([][]byte, 0, len(envelope)+6)
 	for _, f := range envelope {
@@ -109,7 +119,7 @@ func (a *Authenticator) reply(ctx context.Context, envelope [][]byte, id []byte,
 		statusCode(d.Status),
 		[]byte(d.Text),
 		[]byte(d.UserID),
-		[]byte{},
+		d.Metadata.Append([]byte{}),
 	)
 	// A ROUTER drops what it cannot route, so Send does not wait for a peer.
 	if err := a.sock.Send(ctx, socket.NewMsg(frames...)); err != nil && ctx.Err() == nil && !errors.Is(err, socket.ErrClosed) {
@@ -118,8 +128,8 @@ func (a *Authenticator) reply(ctx context.Context, envelope [][]byte, id []byte,
 }
 
 // logDecision writes one record for a decision: the request (never its
-// password) and the status.
-func (a *Authenticator) logDecision(ctx context.Context, req *Request, d Decision) {
+// password), the status, and whether the hook changed the policy's decision.
+func (a *Authenticator) logDecision(ctx context.Context, req *Request, d Decision, hooked bool) {
 	attrs := make([]slog.Attr, 0, 8)
 	attrs = append(attrs,
 		slog.String("domain", req.Domain),
@@ -135,6 +145,9 @@ func (a *Authenticator) logDecision(ctx context.Context, req *Request, d Decisio
 	attrs = append(attrs, slog.Int("status", d.Status), slog.String("text", d.Text))
 	if d.Status == StatusOK {
 		attrs = append(attrs, slog.String("user_id", d.UserID))
+	}
+	if hooked {
+		attrs = append(attrs, slog.Bool("by_hook", true))
 	}
 	level := slog.LevelInfo
 	if d.Status == StatusInternal {
