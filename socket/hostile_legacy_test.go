@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/socket"
+	"github.com/brokerless/zmq/transport/inproc"
 	"github.com/brokerless/zmq/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -425,18 +426,22 @@ func (hstPlain) Handshake(*wire.Reader, *wire.Writer, wire.Metadata) (wire.Metad
 }
 
 // ZMTP 1.0 and 2.0 have no security: a socket configured with a mechanism other than
-// NULL refuses old peers as a protocol error, as libzmq does.
+// NULL, or with NULL and a ZAP domain (which old peers would otherwise skip), refuses
+// old peers as a protocol error, as libzmq does.
 func TestLegacyRefusedBySecuredSocket(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		hello []byte
+		opts  socket.Options
 	}{
-		{"zmtp2", hstV2Greeting(socket.Push, "")},
-		{"zmtp1", hstV1Msg("")},
+		{"zmtp2", hstV2Greeting(socket.Push, ""), socket.Options{Mechanism: hstPlain{}}},
+		{"zmtp1", hstV1Msg(""), socket.Options{Mechanism: hstPlain{}}},
+		{"zmtp2 to ZAP domain", hstV2Greeting(socket.Push, ""), socket.Options{ZAPDomain: "d", InprocRegistry: inproc.NewRegistry()}},
+		{"zmtp1 to ZAP domain", hstV1Msg(""), socket.Options{ZAPDomain: "d", InprocRegistry: inproc.NewRegistry()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			leaks := hstLeakCheck(t)
-			srv := hstBind(t, socket.Pull, socket.Options{Mechanism: hstPlain{}})
+			srv := hstBind(t, socket.Pull, tc.opts)
 			c := hstDial(t, srv.addr)
 			hstWrite(t, c, tc.hello)
 			got := hstExpectClosed(t, c, nil, hstWait)

@@ -16,8 +16,7 @@ import (
 type Properties = wire.Properties
 
 // connProperties returns the properties every message of a new stream connection
-// carries. Peer-Address is the peer's IP address for tcp, as libzmq reports it, and
-// the peer's socket name (usually empty) for ipc. User-Id is the user id the server's
+// carries. Peer-Address is addr (see peerAddress). User-Id is the user id the server's
 // authenticator gave the peer (wire.AuthReply.UserID), empty for NULL and on clients.
 // The metadata the authenticator added comes before the peer's own properties and so
 // wins over a property of the same name the peer sent, as in libzmq: a client cannot
@@ -31,14 +30,15 @@ func connProperties(peer wire.Peer, addr string, auth wire.AuthReply) *Propertie
 }
 
 // peerAddress returns the Peer-Address of a stream connection, also the address of
-// its ZAP requests: the peer's IP address for tcp, as libzmq reports it, and the
-// peer's socket name (usually empty) for ipc.
+// its ZAP requests, as libzmq 4.3 reports it: the peer's IP address for tcp, and
+// "localhost:UID:GID:PID" for ipc on Linux (the peer process's credentials; the
+// peer's socket name, usually empty, elsewhere).
 func peerAddress(nc net.Conn) string {
 	switch a := nc.RemoteAddr().(type) {
 	case *net.TCPAddr:
 		return a.IP.String()
 	case *net.UnixAddr:
-		return a.Name
+		return unixPeerAddress(nc, a)
 	case nil:
 		return ""
 	default:

@@ -2,6 +2,9 @@ package socket
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -153,4 +156,17 @@ func waitHandshake(t testing.TB, events <-chan Event) Event {
 func msgPeerAddress(m Msg) string {
 	addr, _ := m.Properties().Get(wire.PropPeerAddress)
 	return addr
+}
+
+// wantPeerAddress is the Peer-Address, and ZAP address, of a client of this process
+// on transport tr, as libzmq gives it: the IP for tcp; for ipc on Linux the client's
+// credentials, elsewhere its socket name (an unnamed client's is empty).
+func wantPeerAddress(tr string) string {
+	switch {
+	case tr == "tcp":
+		return "127.0.0.1"
+	case runtime.GOOS == "linux":
+		return fmt.Sprintf("localhost:%d:%d:%d", os.Getuid(), os.Getgid(), os.Getpid())
+	}
+	return ""
 }

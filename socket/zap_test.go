@@ -33,9 +33,7 @@ func TestZAPNullWithDomain(t *testing.T) {
 			zone, _ := m.Properties().Get("X-Zone")
 			require.Equal(t, "lab", zone)
 			addr := msgPeerAddress(m)
-			if tr == "tcp" {
-				require.Equal(t, "127.0.0.1", addr)
-			}
+			require.Equal(t, wantPeerAddress(tr), addr)
 
 			reqs := h.waitRequests(t, 1)
 			require.Equal(t, []string{"1.0", "1", "global", addr, "srv", "NULL"}, reqs[0])

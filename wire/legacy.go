@@ -73,8 +73,13 @@ func (r *Reader) readSignature() (v1Identity, error) {
 	return v1Identity{ok: true, hdrLen: signatureSize, idLen: int(length - 1)}, nil
 }
 
-// refuseMechanism reports an old peer to a socket configured with security.
+// refuseMechanism reports an old peer to a socket configured with security, or
+// that authenticates its NULL peers: like libzmq with ZAP enabled, it would
+// otherwise let an old peer skip the authentication.
 func refuseMechanism(mech Mechanism, version string) error {
+	if ns, ok := mech.(*NullServer); ok && ns.Authenticate != nil {
+		return protoErrf(CodeZMTPUnspecified, ErrVersion, "peer speaks ZMTP %s, which cannot be authenticated", version)
+	}
 	if mech.Name() == "NULL" {
 		return nil
 	}

@@ -190,6 +190,10 @@ func TestHandshakeLegacyRefused(t *testing.T) {
 			ErrVersion, CodeZMTPUnspecified, unhex(t, sigEmptyID+"03"), Peer{Major: 2}},
 		{"1.0 peer to a CURVE socket", HandshakeConfig{SocketType: Dealer, Mechanism: fakeMechanism{"CURVE"}}, unhex(t, "01 00"),
 			ErrVersion, CodeZMTPUnspecified, unhex(t, sigEmptyID), Peer{Major: 1}},
+		{"2.0 peer to an authenticating NULL socket", HandshakeConfig{SocketType: Dealer, Mechanism: &NullServer{Authenticate: acceptAll}}, unhex(t, sigEmptyID+"01 05 00 00"),
+			ErrVersion, CodeZMTPUnspecified, unhex(t, sigEmptyID+"03"), Peer{Major: 2}},
+		{"1.0 peer to an authenticating NULL socket", HandshakeConfig{SocketType: Dealer, Mechanism: &NullServer{Authenticate: acceptAll}}, unhex(t, "01 00"),
+			ErrVersion, CodeZMTPUnspecified, unhex(t, sigEmptyID), Peer{Major: 1}},
 		{"2.0 identity frame with MORE", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 05 01 00 00 00"),
 			ErrMalformedFrame, CodeZMTPUnspecified, unhex(t, sigEmptyID+"03 05 00 00"), Peer{Major: 2, SocketType: Dealer}},
 		{"2.0 identity as a command", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 05 04 05 05 5245414459"),
@@ -269,3 +273,5 @@ func FuzzLegacyHandshake(f *testing.F) {
 		}
 	})
 }
+
+func acceptAll(Credentials) (AuthReply, error) { return AuthReply{}, nil }

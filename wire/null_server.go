@@ -37,7 +37,8 @@ func (m *NullServer) Auth() (Credentials, AuthReply) {
 
 // Handshake asks Authenticate, then runs Null's exchange: it sends READY with
 // local and reads the peer's READY (or ERROR), returning the peer's metadata.
-// On a refusal it sends ERROR instead of READY (status 400 or 500) or nothing.
+// On a refusal it sends ERROR instead of READY (status 400 or 500) or nothing,
+// and reads the peer's command before it returns the refusal.
 func (m *NullServer) Handshake(r *Reader, w *Writer, local Metadata) (Metadata, error) {
 	if m.used {
 		return nil, ErrMechanismReused
@@ -50,7 +51,12 @@ func (m *NullServer) Handshake(r *Reader, w *Writer, local Metadata) (Metadata, 
 	if m.Authenticate != nil {
 		var err error
 		if reply, err = m.Authenticate(Credentials{Mechanism: "NULL"}); err != nil {
-			return nil, refuse(w, err)
+			err = refuse(w, err)
+			// Like libzmq, take the peer's READY, which NULL sends at once, before
+			// giving up: hanging up with it unread would reset the connection, and
+			// the peer could lose our ERROR.
+			_, _ = readHandshakeCommand(r)
+			return nil, err
 		}
 	}
 	md, err := Null{}.Handshake(r, w, local)
