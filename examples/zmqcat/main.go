@@ -56,7 +56,9 @@
 //   - --auth-curve-keys DIR: CURVE clients whose public certificate (NAME.key) is in DIR;
 //   - --auth-curve-any: CURVE clients of any key;
 //   - --auth-allow IP, --auth-deny IP (repeatable): accept clients from these
-//     addresses or prefixes (10.0.0.0/8) only, or refuse them; deny wins.
+//     addresses or prefixes (10.0.0.0/8) only, or refuse them; deny wins. These
+//     match tcp clients: an ipc client's address is not an IP, so an allow list
+//     refuses it.
 //
 // Without an authenticator a CURVE server accepts every client that knows its public
 // key, as libzmq does without a ZAP handler.
