@@ -101,6 +101,9 @@ clients of both sides, and logs each decision):
                           (repeatable)
   --auth-deny IP          refuse clients from this address or prefix
                           (repeatable; wins over --auth-allow)
+                          The address lists match tcp clients: an ipc
+                          client's address is not an IP, so an allow list
+                          refuses it.
 
 Without an authenticator a CURVE server accepts every client that knows its
 public key. Keys and passwords given on the command line are visible to other
