@@ -123,7 +123,7 @@ func (f *Flags) Config() (Config, error) {
 	plain := f.plainServer.on || plainClient
 	switch {
 	case curve && plain:
-		return c, f.usage("%s and %s flags together: a socket uses one mechanism", f.group("curve-*"), f.group("plain-*"))
+		return c, f.usage("%s and %s flags together: a socket uses one mechanism", f.name("curve-*"), f.name("plain-*"))
 	case f.curveServer.on && curveClient:
 		return c, f.usage("%s serves CURVE and %s connects to a CURVE server: give one", f.name("curve-server"), f.name(f.serverKeyFlag()))
 	case f.plainServer.on && plainClient:
@@ -246,11 +246,9 @@ func (f *Flags) ownKeys() (pub cert.PublicKey, sec cert.SecretKey, have bool, er
 // usage returns an error about the flags.
 func (f *Flags) usage(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-// name returns the command-line spelling of flag name under f's prefix.
+// name returns the command-line spelling of flag name (or of a family of
+// flags, such as "curve-*") under f's prefix.
 func (f *Flags) name(name string) string { return "--" + f.prefix + name }
-
-// group names a family of flags, such as --frontend-curve-*.
-func (f *Flags) group(pattern string) string { return "--" + f.prefix + pattern }
 
 // ownKeyFlag names the first own-key flag given.
 func (f *Flags) ownKeyFlag() string {
