@@ -5,6 +5,7 @@
 //
 //	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
 //	       [--count N] [--timeout DURATION] [--linger DURATION]
+//	       [security flags] [authenticator flags]
 //
 // TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub (in
 // any case). A message is one line; its frames are separated by a TAB, on stdin and on
@@ -25,12 +26,53 @@
 // A bind to a wildcard endpoint (tcp://127.0.0.1:*) reports the endpoint it got on
 // stderr. Bad arguments exit with status 2. SIGINT or SIGTERM stops zmqcat cleanly.
 //
+// # Security
+//
+// The socket's tcp and ipc connections use the NULL mechanism (no security) unless
+// one of these flags is given:
+//
+//   - CURVE server: --curve-server, with the server's keys from --curve-cert FILE (a
+//     secret certificate, NAME.key_secret, as zmqcert new writes) or --curve-secretkey
+//     Z85.
+//   - CURVE client: --curve-servercert FILE (the server's public certificate,
+//     NAME.key) or --curve-serverkey Z85, and the client's own keys from --curve-cert
+//     FILE, or --curve-secretkey Z85 (with --curve-publickey Z85 if you like: it is
+//     checked), or, without these, a key pair generated for the run.
+//   - PLAIN server: --plain-server (it needs --auth-passwords). PLAIN client:
+//     --plain-user NAME --plain-password PASSWORD. PLAIN sends both in clear.
+//   - --zap-domain DOMAIN: the socket's ZAP domain.
+//
+// A CURVE socket reports its public key on stderr. Keys and passwords on the command
+// line are visible to other users of the machine (ps); prefer certificate files.
+// Handshake failures (a refused client, a box that does not open, a wrong server key)
+// are reported on stderr, once per kind and endpoint; a socket that its peer refuses
+// (with ERROR, as an authenticator makes it) does not reconnect, and zmqcat stops with
+// status 1.
+//
+// Any of these flags starts an authenticator in the process, which decides on the
+// clients of every server socket in it (ZAP domain "*"):
+//
+//   - --auth-passwords FILE: PLAIN clients, from a file of name=password lines;
+//   - --auth-curve-keys DIR: CURVE clients whose public certificate (NAME.key) is in DIR;
+//   - --auth-curve-any: CURVE clients of any key;
+//   - --auth-allow IP, --auth-deny IP (repeatable): accept clients from these
+//     addresses or prefixes (10.0.0.0/8) only, or refuse them; deny wins. These
+//     match tcp clients: an ipc client's address is not an IP, so an allow list
+//     refuses it.
+//
+// Without an authenticator a CURVE server accepts every client that knows its public
+// key, as libzmq does without a ZAP handler.
+//
 // Examples:
 //
 //	zmqcat pull --bind 'tcp://*:5557' --count 3
 //	printf 'a\nb\nc\n' | zmqcat push --connect tcp://localhost:5557
 //	zmqcat rep --bind tcp://127.0.0.1:5555 &
 //	echo Hello | zmqcat req --connect tcp://localhost:5555
+//
+//	zmqcert new server    # server.key, server.key_secret
+//	zmqcat pull --bind tcp://127.0.0.1:5557 --curve-server --curve-cert server.key_secret &
+//	echo secret | zmqcat push --connect tcp://127.0.0.1:5557 --curve-servercert server.key
 package main
 
 import (
@@ -41,12 +83,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/brokerless/zmq/internal/secflag"
 	"github.com/brokerless/zmq/socket"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/wire"
@@ -75,6 +120,8 @@ type config struct {
 	count      int
 	timeout    time.Duration
 	linger     time.Duration
+	sec        secflag.Config
+	auth       *secflag.AuthFlags
 }
 
 // listFlag collects the values of a repeatable flag.
@@ -90,6 +137,12 @@ func (e usageError) Error() string { return e.msg }
 
 const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
               [--count N] [--timeout DURATION] [--linger DURATION]
+              [--curve-server (--curve-cert FILE | --curve-secretkey Z85)]
+              [(--curve-servercert FILE | --curve-serverkey Z85)
+               [--curve-cert FILE | --curve-secretkey Z85 [--curve-publickey Z85]]]
+              [--plain-server | --plain-user NAME --plain-password PASSWORD]
+              [--zap-domain DOMAIN] [--auth-passwords FILE] [--auth-curve-keys DIR]
+              [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
 TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub
 `
 
@@ -110,6 +163,8 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.count, "count", 0, "stop after `N` messages received (0: no limit)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop when no message arrives for `DURATION` (0: wait forever)")
 	fs.DurationVar(&c.linger, "linger", socket.DefaultLinger, "at exit, wait up to `DURATION` for queued messages to be delivered")
+	sec := secflag.Register(fs, "")
+	c.auth = secflag.RegisterAuth(fs)
 
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -144,6 +199,13 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	case c.timeout < 0:
 		return c, usageError{"--timeout must not be negative"}
 	}
+	var err error
+	if c.sec, err = sec.Config(); err != nil {
+		return c, usageError{err.Error()}
+	}
+	if err := c.auth.Check(c.sec); err != nil {
+		return c, usageError{err.Error()}
+	}
 	return c, nil
 }
 
@@ -162,27 +224,52 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 
-	s, err := socket.New(c.typ, socket.Options{Linger: c.linger})
+	// The authenticator logs its decisions on stderr. It serves the sockets of
+	// inproc.Default, as zmqcat's socket is one of them.
+	auth, err := c.auth.Start(nil, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
 		return exitError
 	}
+	if auth != nil {
+		defer auth.Close()
+	}
+
+	events := make(chan socket.Event, 64)
+	opts := socket.Options{Linger: c.linger, Mechanism: c.sec.Mechanism, ZAPDomain: c.sec.ZAPDomain, Monitor: events}
+	s, err := socket.New(c.typ, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
+		return exitError
+	}
+	if c.sec.PublicKey != "" {
+		fmt.Fprintf(stderr, "zmqcat: CURVE public key %s\n", c.sec.PublicKey)
+	}
+	parent := ctx
+	ctx, refused := context.WithCancelCause(parent)
+	defer refused(nil)
+	mon := watch(events, stderr, refused)
 	if code := setup(s, c, stderr); code != exitOK {
 		s.Close()
+		mon.stop()
 		return code
 	}
 
 	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout)}
 	err = cat.run(ctx)
-	if err != nil && ctx.Err() != nil {
-		err = nil // interrupted: stop quietly
-	}
 
 	// Give queued messages up to --linger to reach their peers.
 	lctx, cancel := context.WithTimeout(ctx, c.linger)
 	serr := s.Shutdown(lctx)
 	cancel()
-	if err == nil && serr != nil && ctx.Err() == nil {
+	mon.stop() // after it has seen every event of the socket
+	switch {
+	case parent.Err() != nil:
+		err = nil // interrupted: stop quietly
+	case ctx.Err() != nil:
+		// The peer refused this socket: what was sent went nowhere.
+		err = context.Cause(ctx)
+	case err == nil && serr != nil:
 		err = fmt.Errorf("messages not delivered within --linger %v: %w", c.linger, serr)
 	}
 	if err != nil {
@@ -190,6 +277,62 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitError
 	}
 	return exitOK
+}
+
+// monitor reports a socket's handshake failures on stderr.
+type monitor struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// watch reports the handshake failures among events on
+// stderr, once per kind and endpoint, until stop, and then those still in
+// the channel. A socket the peer refused
+// (HANDSHAKE_FAILED_AUTH with the peer's ERROR) does not reconnect, so it
+// cannot get anywhere: watch ends the run through refused.
+func watch(events <-chan socket.Event, stderr io.Writer, refused context.CancelCauseFunc) *monitor {
+	m := &monitor{done: make(chan struct{})}
+	m.wg.Go(func() {
+		type key struct {
+			t  socket.EventType
+			ep string
+		}
+		seen := make(map[key]bool)
+		for {
+			var e socket.Event
+			select {
+			case e = <-events:
+			case <-m.done:
+				select {
+				case e = <-events:
+				default:
+					return
+				}
+			}
+			switch e.Type {
+			case socket.EventHandshakeFailed, socket.EventHandshakeProtocol, socket.EventHandshakeAuth:
+			default:
+				continue
+			}
+			var pe *wire.PeerError
+			if e.Type == socket.EventHandshakeAuth && errors.As(e.Err, &pe) {
+				refused(fmt.Errorf("the peer refused this socket: %v", e))
+				continue
+			}
+			if k := (key{e.Type, e.Endpoint}); !seen[k] {
+				seen[k] = true
+				fmt.Fprintf(stderr, "zmqcat: %v\n", e)
+			}
+		}
+	})
+	return m
+}
+
+// stop stops the monitor, once it has handled the events already sent, and
+// waits for it.
+func (m *monitor) stop() {
+	close(m.done)
+	m.wg.Wait()
 }
 
 // setup binds, connects and subscribes s.

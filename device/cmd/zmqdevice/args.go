@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerless/zmq/internal/secflag"
 	"github.com/brokerless/zmq/socket"
 )
 
@@ -35,6 +36,9 @@ type config struct {
 	hwm               int
 	logFormat         string
 	linger            time.Duration
+	frontendSec       secflag.Config
+	backendSec        secflag.Config
+	auth              *secflag.AuthFlags
 }
 
 // defaultTypes are each device's socket types.
@@ -72,6 +76,39 @@ Flags:
                           (default 1s)
   --help                  show this help
 
+Security, for each side (SIDE is frontend or backend; without these flags a side
+uses NULL, no security):
+  --SIDE-curve-server          serve CURVE, with the server's keys from
+  --SIDE-curve-cert FILE       ... a secret certificate (NAME.key_secret), or
+  --SIDE-curve-secretkey Z85   ... a secret key
+  --SIDE-curve-servercert FILE connect with CURVE to the server of this public
+                               certificate (NAME.key), or
+  --SIDE-curve-serverkey Z85   ... of this public key; the side's own keys come
+                               from --SIDE-curve-cert, --SIDE-curve-secretkey
+                               (with --SIDE-curve-publickey Z85, checked), or
+                               are generated at start
+  --SIDE-plain-server          serve PLAIN (needs --auth-passwords)
+  --SIDE-plain-user NAME       connect with PLAIN as NAME,
+  --SIDE-plain-password PW     ... with this password (sent in clear)
+  --SIDE-zap-domain DOMAIN     the side's ZAP domain
+
+Authenticator (any of these starts one, for every ZAP domain; it decides on the
+clients of both sides, and logs each decision):
+  --auth-passwords FILE   PLAIN clients: a file of name=password lines
+  --auth-curve-keys DIR   CURVE clients whose public certificate is in DIR
+  --auth-curve-any        CURVE clients of any key
+  --auth-allow IP         accept clients from this address or prefix only
+                          (repeatable)
+  --auth-deny IP          refuse clients from this address or prefix
+                          (repeatable; wins over --auth-allow)
+                          The address lists match tcp clients: an ipc
+                          client's address is not an IP, so an allow list
+                          refuses it.
+
+Without an authenticator a CURVE server accepts every client that knows its
+public key. Keys and passwords given on the command line are visible to other
+users of the machine: prefer certificate files. Make certificates with zmqcert.
+
 Examples:
   zmqdevice queue --frontend tcp://*:5559 --backend tcp://*:5560
   zmqdevice forwarder --frontend '>tcp://localhost:5556' --backend tcp://*:8100
@@ -81,6 +118,9 @@ Examples:
   zmqdevice queue --frontend @tcp://127.0.0.1:5559,@ipc:///tmp/q.ipc \
       --backend tcp://127.0.0.1:5560 --control tcp://127.0.0.1:5561 \
       --stats-interval 10s --log-format json
+  zmqdevice queue --frontend tcp://*:5559 --backend tcp://127.0.0.1:5560 \
+      --frontend-curve-server --frontend-curve-cert certs/broker.key_secret \
+      --auth-curve-keys certs/clients
 
 SIGINT or SIGTERM stops the device with exit status 0; usage errors exit with 2.
 `
@@ -116,6 +156,9 @@ func parseArgs(args []string) (*config, error) {
 	fs.IntVar(&cfg.hwm, "hwm", 0, "")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "")
 	fs.DurationVar(&cfg.linger, "linger", time.Second, "")
+	frontendSec := secflag.Register(fs, "frontend-")
+	backendSec := secflag.Register(fs, "backend-")
+	cfg.auth = secflag.RegisterAuth(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -175,6 +218,15 @@ func parseArgs(args []string) (*config, error) {
 		return nil, usageErr("--linger must not be negative")
 	case cfg.logFormat != "text" && cfg.logFormat != "json":
 		return nil, usageErr("--log-format must be text or json, not %q", cfg.logFormat)
+	}
+	if cfg.frontendSec, err = frontendSec.Config(); err != nil {
+		return nil, errUsage{err}
+	}
+	if cfg.backendSec, err = backendSec.Config(); err != nil {
+		return nil, errUsage{err}
+	}
+	if err := cfg.auth.Check(cfg.frontendSec, cfg.backendSec); err != nil {
+		return nil, errUsage{err}
 	}
 	return cfg, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/device"
+	"github.com/brokerless/zmq/internal/secflag"
 	"github.com/brokerless/zmq/socket"
 )
 
@@ -32,8 +33,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(handler)
 
+	// At exit the sockets close first, then what serves them: a CURVE server
+	// whose authenticator had gone would let any client in while it lingers.
 	var sockets []*socket.Socket
-	defer func() { closeAll(sockets) }()
+	var after []func()
+	defer func() {
+		closeAll(sockets)
+		for _, f := range after {
+			f()
+		}
+	}()
 	open := func(role string, t socket.Type, eps []endpoint, opts socket.Options) (*socket.Socket, error) {
 		opts.Linger = cfg.linger
 		if cfg.linger == 0 {
@@ -68,11 +77,44 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("zmqdevice: " + err.Error())
 		return 1
 	}
-	frontend, err := open("frontend", cfg.frontendType, cfg.frontend, hwm)
+
+	// The authenticator serves the sockets of inproc.Default, which the device's
+	// sockets are.
+	authenticator, err := cfg.auth.Start(nil, log)
 	if err != nil {
 		return fail(err)
 	}
-	backend, err := open("backend", cfg.backendType, cfg.backend, hwm)
+	if authenticator != nil {
+		after = append(after, func() { authenticator.Close() })
+		log.Info("authenticator started")
+	}
+	var mon monitors
+	after = append(after, mon.stop)
+	secure := func(role string, sec secflag.Config) socket.Options {
+		opts := hwm
+		opts.Mechanism, opts.ZAPDomain = sec.Mechanism, sec.ZAPDomain
+		opts.Monitor = mon.watch(log, role)
+		attrs := []any{"socket", role, "mechanism", sec.Name()}
+		switch sec.Role {
+		case secflag.RoleServer:
+			attrs = append(attrs, "role", "server")
+		case secflag.RoleClient:
+			attrs = append(attrs, "role", "client")
+		}
+		if sec.PublicKey != "" {
+			attrs = append(attrs, "public_key", sec.PublicKey)
+		}
+		if sec.ZAPDomain != "" {
+			attrs = append(attrs, "zap_domain", sec.ZAPDomain)
+		}
+		log.Info("security", attrs...)
+		return opts
+	}
+	frontend, err := open("frontend", cfg.frontendType, cfg.frontend, secure("frontend", cfg.frontendSec))
+	if err != nil {
+		return fail(err)
+	}
+	backend, err := open("backend", cfg.backendType, cfg.backend, secure("backend", cfg.backendSec))
 	if err != nil {
 		return fail(err)
 	}
@@ -177,4 +219,53 @@ func logStatsLine(log *slog.Logger, msg string, d *device.Device, frontend, back
 func outDrops(s socket.Stats) uint64 {
 	d := s.Drops
 	return d.HWM + d.Oldest + d.Unroutable + d.NoPeers + d.Disconnects
+}
+
+// monitors log the handshake failures of the device's sockets.
+type monitors struct {
+	wg   sync.WaitGroup
+	done chan struct{}
+}
+
+// watch returns a Monitor channel for the socket called role, whose handshake
+// failures it logs as warnings, once per kind and endpoint (a peer retrying
+// every reconnect interval would flood the log), until stop.
+func (m *monitors) watch(log *slog.Logger, role string) chan socket.Event {
+	if m.done == nil {
+		m.done = make(chan struct{})
+	}
+	events := make(chan socket.Event, 64)
+	m.wg.Go(func() {
+		type key struct {
+			t  socket.EventType
+			ep string
+		}
+		seen := make(map[key]bool)
+		for {
+			var e socket.Event
+			select {
+			case e = <-events:
+			case <-m.done:
+				return
+			}
+			switch e.Type {
+			case socket.EventHandshakeFailed, socket.EventHandshakeProtocol, socket.EventHandshakeAuth:
+			default:
+				continue
+			}
+			if k := (key{e.Type, e.Endpoint}); !seen[k] {
+				seen[k] = true
+				log.Warn("handshake failed", "socket", role, "event", e.String())
+			}
+		}
+	})
+	return events
+}
+
+// stop stops the monitors and waits for them.
+func (m *monitors) stop() {
+	if m.done != nil {
+		close(m.done)
+	}
+	m.wg.Wait()
 }
