@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-interop interop-deps bench bench-smoke bench-compare demo fuzz
+.PHONY: all build deps test test-interop bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -16,7 +16,7 @@ build:
 ## so those tests skip themselves under it), the wire and socket tests again with released
 ## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
 ## smoke check
-test:
+test: deps
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 ./...
@@ -25,10 +25,9 @@ test:
 	$(MAKE) test-interop
 	$(MAKE) bench-smoke
 
-## test-interop: run the nested interop module against libzmq (needs cgo and libzmq) and
-## JeroMQ 0.3.6 (needs a JDK and Debian's libjeromq-java, installed here when missing
-## and we are root, as in CI)
-test-interop: interop-deps
+## test-interop: run the nested interop module against libzmq (needs cgo and libzmq),
+## JeroMQ 0.3.6 and pyzmq (the packages come from `make deps`)
+test-interop: deps
 	@if [ ! -f interop/go.mod ]; then \
 		echo "test-interop: no interop/ module yet; skipping"; \
 		exit 0; \
@@ -39,26 +38,10 @@ test-interop: interop-deps
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
-## interop-deps: install the JDK and JeroMQ, and Debian's pyzmq (python3-zmq, for the
-## certificate tests), when they are missing; without root, say what to install (those
-## tests then skip, or fail under CI=true)
-interop-deps:
-	@pkgs=; \
-	if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1 || [ ! -f /usr/share/java/jeromq.jar ]; then \
-		pkgs="default-jdk-headless libjeromq-java"; \
-	fi; \
-	if ! /usr/bin/python3 -c "import zmq.auth" >/dev/null 2>&1; then \
-		pkgs="$$pkgs python3-zmq"; \
-	fi; \
-	if [ -z "$$pkgs" ]; then \
-		exit 0; \
-	fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "interop-deps: installing $$pkgs"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; \
-	else \
-		echo "interop-deps: the JeroMQ and pyzmq tests need: apt-get install -y $$pkgs" >&2; \
-	fi
+## deps: install the system packages the tests need when they are missing (.ci/deps: as root
+## with apt-get it installs them; otherwise it names them and stops)
+deps:
+	@.ci/deps
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,
 ## both roles (needs libzmq3-dev, gcc, pkg-config); not a measurement
