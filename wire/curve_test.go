@@ -86,8 +86,9 @@ func TestCurveHandshake(t *testing.T) {
 	ra, rb = secureBoth(t, a2, b2, HandshakeConfig{SocketType: Dealer, Mechanism: cli2}, HandshakeConfig{SocketType: Router, Mechanism: srv2})
 	require.NoError(t, ra.err)
 	require.NoError(t, rb.err)
-	require.NotEqual(t, cli.codec.key, cli2.codec.key)
-	require.Equal(t, cli2.codec.key, srv2.codec.key)
+	require.NotEqual(t, cli.codec.send.subKey, cli2.codec.send.subKey)
+	require.Equal(t, cli2.codec.send.subKey, srv2.codec.recv.subKey)
+	require.Equal(t, cli2.codec.recv.subKey, srv2.codec.send.subKey)
 }
 
 func TestCurveWrongServerKey(t *testing.T) {
