@@ -28,6 +28,12 @@ type curveStream struct {
 // boxOverhead is the size of a box's authenticator (nacl/box.Overhead).
 const boxOverhead = poly1305.TagSize
 
+// maxShortPlain is the largest plaintext (flags byte and body) whose keystream
+// fits keystream blocks 0 and 1 with the Poly1305 key: such a box takes one
+// call for both blocks, whole, instead of one for block 0 and one for a
+// partial block 1.
+const maxShortPlain = 128 - 32
+
 // init derives the subkey of nonces starting with prefix (16 bytes) under key.
 func (s *curveStream) init(key *[32]byte, prefix string) {
 	var in [16]byte
@@ -47,6 +53,10 @@ func (s *curveStream) keyBlock(n uint64) (counter [16]byte, block [64]byte) {
 // and must not overlap body, the box of the plaintext inner, body under short
 // nonce n: the tag, then the ciphertext.
 func (s *curveStream) seal(out []byte, n uint64, inner byte, body []byte) {
+	if 1+len(body) <= maxShortPlain {
+		s.sealShort(out, n, inner, body)
+		return
+	}
 	counter, block := s.keyBlock(n)
 	ct := out[boxOverhead:]
 	ct[0] = inner ^ block[32]
@@ -65,11 +75,57 @@ func (s *curveStream) seal(out []byte, n uint64, inner byte, body []byte) {
 	clear(polyKey[:])
 }
 
+// keyBlocks returns keystream blocks 0 and 1 of short nonce n.
+func (s *curveStream) keyBlocks(n uint64) (ks [128]byte) {
+	var counter [16]byte
+	binary.BigEndian.PutUint64(counter[:8], n)
+	salsa.XORKeyStream(ks[:], ks[:], &counter, &s.subKey)
+	return ks
+}
+
+// sealShort is seal for a plaintext of at most maxShortPlain bytes.
+func (s *curveStream) sealShort(out []byte, n uint64, inner byte, body []byte) {
+	ks := s.keyBlocks(n)
+	ct := out[boxOverhead:]
+	ct[0] = inner ^ ks[32]
+	subtle.XORBytes(ct[1:], body, ks[33:])
+	var polyKey [32]byte
+	copy(polyKey[:], ks[:32])
+	var tag [boxOverhead]byte
+	poly1305.Sum(&tag, ct, &polyKey)
+	copy(out, tag[:])
+	clear(ks[:])
+	clear(polyKey[:])
+}
+
+// openShort is open for a box whose plaintext is at most maxShortPlain bytes.
+func (s *curveStream) openShort(dst []byte, n uint64, box []byte) (inner byte, out []byte, ok bool) {
+	ks := s.keyBlocks(n)
+	defer clear(ks[:])
+	var polyKey [32]byte
+	copy(polyKey[:], ks[:32])
+	var tag [boxOverhead]byte
+	copy(tag[:], box)
+	ct := box[boxOverhead:]
+	ok = poly1305.Verify(&tag, ct, &polyKey)
+	clear(polyKey[:])
+	if !ok {
+		return 0, dst, false
+	}
+	start := len(dst)
+	out = grow(dst, len(ct)-1)
+	subtle.XORBytes(out[start:], ct[1:], ks[33:])
+	return ct[0] ^ ks[32], out, true
+}
+
 // open checks box (the tag, then at least one byte of ciphertext) under short
 // nonce n in constant time and, if it is authentic, appends the plaintext
 // after its first byte to dst and returns that first byte. When it is not, ok
 // is false and dst is returned unchanged, with nothing decrypted.
 func (s *curveStream) open(dst []byte, n uint64, box []byte) (inner byte, out []byte, ok bool) {
+	if len(box)-boxOverhead <= maxShortPlain {
+		return s.openShort(dst, n, box)
+	}
 	counter, block := s.keyBlock(n)
 	defer clear(block[:])
 	var polyKey [32]byte

@@ -11,7 +11,7 @@ import (
 
 // curveBoxSizes covers the edges of keystream block 0 (31 body bytes share it
 // with the flags byte) and of the later blocks, and large frames.
-var curveBoxSizes = []int{0, 1, 30, 31, 32, 33, 63, 64, 95, 96, 97, 200, 255, 256, 257, 1024, 16384, 70000}
+var curveBoxSizes = []int{0, 1, 30, 31, 32, 33, 63, 64, 94, 95, 96, 97, 200, 255, 256, 257, 1024, 16384, 70000}
 
 // TestCurveStreamMatchesBox checks that a MESSAGE box sealed with the
 // connection's derived subkey is byte for byte what nacl/box seals with the
@@ -45,7 +45,8 @@ func TestCurveStreamMatchesBox(t *testing.T) {
 }
 
 // TestCurveStreamRejects checks that a changed tag, ciphertext or nonce, or
-// the other direction's subkey, fails to open and leaves dst as it was.
+// the other direction's subkey, fails to open and leaves dst as it was, for a
+// short box (one keystream call) and a long one.
 func TestCurveStreamRejects(t *testing.T) {
 	var key [32]byte
 	_, err := rand.Read(key[:])
@@ -53,24 +54,29 @@ func TestCurveStreamRejects(t *testing.T) {
 	var c, s curveStream
 	c.init(&key, nonceMsgC)
 	s.init(&key, nonceMsgS)
-	body := bytes.Repeat([]byte("secret"), 20)
-	sealed := make([]byte, boxOverhead+1+len(body))
-	c.seal(sealed, 7, 0, body)
+	for _, size := range []int{40, 120} {
+		body := bytes.Repeat([]byte("x"), size)
+		sealed := make([]byte, boxOverhead+1+len(body))
+		c.seal(sealed, 7, 0, body)
 
-	dst := make([]byte, 3, 512)
-	copy(dst, "abc")
-	check := func(name string, st *curveStream, nonce uint64, b []byte) {
-		t.Helper()
-		_, out, ok := st.open(dst, nonce, b)
-		require.False(t, ok, name)
-		require.Equal(t, "abc", string(out), name)
-		require.Equal(t, make([]byte, len(body)), dst[3:3+len(body)], "%s: nothing decrypted", name)
+		dst := make([]byte, 3, 512)
+		copy(dst, "abc")
+		check := func(name string, st *curveStream, nonce uint64, b []byte) {
+			t.Helper()
+			_, out, ok := st.open(dst, nonce, b)
+			require.False(t, ok, "%s, %d bytes", name, size)
+			require.Equal(t, "abc", string(out), name)
+			require.Equal(t, make([]byte, len(body)), dst[3:3+len(body)], "%s: nothing decrypted", name)
+		}
+		for _, at := range []int{0, 15, 16, 17, len(sealed) - 1} {
+			b := bytes.Clone(sealed)
+			b[at] ^= 0x40
+			check("flipped byte", &c, 7, b)
+		}
+		check("other nonce", &c, 8, sealed)
+		check("other direction", &s, 7, sealed)
+		_, out, ok := c.open(dst, 7, sealed)
+		require.True(t, ok)
+		require.Equal(t, body, out[3:])
 	}
-	for _, at := range []int{0, 15, 16, 17, len(sealed) - 1} {
-		b := bytes.Clone(sealed)
-		b[at] ^= 0x40
-		check("flipped byte", &c, 7, b)
-	}
-	check("other nonce", &c, 8, sealed)
-	check("other direction", &s, 7, sealed)
 }
