@@ -65,9 +65,20 @@ func curveReport(cfg config, cells []*cellResult, m machineInfo, took time.Durat
 	p("- Machine: %s, %d logical CPUs, %s; %s.\n", m.cpu, m.cpus, m.kernel, m.virt)
 	p("- Software: %s, libzmq %s (system package, through our C programs in bench/peers/c); ours at commit %s.\n", m.goVersion, m.libzmq, m.commit)
 	p("- Method: two processes over 127.0.0.1, local_* binding as the CURVE server and remote_* connecting as the client, both with zmq_curve(7)'s example key pairs (`-curve`; the libzmq server has no ZAP handler, ours no authenticator). Every implementation runs interleaved in each cell (the starting one rotating), %d round(s); a pilot run per implementation and cell picks the count (n) so that one run lasts about %v. Throughput is libzmq's local_thr figure, latency libzmq's remote_lat figure (mean one-way µs), conn/s is remote_conn's (a fresh REQ per connection: connect, handshake, one round trip of %d B, close). Processes are not pinned, GOMAXPROCS is Go's default (%d), libzmq has one I/O thread. Medians with the min–max range.\n", cfg.rounds, cfg.target, connSize, m.cpus)
+	one := slices.Contains(cfg.impls, "ours1")
+	if one {
+		p("- GOMAXPROCS=1: the same zmqbench with GOMAXPROCS=1 in each process (where two processes share two cores, one P each spares the scheduler waking a thread on the other core at every goroutine hand-off); the target column judges the default.\n")
+	}
 	p("- Target: issue 11's goal for ours ÷ libzmq under CURVE (throughput ≥ 2× at 64 B and ≥ 1× above, latency ≤ 1×, conn/s ≥ 1×). The NULL columns are the same programs without `-curve`, for reference.\n\n")
-	p("| transport | test | libzmq CURVE | ours CURVE | ours ÷ libzmq | target | met | ours NULL | libzmq NULL |\n")
-	p("|---|---|---:|---:|---:|---|---|---:|---:|\n")
+	p("| transport | test | libzmq CURVE | ours CURVE | ours ÷ libzmq | target | met |")
+	if one {
+		p(" ours CURVE, GOMAXPROCS=1 | ÷ libzmq |")
+	}
+	p(" ours NULL | libzmq NULL |\n|---|---|---:|---:|---:|---|---|")
+	if one {
+		p("---:|---:|")
+	}
+	p("---:|---:|\n")
 	var notes []string
 	for _, c := range cells {
 		test := fmt.Sprintf("%s %s", c.metric, sizeName(c.size))
@@ -104,8 +115,11 @@ func curveReport(cfg config, cells []*cellResult, m machineInfo, took time.Durat
 				met = "yes"
 			}
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.transport, test, cellOf("libzmq"), cellOf("ours"),
-			ratio(ours, lz), tgt, met, cellOf("ours-null"), cellOf("libzmq-null"))
+		p("| %s | %s | %s | %s | %s | %s | %s |", c.transport, test, cellOf("libzmq"), cellOf("ours"), ratio(ours, lz), tgt, met)
+		if one {
+			p(" %s | %s |", cellOf("ours1"), ratio(c.get("ours1"), lz))
+		}
+		p(" %s | %s |\n", cellOf("ours-null"), cellOf("libzmq-null"))
 		for _, ir := range c.impls {
 			if len(ir.errs) > 0 {
 				notes = append(notes, fmt.Sprintf("- %s, %s: %d of %d runs failed: %s", ir.prog.Name, test,
