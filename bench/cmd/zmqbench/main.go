@@ -33,16 +33,16 @@ import (
 	"github.com/brokerless/zmq/z85"
 )
 
-func main() {
-	perf.Main(perf.Program{
-		Name:     "zmqbench",
-		New:      func() perf.Impl { return impl{} },
-		NewCurve: func() perf.Impl { return impl{curve: true} },
-		Extra: map[string]perf.Extra{
-			"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
-			"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
-		},
-	})
+func main() { perf.Main(program) }
+
+var program = perf.Program{
+	Name:     "zmqbench",
+	New:      func() perf.Impl { return impl{} },
+	NewCurve: func() perf.Impl { return impl{curve: true} },
+	Extra: map[string]perf.Extra{
+		"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
+		"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
+	},
 }
 
 // impl adapts github.com/brokerless/zmq/socket to perf.Impl. Sockets use the zero
