@@ -21,6 +21,10 @@ import (
 // work on a small frame. The rest is secretbox's construction unchanged: the
 // first 32 bytes of keystream block 0 key Poly1305, the plaintext is XORed with
 // the keystream from byte 32 on, and the tag covers the ciphertext.
+//
+// x/crypto marks its poly1305 package deprecated for general use (a key must
+// never authenticate two messages); here, as inside secretbox, every box gets
+// a one-time key from its own keystream. Verify compares tags in constant time.
 type curveStream struct {
 	subKey [32]byte // HSalsa20(shared key, nonce prefix)
 }
