@@ -44,13 +44,14 @@ deps:
 	@.ci/deps
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,
-## both roles (needs libzmq3-dev, gcc, pkg-config); not a measurement
+## both roles, and over CURVE (-curve) with the connection-rate test (needs libzmq3-dev,
+## gcc, pkg-config); not a measurement
 bench-smoke:
 	@if ! pkg-config --exists libzmq 2>/dev/null; then \
 		echo "bench-smoke: libzmq not found by pkg-config; install it with: apt-get install -y libzmq3-dev" >&2; \
 		exit 1; \
 	fi
-	cd bench/peers && $(GO) vet ./... && $(GO) test -count=1 -run TestSmokeAgainstLibzmq .
+	cd bench/peers && $(GO) vet ./... && $(GO) test -count=1 -run 'TestSmoke(Curve)?AgainstLibzmq' .
 
 ## bench-compare: the side-by-side run with libzmq, go-zeromq and the floor; rewrites the
 ## "Side by side with libzmq" section of bench/RESULTS.md (takes about 8 minutes)

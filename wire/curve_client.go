@@ -115,6 +115,7 @@ type curveClientState struct {
 	m         *CurveClient
 	pub, sec  [32]byte // our transient key pair C', c'
 	serverT   [32]byte // the server's transient public key S'
+	helloKey  [32]byte // Precompute(S, c'): HELLO's box and WELCOME's
 	cookie    [curveCookieSize]byte
 	shared    [32]byte // Precompute(S', c')
 	nonce     uint64   // next short nonce to send
@@ -134,7 +135,7 @@ func (st *curveClientState) init(m *CurveClient) error {
 
 // wipe clears the transient secrets the state holds.
 func (st *curveClientState) wipe() {
-	st.sec, st.shared = [32]byte{}, [32]byte{}
+	st.sec, st.shared, st.helloKey = [32]byte{}, [32]byte{}, [32]byte{}
 }
 
 // hello appends the HELLO command frame to b.
@@ -147,7 +148,9 @@ func (st *curveClientState) hello(b []byte) ([]byte, error) {
 	n := shortNonce(nonceHello, st.nonce)
 	st.nonce++
 	var zeros [64]byte
-	return box.Seal(b, zeros[:], &n, &st.m.ServerKey, &st.sec), nil
+	// The same key opens WELCOME: one scalar multiplication for both boxes.
+	box.Precompute(&st.helloKey, &st.m.ServerKey, &st.sec)
+	return box.SealAfterPrecomputation(b, zeros[:], &n, &st.helloKey), nil
 }
 
 // onWelcome checks a WELCOME's data and keeps the server's transient key and
@@ -158,9 +161,10 @@ func (st *curveClientState) onWelcome(data []byte) error {
 	}
 	n := longNonce(nonceWelcome, data[:16])
 	var pt [32 + curveCookieSize]byte
-	if _, ok := box.Open(pt[:0], data[16:], &n, &st.m.ServerKey, &st.sec); !ok {
+	if _, ok := box.OpenAfterPrecomputation(pt[:0], data[16:], &n, &st.helloKey); !ok {
 		return cryptoErr(CodeCryptographic, "CURVE WELCOME does not open: the server's public key is not the one configured")
 	}
+	st.helloKey = [32]byte{}
 	copy(st.serverT[:], pt[:32])
 	copy(st.cookie[:], pt[32:])
 	box.Precompute(&st.shared, &st.serverT, &st.sec)

@@ -2,8 +2,6 @@ package wire
 
 import (
 	"encoding/binary"
-
-	"golang.org/x/crypto/nacl/box"
 )
 
 // Inner flag bits of a CURVE MESSAGE, as libzmq 4.3 sets them (zmq-spec
@@ -13,23 +11,16 @@ const (
 	curveFlagCommand = 0x02
 )
 
-// maxSealScratch is the largest plaintext buffer a curveCodec keeps between
-// calls; larger frames get a buffer of their own.
-const maxSealScratch = 256 << 10
-
 // curveCodec is CURVE's FrameCodec: every frame after the handshake is a
 // MESSAGE command, sent in a ZMTP data frame, whose box holds a flags byte
-// and the application frame.
+// and the application frame. Seal writes the box straight into the frame it
+// appends and Open decrypts straight into dst, so neither copies the body
+// through a buffer of its own or allocates.
 type curveCodec struct {
-	key        [32]byte // Precompute(peer transient public, our transient secret)
-	sendPrefix string
-	recvPrefix string
+	send curveStream // boxes we seal: nonce prefix CurveZMQMESSAGEC for a client
+	recv curveStream // boxes we open
 
-	// Seal's state.
 	sendNonce uint64 // next short nonce to send
-	scratch   []byte // flags byte + body, the plaintext to seal
-
-	// Open's state.
 	recvNonce uint64 // last short nonce received
 }
 
@@ -37,11 +28,13 @@ type curveCodec struct {
 // shared key key, next nonce to send sendNonce and last received nonce
 // recvNonce.
 func newCurveCodec(key *[32]byte, server bool, sendNonce, recvNonce uint64) *curveCodec {
-	c := &curveCodec{key: *key, sendNonce: sendNonce, recvNonce: recvNonce,
-		sendPrefix: nonceMsgC, recvPrefix: nonceMsgS}
+	c := &curveCodec{sendNonce: sendNonce, recvNonce: recvNonce}
+	sendPrefix, recvPrefix := nonceMsgC, nonceMsgS
 	if server {
-		c.sendPrefix, c.recvPrefix = nonceMsgS, nonceMsgC
+		sendPrefix, recvPrefix = nonceMsgS, nonceMsgC
 	}
+	c.send.init(key, sendPrefix)
+	c.recv.init(key, recvPrefix)
 	return c
 }
 
@@ -65,22 +58,15 @@ func (c *curveCodec) Seal(dst []byte, flags byte, body []byte) ([]byte, error) {
 	if flags&FlagCommand != 0 {
 		inner |= curveFlagCommand
 	}
-	pt := c.scratch
-	if 1+len(body) > maxSealScratch {
-		pt = make([]byte, 0, 1+len(body))
-	}
-	pt = append(append(pt[:0], inner), body...)
-	if cap(pt) <= maxSealScratch {
-		c.scratch = pt[:0]
-	}
-
 	dst = AppendFrameHeader(dst, 0, curveMessageMin+len(body))
 	dst = append(dst, byte(len(cmdMessage)))
 	dst = append(dst, cmdMessage...)
 	dst = binary.BigEndian.AppendUint64(dst, c.sendNonce)
-	n := shortNonce(c.sendPrefix, c.sendNonce)
+	start := len(dst)
+	dst = grow(dst, boxOverhead+1+len(body))
+	c.send.seal(dst[start:], c.sendNonce, inner, body)
 	c.sendNonce++
-	return box.SealAfterPrecomputation(dst, pt, &n, &c.key), nil
+	return dst, nil
 }
 
 // Open checks and decrypts a MESSAGE. See FrameCodec.
@@ -95,13 +81,10 @@ func (c *curveCodec) Open(dst []byte, frame []byte) (byte, []byte, error) {
 	if nonce <= c.recvNonce {
 		return 0, dst, protoErrf(CodeInvalidSequence, ErrNonce, "CURVE MESSAGE nonce %d after %d", nonce, c.recvNonce)
 	}
-	n := shortNonce(c.recvPrefix, nonce)
-	start := len(dst)
-	out, ok := box.OpenAfterPrecomputation(dst, frame[16:], &n, &c.key)
+	inner, out, ok := c.recv.open(dst, nonce, frame[16:])
 	if !ok {
 		return 0, dst, cryptoErr(CodeCryptographic, "CURVE MESSAGE does not open")
 	}
-	inner := out[start]
 	flags := byte(0)
 	if inner&curveFlagMore != 0 {
 		flags |= FlagMore
@@ -113,6 +96,5 @@ func (c *curveCodec) Open(dst []byte, frame []byte) (byte, []byte, error) {
 		return 0, dst, protoErr(CodeMalformedCommandMessage, ErrMalformedFrame, "CURVE MESSAGE carries a command with MORE set")
 	}
 	c.recvNonce = nonce
-	copy(out[start:], out[start+1:])
-	return flags, out[:len(out)-1], nil
+	return flags, out, nil
 }

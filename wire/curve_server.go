@@ -62,6 +62,11 @@ func (m *CurveServer) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 	}
 	st := curveServerState{m: m}
 	defer st.wipe()
+	// The transient key pair does not depend on HELLO: making it while the
+	// client makes its own and seals HELLO takes it off the handshake's path.
+	if err := st.makeKeys(); err != nil {
+		return nil, err
+	}
 	cmd, err := readHandshakeCommand(r)
 	if err != nil {
 		return nil, err
@@ -114,6 +119,8 @@ type curveServerState struct {
 	m         *CurveServer
 	clientT   [32]byte // the client's transient public key C'
 	pub, sec  [32]byte // our transient key pair S', s'
+	keyed     bool     // pub and sec are made
+	helloKey  [32]byte // Precompute(C', s): HELLO's box and WELCOME's
 	cookieKey [32]byte // this connection's cookie key
 	shared    [32]byte // Precompute(C', s')
 	nonce     uint64   // next short nonce to send
@@ -122,7 +129,18 @@ type curveServerState struct {
 
 // wipe clears the transient secrets the state holds.
 func (st *curveServerState) wipe() {
-	st.sec, st.cookieKey, st.shared = [32]byte{}, [32]byte{}, [32]byte{}
+	st.sec, st.cookieKey, st.shared, st.helloKey = [32]byte{}, [32]byte{}, [32]byte{}, [32]byte{}
+}
+
+// makeKeys makes this connection's transient key pair.
+func (st *curveServerState) makeKeys() error {
+	pub, sec, err := box.GenerateKey(randReader)
+	if err != nil {
+		return err
+	}
+	st.pub, st.sec, st.keyed = *pub, *sec, true
+	*sec = [32]byte{}
+	return nil
 }
 
 // onHello checks a HELLO's data: exact size, version 1.0, and a signature box
@@ -139,7 +157,9 @@ func (st *curveServerState) onHello(data []byte) error {
 	nonce := binary.BigEndian.Uint64(data[32:40])
 	n := shortNonce(nonceHello, nonce)
 	var sig [64]byte
-	if _, ok := box.Open(sig[:0], data[40:], &n, &st.clientT, &st.m.SecretKey); !ok {
+	// The same key seals WELCOME: one scalar multiplication for both boxes.
+	box.Precompute(&st.helloKey, &st.clientT, &st.m.SecretKey)
+	if _, ok := box.OpenAfterPrecomputation(sig[:0], data[40:], &n, &st.helloKey); !ok {
 		return cryptoErr(CodeCryptographic, "CURVE HELLO does not open: the client does not use our public key")
 	}
 	var zeros [64]byte
@@ -150,15 +170,14 @@ func (st *curveServerState) onHello(data []byte) error {
 	return nil
 }
 
-// welcome makes this connection's transient key pair and cookie key, and
-// appends the WELCOME command frame to b.
+// welcome makes this connection's cookie key (and its transient key pair,
+// unless makeKeys did), and appends the WELCOME command frame to b.
 func (st *curveServerState) welcome(b []byte) ([]byte, error) {
-	pub, sec, err := box.GenerateKey(randReader)
-	if err != nil {
-		return nil, err
+	if !st.keyed {
+		if err := st.makeKeys(); err != nil {
+			return nil, err
+		}
 	}
-	st.pub, st.sec = *pub, *sec
-	*sec = [32]byte{}
 	if err := random(st.cookieKey[:]); err != nil {
 		return nil, err
 	}
@@ -180,7 +199,8 @@ func (st *curveServerState) welcome(b []byte) ([]byte, error) {
 	b = appendCommandHeader(b, cmdWelcome, curveWelcomeSize-1-len(cmdWelcome))
 	b = append(b, nonces[16:]...)
 	wn := longNonce(nonceWelcome, nonces[16:])
-	b = box.Seal(b, pt[:], &wn, &st.clientT, &st.m.SecretKey)
+	b = box.SealAfterPrecomputation(b, pt[:], &wn, &st.helloKey)
+	st.helloKey = [32]byte{}
 	pt = [len(pt)]byte{}
 	st.nonce = 1
 	return b, nil

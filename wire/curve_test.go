@@ -86,8 +86,9 @@ func TestCurveHandshake(t *testing.T) {
 	ra, rb = secureBoth(t, a2, b2, HandshakeConfig{SocketType: Dealer, Mechanism: cli2}, HandshakeConfig{SocketType: Router, Mechanism: srv2})
 	require.NoError(t, ra.err)
 	require.NoError(t, rb.err)
-	require.NotEqual(t, cli.codec.key, cli2.codec.key)
-	require.Equal(t, cli2.codec.key, srv2.codec.key)
+	require.NotEqual(t, cli.codec.send.subKey, cli2.codec.send.subKey)
+	require.Equal(t, cli2.codec.send.subKey, srv2.codec.recv.subKey)
+	require.Equal(t, cli2.codec.recv.subKey, srv2.codec.send.subKey)
 }
 
 func TestCurveWrongServerKey(t *testing.T) {
@@ -110,21 +111,20 @@ func TestCurveWrongServerKey(t *testing.T) {
 	require.Nil(t, srv.Codec())
 }
 
-// A server that answers HELLO with a WELCOME it did not make for us (here: a
-// server holding a different key that still opens the HELLO, simulated by
-// swapping the client's idea of the server key after HELLO) gives the client
-// a clear error.
+// A WELCOME that another server made for our transient key (here: one holding
+// a different key pair, as if the client had been given the wrong server key
+// and the HELLO had reached it anyway) gives the client a clear error.
 func TestCurveWelcomeFromWrongServer(t *testing.T) {
-	cli, srv := curvePair(t)
+	cli, _ := curvePair(t)
 	var cs curveClientState
 	require.NoError(t, cs.init(cli))
-	hello, _ := cs.hello(nil)
-	ss := curveServerState{m: srv}
-	require.NoError(t, ss.onHello(hello[2+6:]))
+	_, err := cs.hello(nil)
+	require.NoError(t, err)
+	otherPub, otherSec := keyPair(t)
+	ss := curveServerState{m: &CurveServer{PublicKey: otherPub, SecretKey: otherSec}, clientT: cs.pub}
+	box.Precompute(&ss.helloKey, &ss.clientT, &otherSec)
 	welcome, err := ss.welcome(nil)
 	require.NoError(t, err)
-	other, _ := keyPair(t)
-	cli.ServerKey = other
 	err = cs.onWelcome(welcome[2+8:])
 	require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
 	require.Contains(t, err.Error(), "server's public key is not the one configured")

@@ -62,15 +62,15 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 		small := n <= ownBufMin
 		switch {
 		case small:
-			// Open appends the flags byte before moving the body down over it.
-			if r.chunk == nil || len(r.chunk.buf)-r.chunkUsed < n+1 {
+			// Open decrypts straight into the slab's free space.
+			if r.chunk == nil || len(r.chunk.buf)-r.chunkUsed < n {
 				r.nextChunk()
 			}
 			dst = r.chunk.buf[r.chunkUsed:r.chunkUsed]
-		case n+1 <= maxPooled:
-			dst = allocBody(n + 1)[:0]
+		case n <= maxPooled:
+			dst = allocBody(n)[:0]
 		default:
-			dst = make([]byte, 0, n+1)
+			dst = make([]byte, 0, n)
 		}
 		flags, body, err := r.codec.Open(dst, sealed)
 		if pooled {

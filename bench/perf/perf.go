@@ -20,8 +20,12 @@
 // -percentiles adds round-trip percentiles to remote_lat and inproc_lat, -json prints one
 // JSON object instead of the text lines, -warmup N runs N untimed messages or round
 // trips first (both ends must be given the same N, see Warmup), -endpoint picks the
-// endpoint of the one-process tests, and -cpuprofile FILE writes a pprof CPU profile of
-// the run.
+// endpoint of the one-process tests, -cpuprofile FILE writes a pprof CPU profile of
+// the run, and -curve runs the test over CURVE with zmq_curve(7)'s example keys (see
+// Program.NewCurve).
+//
+// Beyond libzmq's six tests, local_conn and remote_conn measure new connections per
+// second: a fresh REQ per connection that connects, makes one round trip and closes.
 package perf
 
 import (
@@ -85,12 +89,32 @@ type Impl interface {
 }
 
 // Program describes one benchmark program: its name, its implementation, and the extra
-// subcommands it supports beyond the six standard ones.
+// subcommands it supports beyond the standard ones.
 type Program struct {
-	Name  string      // implementation name, printed in -json output
-	New   func() Impl // a fresh implementation (context) per test
-	Extra map[string]Extra
+	Name string      // implementation name, printed in -json output
+	New  func() Impl // a fresh implementation (context) per test
+	// NewCurve, if set, is New for the -curve flag: a fresh implementation whose REP and
+	// PULL sockets (the binding ends of local_* and of the one-process tests) are CURVE
+	// servers with CurveServerPublic and CurveServerSecret, and whose REQ and PUSH
+	// sockets are CURVE clients with CurveClientPublic and CurveClientSecret that expect
+	// CurveServerPublic. Without it, -curve is a usage error.
+	NewCurve func() Impl
+	Extra    map[string]Extra
 }
+
+// The example key pairs of zmq_curve(7), in Z85: public test vectors, so that every
+// implementation's -curve mode (and libzmq's C programs with -curve) pair with each
+// other. Never use them for anything but benchmarks.
+const (
+	CurveServerPublic = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+	CurveServerSecret = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+	CurveClientPublic = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"
+	CurveClientSecret = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs"
+)
+
+// CurveServerKind reports whether a socket of kind k is the CURVE server in -curve
+// mode: REP and PULL are, REQ and PUSH are clients.
+func CurveServerKind(k Kind) bool { return k == Rep || k == Pull }
 
 // Extra is an additional subcommand, such as proxy_thr. Usage names its positional
 // arguments, all numbers, starting with <message-size> <message-count> (the count must
@@ -115,6 +139,7 @@ type Config struct {
 	Endpoint    string // for inproc_lat, inproc_thr and extras; "" = the test's default
 	Quiet       bool
 	CPUProfile  string // write a pprof CPU profile of the whole run to this file
+	Curve       bool   // CURVE with zmq_curve(7)'s example keys (see Program.NewCurve)
 }
 
 // Result is what a test measured. Exactly one of Roundtrips and Count is set.
@@ -125,6 +150,8 @@ type Result struct {
 	Size       int                `json:"message_size"`
 	Roundtrips int                `json:"roundtrip_count,omitempty"`
 	Count      int                `json:"message_count,omitempty"`
+	Conns      int                `json:"connection_count,omitempty"`
+	ConnPerSec float64            `json:"connections_s,omitempty"`
 	Warmup     int                `json:"warmup,omitempty"`
 	ElapsedNS  int64              `json:"elapsed_ns"`
 	LatencyUS  float64            `json:"average_latency_us,omitempty"` // mean one-way
@@ -154,12 +181,14 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 var positional = map[string]string{
-	"local_lat":  "<bind-to> <message-size> <roundtrip-count>",
-	"remote_lat": "<connect-to> <message-size> <roundtrip-count>",
-	"local_thr":  "<bind-to> <message-size> <message-count>",
-	"remote_thr": "<connect-to> <message-size> <message-count>",
-	"inproc_lat": "<message-size> <roundtrip-count>",
-	"inproc_thr": "<message-size> <message-count>",
+	"local_lat":   "<bind-to> <message-size> <roundtrip-count>",
+	"remote_lat":  "<connect-to> <message-size> <roundtrip-count>",
+	"local_thr":   "<bind-to> <message-size> <message-count>",
+	"remote_thr":  "<connect-to> <message-size> <message-count>",
+	"inproc_lat":  "<message-size> <roundtrip-count>",
+	"inproc_thr":  "<message-size> <message-count>",
+	"local_conn":  "<bind-to> <message-size> <connection-count>",
+	"remote_conn": "<connect-to> <message-size> <connection-count>",
 }
 
 // Run parses args (flags, subcommand, flags, positional arguments), runs the test and
@@ -173,9 +202,10 @@ func Run(p Program, args []string, w io.Writer) error {
 	fs.IntVar(&cfg.Warmup, "warmup", 0, "untimed messages or round trips before the measurement; give both ends the same N")
 	fs.StringVar(&cfg.Endpoint, "endpoint", "", "endpoint of inproc_lat, inproc_thr and the extra subcommands (proxy_thr, fanout_thr; default: the test's own)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof reads it)")
+	fs.BoolVar(&cfg.Curve, "curve", false, "CURVE with zmq_curve(7)'s example keys: REP and PULL (local_*) are servers, REQ and PUSH (remote_*) clients")
 	usage := func() string {
 		s := fmt.Sprintf("usage: %s [flags] <subcommand> [flags] <args>\n", p.Name)
-		for _, name := range []string{"local_lat", "remote_lat", "local_thr", "remote_thr", "inproc_lat", "inproc_thr"} {
+		for _, name := range []string{"local_lat", "remote_lat", "local_thr", "remote_thr", "inproc_lat", "inproc_thr", "local_conn", "remote_conn"} {
 			s += fmt.Sprintf("  %s %s\n", name, positional[name])
 		}
 		for name, e := range p.Extra {
@@ -200,6 +230,12 @@ func Run(p Program, args []string, w io.Writer) error {
 	if cfg.Warmup < 0 {
 		return usageError{"-warmup must not be negative"}
 	}
+	if cfg.Curve {
+		if p.NewCurve == nil {
+			return usageError{p.Name + " has no CURVE mode (-curve)"}
+		}
+		p.New = p.NewCurve
+	}
 
 	ints := func(from int) ([]int, error) {
 		var out []int
@@ -223,7 +259,8 @@ func Run(p Program, args []string, w io.Writer) error {
 	if len(pos) != want {
 		return usageError{fmt.Sprintf("%s takes %d arguments, got %d\n%s", cmd, want, len(pos), usage())}
 	}
-	withEndpoint := cmd == "local_lat" || cmd == "remote_lat" || cmd == "local_thr" || cmd == "remote_thr"
+	withEndpoint := cmd == "local_lat" || cmd == "remote_lat" || cmd == "local_thr" || cmd == "remote_thr" ||
+		cmd == "local_conn" || cmd == "remote_conn"
 	from := 0
 	if withEndpoint {
 		from = 1
@@ -255,6 +292,16 @@ func Run(p Program, args []string, w io.Writer) error {
 	case "remote_thr":
 		res.Endpoint = pos[0]
 		return remoteThr(p, cfg, pos[0], size, n)
+	case "local_conn":
+		return localConn(p, cfg, pos[0], size, n)
+	case "remote_conn":
+		res.Endpoint = pos[0]
+		res.Conns = n
+		elapsed, err := remoteConn(p, cfg, pos[0], size, n)
+		if err != nil {
+			return err
+		}
+		res.setConnRate(elapsed)
 	case "remote_lat":
 		res.Endpoint = pos[0]
 		res.Roundtrips = n
@@ -372,6 +419,15 @@ func (r *Result) setThroughput(elapsed time.Duration) {
 	r.Mbps = float64(r.MsgPerSec) * float64(r.Size) * 8 / 1e6
 }
 
+// setConnRate fills the figures of remote_conn: connections per second.
+func (r *Result) setConnRate(elapsed time.Duration) {
+	if elapsed <= 0 {
+		elapsed = time.Microsecond
+	}
+	r.ElapsedNS = int64(elapsed)
+	r.ConnPerSec = float64(r.Conns) / elapsed.Seconds()
+}
+
 // rank is the nearest-rank percentile of sorted durations.
 func rank(sorted []time.Duration, p float64) time.Duration {
 	i := int(float64(len(sorted))*p+0.999999999) - 1
@@ -403,6 +459,11 @@ func (r *Result) Print(w io.Writer, asJSON bool) error {
 		}
 	}
 	pf("message size: %d [B]\n", r.Size)
+	if r.Conns > 0 {
+		pf("connection count: %d\n", r.Conns)
+		pf("mean connection rate: %.1f [conn/s]\n", r.ConnPerSec)
+		return err
+	}
 	if r.Roundtrips > 0 {
 		pf("roundtrip count: %d\n", r.Roundtrips)
 		pf("average latency: %.3f [us]\n", r.LatencyUS)

@@ -12,8 +12,14 @@
 //	zmqbench fanout_thr <message-size> <message-count> <subscribers>   PUB → N SUB over tcp
 //
 // Endpoints may use any transport: tcp://127.0.0.1:5555, ipc:///tmp/bench.sock,
-// ipc://@abstract. The flags -json, -percentiles, -warmup, -endpoint and -cpuprofile come
-// before the positional arguments; see package github.com/brokerless/zmq/bench/perf.
+// ipc://@abstract. The flags -json, -percentiles, -warmup, -endpoint, -curve and
+// -cpuprofile come before the positional arguments; see package
+// github.com/brokerless/zmq/bench/perf. local_conn and remote_conn measure new
+// connections per second (connect, handshake, one round trip, close).
+//
+// With -curve every tcp and ipc connection is CURVE with zmq_curve(7)'s example keys:
+// REP and PULL (local_*) are the server, REQ and PUSH (remote_*) the client, as in
+// bench/peers/c's programs with -curve, so ours and libzmq's pair either way.
 package main
 
 import (
@@ -23,22 +29,26 @@ import (
 
 	"github.com/brokerless/zmq/bench/perf"
 	"github.com/brokerless/zmq/socket"
+	"github.com/brokerless/zmq/wire"
+	"github.com/brokerless/zmq/z85"
 )
 
-func main() {
-	perf.Main(perf.Program{
-		Name: "zmqbench",
-		New:  func() perf.Impl { return impl{} },
-		Extra: map[string]perf.Extra{
-			"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
-			"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
-		},
-	})
+func main() { perf.Main(program) }
+
+var program = perf.Program{
+	Name:     "zmqbench",
+	New:      func() perf.Impl { return impl{} },
+	NewCurve: func() perf.Impl { return impl{curve: true} },
+	Extra: map[string]perf.Extra{
+		"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
+		"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
+	},
 }
 
 // impl adapts github.com/brokerless/zmq/socket to perf.Impl. Sockets use the zero
-// Options: libzmq's defaults (HWM 1000 each side, blocking PUSH and REQ).
-type impl struct{}
+// Options: libzmq's defaults (HWM 1000 each side, blocking PUSH and REQ), with CURVE's
+// mechanisms in -curve mode.
+type impl struct{ curve bool }
 
 var kinds = map[perf.Kind]socket.Type{
 	perf.Req:  socket.Req,
@@ -47,8 +57,16 @@ var kinds = map[perf.Kind]socket.Type{
 	perf.Pull: socket.Pull,
 }
 
-func (impl) Socket(k perf.Kind) (perf.Socket, error) {
-	s, err := socket.New(kinds[k], socket.Options{})
+func (i impl) Socket(k perf.Kind) (perf.Socket, error) {
+	var o socket.Options
+	if i.curve {
+		m, err := curveMechanism(perf.CurveServerKind(k))
+		if err != nil {
+			return nil, err
+		}
+		o.Mechanism = m
+	}
+	s, err := socket.New(kinds[k], o)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +74,31 @@ func (impl) Socket(k perf.Kind) (perf.Socket, error) {
 }
 
 func (impl) Close() error { return nil }
+
+// curveMechanism returns the CURVE server or client of zmq_curve(7)'s example keys.
+// The server accepts every client, as libzmq's does without a ZAP handler.
+func curveMechanism(server bool) (wire.Mechanism, error) {
+	key := func(s string) (k [wire.CurveKeySize]byte, err error) {
+		b, err := z85.Decode(s)
+		if err == nil && len(b) != len(k) {
+			err = fmt.Errorf("key of %d bytes", len(b))
+		}
+		copy(k[:], b)
+		return k, err
+	}
+	var keys [4][wire.CurveKeySize]byte
+	for i, s := range []string{perf.CurveServerPublic, perf.CurveServerSecret, perf.CurveClientPublic, perf.CurveClientSecret} {
+		k, err := key(s)
+		if err != nil {
+			return nil, fmt.Errorf("curve example key %d: %w", i, err)
+		}
+		keys[i] = k
+	}
+	if server {
+		return &wire.CurveServer{PublicKey: keys[0], SecretKey: keys[1]}, nil
+	}
+	return &wire.CurveClient{PublicKey: keys[2], SecretKey: keys[3], ServerKey: keys[0]}, nil
+}
 
 // sock releases each received message at the next Recv, as perf.Socket allows and as
 // libzmq's perf tools reuse one zmq_msg_t, unless it was handed to Send (the echo of

@@ -110,6 +110,47 @@ static inline void flood (void *s, size_t size, long n)
     }
 }
 
+/* CURVE mode (-curve as the first argument of local_* and remote_*): the binding end is
+   the CURVE server with zmq_curve(7)'s example server key pair, the connecting end the
+   client with its example client key pair, as zmqbench -curve. These are public test
+   vectors, for benchmarks only. */
+static const char curve_server_public[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+static const char curve_server_secret[] = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+static const char curve_client_public[] = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+static const char curve_client_secret[] = "D:)Q[IlAW!ahhC2ac:9*A}h:p?([4%wOTJ%JR%cs";
+
+static int curve_mode;
+
+/* curve_flag removes a leading "-curve" from the arguments and turns CURVE mode on. */
+static inline void curve_flag (int *argc, char ***argv)
+{
+    if (*argc > 1 && strcmp ((*argv)[1], "-curve") == 0) {
+        curve_mode = 1;
+        (*argv)[1] = (*argv)[0];
+        (*argc)--;
+        (*argv)++;
+    }
+}
+
+/* secure makes s the CURVE server or client in CURVE mode; otherwise it does nothing.
+   Call it before bind or connect. */
+static inline void secure (void *s, int server)
+{
+    if (!curve_mode)
+        return;
+    int one = 1;
+    if (server) {
+        if (zmq_setsockopt (s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
+            || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, curve_server_secret, 40) != 0)
+            die ("zmq_setsockopt (CURVE server)");
+        return;
+    }
+    if (zmq_setsockopt (s, ZMQ_CURVE_SERVERKEY, curve_server_public, 40) != 0
+        || zmq_setsockopt (s, ZMQ_CURVE_PUBLICKEY, curve_client_public, 40) != 0
+        || zmq_setsockopt (s, ZMQ_CURVE_SECRETKEY, curve_client_secret, 40) != 0)
+        die ("zmq_setsockopt (CURVE client)");
+}
+
 static inline void print_latency (size_t size, long rt, double elapsed_us)
 {
     printf ("message size: %d [B]\n", (int) size);

@@ -3,8 +3,9 @@
 
 int main (int argc, char *argv[])
 {
+    curve_flag (&argc, &argv);
     if (argc != 4) {
-        fprintf (stderr, "usage: local_lat <bind-to> <message-size> <roundtrip-count>\n");
+        fprintf (stderr, "usage: local_lat [-curve] <bind-to> <message-size> <roundtrip-count>\n");
         return 2;
     }
     size_t size = (size_t) parse_count (argv[2], "message-size");
@@ -13,6 +14,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_REP);
     if (!s)
         die ("zmq_socket");
+    secure (s, 1);
     if (zmq_bind (s, argv[1]) != 0)
         die ("zmq_bind");
     echo (s, size, rt);

@@ -4,8 +4,9 @@
 
 int main (int argc, char *argv[])
 {
+    curve_flag (&argc, &argv);
     if (argc != 4) {
-        fprintf (stderr, "usage: local_thr <bind-to> <message-size> <message-count>\n");
+        fprintf (stderr, "usage: local_thr [-curve] <bind-to> <message-size> <message-count>\n");
         return 2;
     }
     size_t size = (size_t) parse_count (argv[2], "message-size");
@@ -18,6 +19,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_PULL);
     if (!s)
         die ("zmq_socket");
+    secure (s, 1);
     if (zmq_bind (s, argv[1]) != 0)
         die ("zmq_bind");
     double elapsed = drain (s, size, count);

@@ -4,8 +4,9 @@
 
 int main (int argc, char *argv[])
 {
+    curve_flag (&argc, &argv);
     if (argc != 4) {
-        fprintf (stderr, "usage: remote_thr <connect-to> <message-size> <message-count>\n");
+        fprintf (stderr, "usage: remote_thr [-curve] <connect-to> <message-size> <message-count>\n");
         return 2;
     }
     size_t size = (size_t) parse_count (argv[2], "message-size");
@@ -14,6 +15,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_PUSH);
     if (!s)
         die ("zmq_socket");
+    secure (s, 0);
     if (zmq_connect (s, argv[1]) != 0)
         die ("zmq_connect");
     flood (s, size, count);

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,7 @@ type config struct {
 	snapshot    bool
 	build       bool
 	quick       bool
+	curve       bool // CURVE mode: see curve.go
 }
 
 func main() {
@@ -67,6 +69,7 @@ func main() {
 	flag.StringVar(&cfg.raw, "raw", "", "also write every run as a JSON line to this file")
 	flag.BoolVar(&cfg.snapshot, "snapshot", false, "build from `git archive HEAD` of the main module instead of the working tree (immune to edits in progress)")
 	flag.BoolVar(&cfg.build, "build", true, "build every program first")
+	flag.BoolVar(&cfg.curve, "curve", false, "CURVE mode: libzmq and ours with -curve (zmq_curve(7)'s example keys) beside libzmq-null and ours-null without it; defaults -transports tcp -sizes 64,16384 -metrics thr,lat,conn; writes the section \""+curveHeading+"\"")
 	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536 (fan-out: -fanout-sizes), printed not written")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -74,6 +77,9 @@ func main() {
 	}
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if cfg.curve {
+		curveDefaults(set, &transports, &sizes, &metrics, &impls)
+	}
 	if cfg.quick {
 		if !set["rounds"] {
 			cfg.rounds = 1
@@ -81,7 +87,7 @@ func main() {
 		if !set["target"] {
 			cfg.target = 100 * time.Millisecond
 		}
-		if !set["sizes"] {
+		if !set["sizes"] && !cfg.curve {
 			sizes = "64,65536"
 		}
 		if !set["out"] {
@@ -93,8 +99,8 @@ func main() {
 	cfg.metrics = splitList(metrics)
 	cfg.impls = splitList(impls)
 	for _, m := range cfg.metrics {
-		if m != "thr" && m != "lat" && m != fanoutMetric {
-			fatalf("unknown metric %q (have thr, lat, fanout)", m)
+		if m != "thr" && m != "lat" && m != connMetric && m != fanoutMetric {
+			fatalf("unknown metric %q (have thr, lat, conn, fanout)", m)
 		}
 	}
 	cfg.sizes = parseSizes(sizes)
@@ -148,6 +154,12 @@ func main() {
 			if metric == fanoutMetric {
 				continue
 			}
+			if metric == connMetric {
+				if tr != "inproc" {
+					cells = append(cells, r.cell(cell{tr, metric, connSize}, progs))
+				}
+				continue
+			}
 			for _, size := range cfg.sizes {
 				cells = append(cells, r.cell(cell{tr, metric, size}, progs))
 			}
@@ -160,12 +172,17 @@ func main() {
 	} else if slices.Contains(cfg.metrics, fanoutMetric) {
 		fmt.Fprintln(os.Stderr, "fanout cells skipped: they need tcp in -transports and libzmq or ours in -impls")
 	}
-	md := report(cfg, cells, machine(commit), time.Since(started), started)
+	md, head := "", heading
+	if cfg.curve {
+		md, head = curveReport(cfg, cells, machine(commit), time.Since(started), started), curveHeading
+	} else {
+		md = report(cfg, cells, machine(commit), time.Since(started), started)
+	}
 	if !cfg.write {
 		fmt.Print(md)
 		return
 	}
-	if err := writeSection(cfg.out, md); err != nil {
+	if err := writeSection(cfg.out, head, md); err != nil {
 		fatalf("%v", err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%v)\n", cfg.out, time.Since(started).Round(time.Second))
@@ -214,12 +231,22 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 		"ours1":  oursGOMAXPROCS1(filepath.Join(bin, "zmqbench")),
 		"floor":  harness.GoProgram("floor", "floor", filepath.Join(bin, "floorbench")),
 	}
+	if cfg.curve {
+		all["libzmq-null"] = harness.CProgram("libzmq-null", "libzmq (C), NULL", d.CBin())
+		all["ours-null"] = harness.GoProgram("ours-null", "ours, NULL", filepath.Join(bin, "zmqbench"))
+		all["libzmq"] = harness.Curve(all["libzmq"], "libzmq", "libzmq (C), CURVE")
+		all["ours"] = harness.Curve(all["ours"], "ours", "**ours**, CURVE")
+		all["ours1"] = harness.Curve(all["ours1"], "ours1", "**ours**, CURVE, GOMAXPROCS=1")
+		for _, k := range []string{"pebbe", "gozmq", "floor"} {
+			delete(all, k) // no -curve mode
+		}
+	}
 	var out []harness.Program
 	var peers []string
 	for _, k := range cfg.impls {
 		p, ok := all[k]
 		if !ok {
-			return nil, fmt.Errorf("unknown implementation %q (have libzmq, pebbe, gozmq, ours, ours1, floor)", k)
+			return nil, fmt.Errorf("unknown implementation %q (have %s)", k, strings.Join(slices.Sorted(maps.Keys(all)), ", "))
 		}
 		out = append(out, p)
 		switch k {
@@ -235,9 +262,9 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 	for _, k := range cfg.impls {
 		var err error
 		switch k {
-		case "libzmq":
+		case "libzmq", "libzmq-null":
 			err = d.BuildC()
-		case "ours", "ours1":
+		case "ours", "ours1", "ours-null":
 			if !builtOurs {
 				err = d.BuildOurs(filepath.Join(bin, "zmqbench"))
 				builtOurs = true
@@ -345,7 +372,7 @@ type runner struct {
 func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration) (harness.Result, error) {
 	args := []string{strconv.Itoa(c.size), strconv.Itoa(count)}
 	o := harness.Options{Timeout: timeout, Env: p.Env}
-	if c.transport == "inproc" {
+	if c.transport == "inproc" && c.metric != connMetric {
 		res, _, err := harness.RunOne(p.Argv("inproc_"+c.metric, args...), o)
 		return res, err
 	}
@@ -370,15 +397,18 @@ func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration
 		}
 	}
 	if err == nil && (res.Size != c.size || (c.metric == "thr" && res.Count != count) ||
-		(c.metric == "lat" && res.Roundtrips != count)) {
+		(c.metric == "lat" && res.Roundtrips != count) || (c.metric == connMetric && res.Conns != count)) {
 		err = fmt.Errorf("report does not match the request: %+v", res)
 	}
 	return res, err
 }
 
 func value(c cell, res harness.Result) float64 {
-	if c.metric == "thr" {
+	switch c.metric {
+	case "thr":
 		return res.MsgPerSec
+	case connMetric:
+		return res.ConnPerSec
 	}
 	return res.LatencyUS
 }
@@ -407,8 +437,11 @@ func (r *runner) measure(c cell, p harness.Program, count int, timeout time.Dura
 // calibrate finds the count that makes one run of p in c last about cfg.target.
 func (r *runner) calibrate(c cell, p harness.Program) (int, error) {
 	n := 10000
-	if c.metric == "lat" {
+	switch c.metric {
+	case "lat":
 		n = 500
+	case connMetric:
+		n = 50
 	}
 	if c.size >= 65536 {
 		n /= 10
@@ -426,7 +459,8 @@ func (r *runner) calibrate(c cell, p harness.Program) (int, error) {
 		if t >= 0.1*target || i == 3 {
 			count := int(float64(n) / t * target)
 			lo := 1000
-			if c.metric == "lat" {
+			switch c.metric {
+			case "lat", connMetric:
 				lo = 100
 			}
 			return max(lo, min(count, 100_000_000)), nil
@@ -525,6 +559,8 @@ func fmtValue(metric string, v float64) string {
 		return fmt.Sprintf("%.2f", v)
 	}
 	switch {
+	case metric == connMetric:
+		return fmt.Sprintf("%.0f", v)
 	case v >= 1e6:
 		return fmt.Sprintf("%.2f M", v/1e6)
 	case v >= 1e3:

@@ -11,8 +11,9 @@ import (
 const heading = "## Side by side with libzmq"
 
 var metricTitle = map[string]string{
-	"thr": "throughput, PUSH → PULL, msg/s at the receiver (higher is better)",
-	"lat": "latency, REQ ↔ REP, mean one-way µs = round trip / 2 (lower is better)",
+	"thr":  "throughput, PUSH → PULL, msg/s at the receiver (higher is better)",
+	"lat":  "latency, REQ ↔ REP, mean one-way µs = round trip / 2 (lower is better)",
+	"conn": "new connections, REQ connect + handshake + one round trip + close, conn/s (higher is better)",
 }
 
 // ratio formats a/b, or "–" when either is missing.
@@ -58,6 +59,9 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 	ourRows := map[string]string{"ours": "ours", "ours1": "ours (GOMAXPROCS=1)"}
 	for _, tr := range cfg.transports {
 		for _, metric := range metrics {
+			if metric == connMetric {
+				continue // one size: see its table
+			}
 			for _, us := range []string{"ours", "ours1"} {
 				if !slices.Contains(cfg.impls, us) {
 					continue
@@ -92,8 +96,11 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 			}
 			p("### %s, %s, %s\n\n", tr, procs, metricTitle[metric])
 			unit := "msg/s"
-			if metric == "lat" {
+			switch metric {
+			case "lat":
 				unit = "µs"
+			case connMetric:
+				unit = "conn/s"
 			}
 			p("| size | implementation | median %s | min – max | ÷ libzmq | ÷ floor | n |", unit)
 			if metric == "thr" {
@@ -105,7 +112,11 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 			}
 			p("\n")
 			var notes []string
-			for _, s := range cfg.sizes {
+			sizes := cfg.sizes
+			if metric == connMetric {
+				sizes = []int{connSize}
+			}
+			for _, s := range sizes {
 				c := find(cells, tr, metric, s)
 				if c == nil {
 					continue
@@ -174,10 +185,10 @@ func shortErr(errs []string) string {
 	return e
 }
 
-// writeSection replaces the "## Side by side with libzmq" section of path (up to the
-// next "## " heading) with md, appending it when absent. A missing file is created
+// writeSection replaces the section of path that starts with the line heading (up to
+// the next "## " heading) with md, appending it when absent. A missing file is created
 // with an empty "## Core micro-benchmarks" section first, which belongs to someone else.
-func writeSection(path, md string) error {
+func writeSection(path, heading, md string) error {
 	old, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		old = []byte("# Benchmark results\n\n## Core micro-benchmarks\n\n")

@@ -53,6 +53,21 @@ type Result struct {
 	Count      int     // throughput tests
 	MsgPerSec  float64 // throughput tests
 	Mbps       float64
+	Conns      int     // connection-rate tests (remote_conn)
+	ConnPerSec float64 // connection-rate tests
+}
+
+// Curve returns p with -curve as its first argument, which zmqbench and the C programs
+// of bench/peers/c read as CURVE mode (zmq_curve(7)'s example keys, the binding end the
+// server).
+func Curve(p Program, key, name string) Program {
+	argv := p.Argv
+	p.Key, p.Name = key, name
+	p.Argv = func(test string, args ...string) []string {
+		a := argv(test, args...)
+		return append([]string{a[0], "-curve"}, a[1:]...)
+	}
+	return p
 }
 
 // Seconds estimates how long the measured part of the run took.
@@ -63,12 +78,16 @@ func (r Result) Seconds() float64 {
 	if r.MsgPerSec > 0 {
 		return float64(r.Count) / r.MsgPerSec
 	}
+	if r.ConnPerSec > 0 {
+		return float64(r.Conns) / r.ConnPerSec
+	}
 	return 0
 }
 
 // Parse reads libzmq's perf lines. It requires "message size" and either the latency
-// pair ("roundtrip count", "average latency") or the throughput triple ("message count"
-// and both "mean throughput" lines).
+// pair ("roundtrip count", "average latency"), the throughput triple ("message count"
+// and both "mean throughput" lines) or the connection-rate pair of remote_conn
+// ("connection count", "mean connection rate").
 func Parse(out string) (Result, error) {
 	var r Result
 	seen := map[string]bool{}
@@ -103,6 +122,11 @@ func Parse(out string) (Result, error) {
 		case key == "mean throughput" && strings.HasSuffix(val, "[Mb/s]"):
 			r.Mbps, err = num("[Mb/s]")
 			key += " Mb/s"
+		case key == "connection count":
+			f, err = num("")
+			r.Conns = int(f)
+		case key == "mean connection rate":
+			r.ConnPerSec, err = num("[conn/s]")
 		default:
 			continue
 		}
@@ -116,8 +140,15 @@ func Parse(out string) (Result, error) {
 	}
 	lat := seen["roundtrip count"] && seen["average latency"]
 	thr := seen["message count"] && seen["mean throughput msg/s"] && seen["mean throughput Mb/s"]
-	if lat == thr {
-		return r, fmt.Errorf("neither a complete latency nor a throughput report in %q", out)
+	conn := seen["connection count"] && seen["mean connection rate"]
+	complete := 0
+	for _, ok := range []bool{lat, thr, conn} {
+		if ok {
+			complete++
+		}
+	}
+	if complete != 1 {
+		return r, fmt.Errorf("not exactly one complete latency, throughput or connection-rate report in %q", out)
 	}
 	return r, nil
 }

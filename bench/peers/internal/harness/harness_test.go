@@ -15,6 +15,11 @@ func TestParse(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Result{Size: 1, Count: 1000000, MsgPerSec: 6900000, Mbps: 55.2}, r)
 
+	r, err = Parse("message size: 1 [B]\nconnection count: 2000\nmean connection rate: 2143.7 [conn/s]\n")
+	require.NoError(t, err)
+	require.Equal(t, Result{Size: 1, Conns: 2000, ConnPerSec: 2143.7}, r)
+	require.InDelta(t, 2000/2143.7, r.Seconds(), 1e-9)
+
 	// Extra lines (percentiles) are ignored.
 	_, err = Parse("message size: 1 [B]\nroundtrip count: 5\naverage latency: 1.000 [us]\nroundtrip p50: 2.000 [us]\n")
 	require.NoError(t, err)
@@ -24,6 +29,8 @@ func TestParse(t *testing.T) {
 		"message size: 1 [B]\n",
 		"message size: x [B]\nroundtrip count: 5\naverage latency: 1 [us]\n",
 		"message size: 1 [B]\nmessage count: 5\nmean throughput: 5 [msg/s]\n",
+		"message size: 1 [B]\nconnection count: 5\n",
+		"message size: 1 [B]\nconnection count: 5\nmean connection rate: 9 [conn/s]\nroundtrip count: 5\naverage latency: 1 [us]\n",
 	} {
 		_, err := Parse(bad)
 		require.Error(t, err, "%q", bad)
