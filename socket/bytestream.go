@@ -164,7 +164,7 @@ func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 	// Close the connection if the socket closes mid-handshake.
 	stop := context.AfterFunc(s.ctx, func() { nc.Close() })
 	defer stop()
-	c, err := transport.Handshake(nc, wire.HandshakeConfig{
+	c, err := handshakeFunc(nc)(nc, wire.HandshakeConfig{
 		SocketType: s.typ,
 		Identity:   s.opts.RoutingID,
 		Mechanism:  connMechanism(s.opts.Mechanism),

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"maps"
 	"slices"
@@ -237,6 +238,13 @@ type Options struct {
 	// STREAM sockets do not use the mechanism (ZAP over inproc is not implemented
 	// yet).
 	Mechanism wire.Mechanism
+
+	// TLSConfig is the TLS configuration of the socket's wss:// endpoints: a
+	// listener needs Certificates (or GetCertificate); a dialer verifies the server
+	// against RootCAs (nil means the system's roots), under the endpoint's host name
+	// unless ServerName is set. The socket clones it for each dial and does not
+	// change it; it must not be changed after New. Other transports ignore it.
+	TLSConfig *tls.Config
 
 	// Monitor, if set, receives the socket's connection events. Like signal.Notify the
 	// socket never blocks on it: an event that does not fit is dropped and counted in

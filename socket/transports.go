@@ -33,6 +33,8 @@ var schemes = map[string]scheme{
 	},
 	transport.SchemePGM:  multicastScheme,
 	transport.SchemeEPGM: multicastScheme,
+	transport.SchemeWS:   wsScheme(false),
+	transport.SchemeWSS:  wsScheme(true),
 }
 
 // lookupScheme parses ep and finds its transport, checking that the socket type may use

@@ -67,6 +67,19 @@ func (r connReader) Read(b []byte) (int, error) {
 // *wire.PeerError (refused by the peer) or a *wire.AuthError (a client
 // refused by our authenticator) among others.
 func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*Conn, error) {
+	return HandshakeWith(nc, cfg, timeout, wire.Handshake)
+}
+
+// HandshakeFunc runs a handshake over the two directions of one connection and
+// returns what the peer announced: [wire.Handshake], or for a transport that agrees
+// on the mechanism before any frame, such as WebSocket, [wire.HandshakeCommands].
+type HandshakeFunc func(r *wire.Reader, w *wire.Writer, cfg wire.HandshakeConfig) (wire.Peer, error)
+
+// HandshakeWith is [Handshake] with the handshake itself run by hs, for transports
+// whose connections carry ZMTP frames without its greeting. Everything else, the
+// deadline, the sealing of frames after CURVE and the ownership of nc, is as in
+// Handshake.
+func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration, hs HandshakeFunc) (*Conn, error) {
 	c := &Conn{nc: nc, w: wire.NewWriter(nc, 0)}
 	c.r = wire.NewReader(connReader{c}, 0)
 	if timeout > 0 {
@@ -75,7 +88,7 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 			return nil, err
 		}
 	}
-	peer, err := wire.Handshake(c.r, c.w, cfg)
+	peer, err := hs(c.r, c.w, cfg)
 	if err != nil {
 		nc.Close()
 		return nil, err
