@@ -226,6 +226,9 @@ func (c *Conn) nextFrame(noWait bool) (bool, error) {
 		return false, c.fail(ws.StatusProtocolError, ErrMask, "masked=%v from a %s", masked, peerRole(c.client))
 	}
 	if !fin {
+		if op.IsControl() { // RFC 6455 forbids it outright
+			return false, c.fail(ws.StatusProtocolError, ErrBadFrame, "fragmented control frame, opcode %d", op)
+		}
 		return false, c.fail(ws.StatusPolicyViolation, ErrFragmented, "frame without FIN, opcode %d", op)
 	}
 	if p, ok, err = c.peek(hlen, noWait); !ok {
