@@ -44,12 +44,18 @@ func (s *Socket) wsTransport(secure bool) ws.Transport {
 	if s.opts.Mechanism != nil {
 		mech = s.opts.Mechanism.Name()
 	}
+	mech = strings.ToUpper(mech)
+	maxFrame := s.opts.MaxMsgSize
+	if maxFrame > 0 && mech == "CURVE" {
+		// MaxMsgSize counts opened frames; the WebSocket carries sealed ones.
+		maxFrame += wire.SealOverhead
+	}
 	return ws.Transport{
 		Secure:           secure,
 		TLS:              s.opts.TLSConfig,
-		Mechanism:        strings.ToUpper(mech),
+		Mechanism:        mech,
 		HandshakeTimeout: max(s.opts.HandshakeInterval, 0),
-		MaxFrame:         s.opts.MaxMsgSize,
+		MaxFrame:         maxFrame,
 	}
 }
 

@@ -32,8 +32,9 @@ type Conn struct {
 
 	onBytes func() // see OnBytes; called by the reading goroutine
 
-	sealed bool           // the mechanism protects every frame (CURVE): see Handshake
-	auth   wire.AuthReply // what the server's authenticator accepted
+	sealed  bool           // the mechanism protects every frame (CURVE): see Handshake
+	clearHB bool           // sealed, but PING and PONG travel in clear: see SetClearHeartbeats
+	auth    wire.AuthReply // what the server's authenticator accepted
 }
 
 // connReader hands the stream to the frame decoder and tells the Conn when bytes arrive.
@@ -117,6 +118,18 @@ func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration,
 // (its user id and metadata); the zero AuthReply for a client, or with NULL.
 func (c *Conn) Auth() wire.AuthReply { return c.auth }
 
+// SetClearHeartbeats makes a sealed connection write its PING and PONG commands in
+// clear and accept them in clear (see wire.Reader.SetClearHeartbeats), for a
+// transport that carries heartbeats outside the mechanism: ZWS 2.0 turns them into
+// WebSocket ping and pong frames. It does nothing to a connection that is not
+// sealed. Call it before the first read or write.
+func (c *Conn) SetClearHeartbeats() {
+	if c.sealed {
+		c.clearHB = true
+		c.r.SetClearHeartbeats(true)
+	}
+}
+
 // Sealed reports whether the connection's frames are protected by the
 // mechanism's codec (CURVE).
 func (c *Conn) Sealed() bool { return c.sealed }
@@ -164,6 +177,11 @@ func (c *Conn) WriteCommandFrame(frame []byte) error {
 		}
 		if n == 0 || size != uint64(len(frame)-n) || flags&wire.FlagCommand == 0 {
 			return errNotCommandFrame
+		}
+		if c.clearHB {
+			if cmd, err := wire.ParseCommand(frame[n:]); err == nil && (cmd.Is(wire.CmdPing) || cmd.Is(wire.CmdPong)) {
+				return c.w.WriteRaw(frame)
+			}
 		}
 		return c.w.WriteFrame(flags, frame[n:])
 	}

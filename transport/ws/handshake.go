@@ -34,7 +34,14 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*t
 	if c.Protocol() == ProtocolBare {
 		hs = handshakeBare
 	}
-	return transport.HandshakeWith(nc, cfg, timeout, hs)
+	tc, err := transport.HandshakeWith(nc, cfg, timeout, hs)
+	if err != nil {
+		return nil, err
+	}
+	// Pings and pongs are WebSocket control frames, outside the mechanism even
+	// with CURVE, as in libzmq.
+	tc.SetClearHeartbeats()
+	return tc, nil
 }
 
 // handshakeBare exchanges routing ids, the handshake of bare ZWS2.0.
