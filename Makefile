@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-interop interop-deps bench bench-smoke bench-compare demo fuzz
+.PHONY: all build test test-interop interop-deps browser-deps bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -16,7 +16,7 @@ build:
 ## so those tests skip themselves under it), the wire and socket tests again with released
 ## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
 ## smoke check
-test:
+test: browser-deps
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 ./...
@@ -50,6 +50,20 @@ interop-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless libjeromq-java; \
 	else \
 		echo "interop-deps: the JeroMQ tests need: apt-get install -y default-jdk-headless libjeromq-java" >&2; \
+	fi
+
+## browser-deps: install Debian's chromium for examples/webfeed's browser test when it is
+## missing and we are root (as in CI); otherwise say what to install (the test then
+## skips, or fails under CI=true)
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "browser-deps: installing chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "browser-deps: the browser test needs: apt-get install -y chromium" >&2; \
 	fi
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,

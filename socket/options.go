@@ -203,8 +203,9 @@ type Options struct {
 	// isolated tests, or two subsystems that both bind "inproc://events".
 	InprocRegistry *inproc.Registry
 
-	// Mechanism is the ZMTP security mechanism of the socket's tcp and ipc
-	// connections; nil means NULL (no security). Both ends of a connection must use
+	// Mechanism is the ZMTP security mechanism of the socket's tcp, ipc and ws
+	// connections (over ws it also picks the subprotocol, ZWS2.0/PLAIN or
+	// ZWS2.0/CURVE); nil means NULL (no security). Both ends of a connection must use
 	// the same mechanism, one as client and one as server, whichever end binds:
 	//
 	//   - &wire.PlainClient{Username, Password}: PLAIN's client, which sends its

@@ -199,9 +199,9 @@ func parseEndpoints(flagName, list string) ([]endpoint, error) {
 			return nil, usageErr("%s: %q is not an endpoint like tcp://127.0.0.1:5555 or ipc:///tmp/sock", flagName, e.addr)
 		}
 		switch scheme {
-		case "tcp", "ipc", "inproc", "pgm", "epgm":
+		case "tcp", "ipc", "inproc", "pgm", "epgm", "ws", "wss":
 		default:
-			return nil, usageErr("%s: %q: unknown transport %q (want tcp, ipc, inproc, pgm or epgm)", flagName, e.addr, scheme)
+			return nil, usageErr("%s: %q: unknown transport %q (want tcp, ipc, inproc, pgm, epgm, ws or wss)", flagName, e.addr, scheme)
 		}
 		eps = append(eps, e)
 	}
