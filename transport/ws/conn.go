@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -96,6 +97,9 @@ type Conn struct {
 	rng       *mrand.ChaCha8
 	werr      error
 	closeSent bool
+	// closeDue is a close frame the reader could not send because a write was
+	// under way: Write sends it when it finishes (0 means none).
+	closeDue atomic.Uint32
 }
 
 // newConn wraps an upgraded connection. br holds bytes already read past the
@@ -355,10 +359,20 @@ const closeWait = time.Second
 // frame is half written: the close must not land inside another frame.
 func (c *Conn) sendClose(code ws.StatusCode) {
 	if !c.wmu.TryLock() {
+		c.closeDue.CompareAndSwap(0, uint32(code))
 		return
 	}
 	defer c.wmu.Unlock()
+	c.sendCloseLocked(code)
+}
+
+// sendCloseLocked is sendClose with wmu held.
+func (c *Conn) sendCloseLocked(code ws.StatusCode) {
 	if c.closeSent || c.werr != nil || c.hdrN != 0 || c.body != 0 || c.inCmd {
+		if c.closeSent || c.werr != nil {
+			return
+		}
+		c.closeDue.CompareAndSwap(0, uint32(code)) // after the frame under way
 		return
 	}
 	c.closeSent = true
@@ -495,6 +509,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	if err := c.flushOut(); err != nil {
 		return 0, err
+	}
+	if code := c.closeDue.Swap(0); code != 0 {
+		c.sendCloseLocked(ws.StatusCode(code))
 	}
 	return total, nil
 }

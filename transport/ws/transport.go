@@ -146,7 +146,7 @@ func (t Transport) Listen(ctx context.Context, addr string, opts transport.Optio
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0), // hostile clients must not fill the log
 	}
-	l.wg.Go(func() { l.srv.Serve(nl) })
+	l.serving.Go(func() { l.srv.Serve(nl) })
 	return l, nil
 }
 
@@ -163,7 +163,11 @@ type Listener struct {
 	conns     chan *Conn
 	done      chan struct{}
 	closeOnce sync.Once
-	wg        sync.WaitGroup // Serve and the handlers
+	serving   sync.WaitGroup // Serve
+
+	mu       sync.Mutex
+	closed   bool           // no handler may join handlers any more
+	handlers sync.WaitGroup // ServeHTTP calls under way
 }
 
 // Accept waits for the next upgraded connection. After Close it returns an error
@@ -181,10 +185,14 @@ func (l *Listener) Accept() (net.Conn, error) {
 // waits for the server's goroutines. Upgraded connections stay open.
 func (l *Listener) Close() error {
 	l.closeOnce.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
 		close(l.done)
 		l.srv.Close()
 	})
-	l.wg.Wait()
+	l.serving.Wait()
+	l.handlers.Wait()
 	return nil
 }
 
@@ -195,14 +203,15 @@ func (l *Listener) Endpoint() string { return l.endpoint }
 // ServeHTTP implements http.Handler: it upgrades requests for the bound path and
 // hands the connections to Accept.
 func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	l.wg.Add(1)
-	defer l.wg.Done()
-	select {
-	case <-l.done:
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
 		http.Error(w, "closed", http.StatusServiceUnavailable)
 		return
-	default:
 	}
+	l.handlers.Add(1)
+	l.mu.Unlock()
+	defer l.handlers.Done()
 	if r.URL.Path != l.path {
 		http.Error(w, "no ZeroMQ socket at this path", http.StatusNotFound)
 		return
