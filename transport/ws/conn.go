@@ -184,6 +184,10 @@ func (c *Conn) Read(b []byte) (int, error) {
 			}
 			return 0, io.EOF
 		}
+		if k := c.smallFrames(b[n:]); k > 0 {
+			n += k
+			continue
+		}
 		ok, err := c.nextFrame(n > 0)
 		if err != nil {
 			if n > 0 && !isProtocol(err) {
@@ -196,6 +200,55 @@ func (c *Conn) Read(b []byte) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// smallFrames is Read's fast path: it turns the whole, well-formed binary messages of
+// at most 256 bytes that are already buffered into ZMTP frames in b, for as long as
+// they fit, and returns how many bytes it wrote. Anything else (a control frame, a
+// large or partial message, a bad header) is left to nextFrame.
+func (c *Conn) smallFrames(b []byte) int {
+	n := 0
+	for c.br.Buffered() >= 2 {
+		p, _ := c.br.Peek(c.br.Buffered()) // no I/O: the bytes are buffered
+		if p[0] != 0x80|byte(ws.OpBinary) || (p[1]&0x80 != 0) == c.client {
+			break
+		}
+		size, hlen := int(p[1]&0x7f), 2
+		if size == 126 {
+			if len(p) < 4 {
+				break
+			}
+			size, hlen = int(binary.BigEndian.Uint16(p[2:])), 4
+		} else if size == 127 {
+			break
+		}
+		var mask [4]byte
+		if !c.client {
+			if len(p) < hlen+4 {
+				break
+			}
+			copy(mask[:], p[hlen:])
+			hlen += 4
+		}
+		body := size - 1
+		if size == 0 || body > math.MaxUint8 || len(p) < hlen+size || len(b)-n < 2+body ||
+			(c.maxFrame > 0 && int64(body) > c.maxFrame) {
+			break
+		}
+		flags := p[hlen] ^ mask[0]
+		zflags := flags & zwsMore
+		if flags&zwsCommand != 0 {
+			zflags |= wire.FlagCommand
+		}
+		b[n], b[n+1] = zflags, byte(body)
+		copy(b[n+2:], p[hlen+1:hlen+size])
+		if !c.client {
+			ws.Cipher(b[n+2:n+2+body], mask, 1)
+		}
+		n += 2 + body
+		c.br.Discard(hlen + size)
+	}
+	return n
 }
 
 func isProtocol(err error) bool {
@@ -448,6 +501,20 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	total := len(p)
 	for len(p) > 0 {
+		if c.body == 0 && !c.inCmd && c.hdrN == 0 {
+			if hl, size, ok := wholeFrame(p); ok {
+				// A whole small data frame: framed and masked in one go.
+				c.out = c.appendHeader(c.out, ws.OpBinary, uint64(size)+1)
+				start := len(c.out)
+				c.out = append(c.out, p[0]&wire.FlagMore)
+				c.out = append(c.out, p[hl:hl+size]...)
+				if c.client {
+					ws.Cipher(c.out[start:], c.wmask, 0)
+				}
+				p = p[hl+size:]
+				continue
+			}
+		}
 		switch {
 		case c.body > 0:
 			k := int(min(uint64(len(p)), c.body))
@@ -514,6 +581,25 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.sendCloseLocked(ws.StatusCode(code))
 	}
 	return total, nil
+}
+
+// wholeFrame reports whether p starts with a whole ZMTP data frame whose body is
+// small enough to copy (see directWrite), and returns its header length and body size.
+func wholeFrame(p []byte) (hl, size int, ok bool) {
+	if len(p) < 2 || p[0]&wire.FlagCommand != 0 {
+		return 0, 0, false
+	}
+	hl, n := 2, uint64(p[1])
+	if p[0]&wire.FlagLong != 0 {
+		if len(p) < 9 {
+			return 0, 0, false
+		}
+		hl, n = 9, binary.BigEndian.Uint64(p[1:9])
+	}
+	if n >= directWrite || uint64(len(p)-hl) < n {
+		return 0, 0, false
+	}
+	return hl, int(n), true
 }
 
 // writeCommand queues a whole ZMTP command frame's body: PING and PONG as control
