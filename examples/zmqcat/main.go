@@ -5,6 +5,7 @@
 //
 //	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
 //	       [--count N] [--timeout DURATION] [--linger DURATION]
+//	       [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 //
 // TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub (in
 // any case). A message is one line; its frames are separated by a TAB, on stdin and on
@@ -20,6 +21,10 @@
 //     once stdin has ended (and all of it was sent), stop after --count messages in
 //     all, or when --timeout passes without a message. While stdin is open zmqcat
 //     keeps going: you may still be typing.
+//
+// Endpoints may be ws:// and wss:// too. For wss, a binding socket needs --tls-cert and
+// --tls-key (PEM files), and a connecting one trusts the system's certificate
+// authorities, or those of --tls-ca.
 //
 // When --count is set and --timeout ends the wait first, zmqcat exits with status 1.
 // A bind to a wildcard endpoint (tcp://127.0.0.1:*) reports the endpoint it got on
@@ -37,6 +42,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +53,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brokerless/zmq/internal/tlsfiles"
 	"github.com/brokerless/zmq/socket"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/wire"
@@ -75,6 +82,7 @@ type config struct {
 	count      int
 	timeout    time.Duration
 	linger     time.Duration
+	tls        *tls.Config // wss: --tls-cert, --tls-key, --tls-ca
 }
 
 // listFlag collects the values of a repeatable flag.
@@ -90,6 +98,7 @@ func (e usageError) Error() string { return e.msg }
 
 const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
               [--count N] [--timeout DURATION] [--linger DURATION]
+              [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub
 `
 
@@ -110,6 +119,10 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.count, "count", 0, "stop after `N` messages received (0: no limit)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop when no message arrives for `DURATION` (0: wait forever)")
 	fs.DurationVar(&c.linger, "linger", socket.DefaultLinger, "at exit, wait up to `DURATION` for queued messages to be delivered")
+	var tlsCert, tlsKey, tlsCA string
+	fs.StringVar(&tlsCert, "tls-cert", "", "wss: the server certificate, a PEM `FILE` (with --tls-key)")
+	fs.StringVar(&tlsKey, "tls-key", "", "wss: the server certificate's private key, a PEM `FILE`")
+	fs.StringVar(&tlsCA, "tls-ca", "", "wss: the certificate authorities a client trusts, a PEM `FILE` (default: the system's)")
 
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -144,6 +157,11 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	case c.timeout < 0:
 		return c, usageError{"--timeout must not be negative"}
 	}
+	tc, err := tlsfiles.Config(tlsCert, tlsKey, tlsCA)
+	if err != nil {
+		return c, usageError{err.Error()}
+	}
+	c.tls = tc
 	return c, nil
 }
 
@@ -162,7 +180,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 
-	s, err := socket.New(c.typ, socket.Options{Linger: c.linger})
+	s, err := socket.New(c.typ, socket.Options{Linger: c.linger, TLSConfig: c.tls})
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
 		return exitError

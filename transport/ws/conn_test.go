@@ -139,6 +139,13 @@ func TestBareProtocol(t *testing.T) {
 	var m wire.Msg
 	require.NoError(t, srv.ReadMsg(&m, nil))
 	require.Equal(t, [][]byte{[]byte("hi")}, m.Frames)
+
+	// Our Close starts the close handshake with a normal close frame.
+	require.NoError(t, srv.Close())
+	f = c.read()
+	require.Equal(t, ws.OpClose, f.Header.OpCode)
+	code, _ := ws.ParseCloseFrameData(f.Payload)
+	require.Equal(t, ws.StatusNormalClosure, code)
 }
 
 // TestClientMasks checks that Dial's connection masks every frame, READY included,

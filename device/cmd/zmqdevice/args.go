@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brokerless/zmq/internal/tlsfiles"
 	"github.com/brokerless/zmq/socket"
 )
 
@@ -35,6 +37,7 @@ type config struct {
 	hwm               int
 	logFormat         string
 	linger            time.Duration
+	tls               *tls.Config // wss: --tls-cert, --tls-key, --tls-ca
 }
 
 // defaultTypes are each device's socket types.
@@ -70,6 +73,10 @@ Flags:
   --log-format FORMAT     text (default) or json, on standard error
   --linger D              how long queued messages may take to leave on exit
                           (default 1s)
+  --tls-cert FILE         wss: the certificate of bound wss:// endpoints (PEM),
+  --tls-key FILE          with its private key (PEM)
+  --tls-ca FILE           wss: the authorities trusted when connecting (PEM;
+                          default: the system's)
   --help                  show this help
 
 Examples:
@@ -116,6 +123,9 @@ func parseArgs(args []string) (*config, error) {
 	fs.IntVar(&cfg.hwm, "hwm", 0, "")
 	fs.StringVar(&cfg.logFormat, "log-format", "text", "")
 	fs.DurationVar(&cfg.linger, "linger", time.Second, "")
+	tlsCert := fs.String("tls-cert", "", "")
+	tlsKey := fs.String("tls-key", "", "")
+	tlsCA := fs.String("tls-ca", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -125,8 +135,12 @@ func parseArgs(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q", fs.Arg(0))
 	}
+	tc, err := tlsfiles.Config(*tlsCert, *tlsKey, *tlsCA)
+	if err != nil {
+		return nil, errUsage{err}
+	}
+	cfg.tls = tc
 
-	var err error
 	if *frontend == "" {
 		return nil, usageErr("--frontend is required")
 	}
