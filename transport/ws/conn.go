@@ -207,9 +207,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 // they fit, and returns how many bytes it wrote. Anything else (a control frame, a
 // large or partial message, a bad header) is left to nextFrame.
 func (c *Conn) smallFrames(b []byte) int {
-	n := 0
-	for c.br.Buffered() >= 2 {
-		p, _ := c.br.Peek(c.br.Buffered()) // no I/O: the bytes are buffered
+	n, used := 0, 0
+	p, _ := c.br.Peek(c.br.Buffered()) // no I/O: the bytes are buffered
+	for len(p) >= 2 {
 		if p[0] != 0x80|byte(ws.OpBinary) || (p[1]&0x80 != 0) == c.client {
 			break
 		}
@@ -243,12 +243,34 @@ func (c *Conn) smallFrames(b []byte) int {
 		b[n], b[n+1] = zflags, byte(body)
 		copy(b[n+2:], p[hlen+1:hlen+size])
 		if !c.client {
-			ws.Cipher(b[n+2:n+2+body], mask, 1)
+			xorMaskSmall(b[n+2:n+2+body], mask, 1)
 		}
 		n += 2 + body
-		c.br.Discard(hlen + size)
+		used += hlen + size
+		p = p[hlen+size:]
+	}
+	if used > 0 {
+		c.br.Discard(used)
 	}
 	return n
+}
+
+// xorMaskSmall applies mask to b, a payload's bytes from position offset on, eight
+// bytes at a time (masking and unmasking are the same XOR): for short payloads a call
+// to ws.Cipher costs more than the work.
+func xorMaskSmall(b []byte, mask [4]byte, offset int) {
+	var m [8]byte
+	for i := range m {
+		m[i] = mask[(offset+i)&3]
+	}
+	w := binary.LittleEndian.Uint64(m[:])
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^w)
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] ^= m[i]
+	}
 }
 
 func isProtocol(err error) bool {
@@ -509,7 +531,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 				c.out = append(c.out, p[0]&wire.FlagMore)
 				c.out = append(c.out, p[hl:hl+size]...)
 				if c.client {
-					ws.Cipher(c.out[start:], c.wmask, 0)
+					if size < 256 {
+						xorMaskSmall(c.out[start:], c.wmask, 0)
+					} else {
+						ws.Cipher(c.out[start:], c.wmask, 0)
+					}
 				}
 				p = p[hl+size:]
 				continue

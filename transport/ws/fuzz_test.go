@@ -69,3 +69,23 @@ func FuzzServerRead(f *testing.F) {
 		}
 	})
 }
+
+// TestUnmaskSmall checks xorMaskSmall against ws.Cipher at every length and offset
+// that smallFrames uses.
+func TestUnmaskSmall(t *testing.T) {
+	mask := [4]byte{0x12, 0x34, 0x56, 0x78}
+	for n := range 300 {
+		for off := range 4 {
+			want := make([]byte, n)
+			for i := range want {
+				want[i] = byte(i * 31)
+			}
+			got := bytes.Clone(want)
+			ws.Cipher(want, mask, off)
+			xorMaskSmall(got, mask, off)
+			if !bytes.Equal(want, got) {
+				t.Fatalf("length %d, offset %d: got %x, want %x", n, off, got, want)
+			}
+		}
+	}
+}
