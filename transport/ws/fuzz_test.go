@@ -31,6 +31,47 @@ func maskedFrame(op ws.OpCode, fin bool, p []byte) []byte {
 	return b.Bytes()
 }
 
+// FuzzClientRead is FuzzServerRead for a client's Conn, whose peer must not mask.
+func FuzzClientRead(f *testing.F) {
+	frame := func(op ws.OpCode, fin bool, p []byte) []byte {
+		var b bytes.Buffer
+		ws.WriteFrame(&b, ws.NewFrame(op, fin, p))
+		return b.Bytes()
+	}
+	f.Add(append(frame(ws.OpBinary, true, []byte{0x01, 'a'}), frame(ws.OpBinary, true, []byte{0x00, 'b'})...))
+	f.Add(frame(ws.OpPing, true, nil))
+	f.Add(frame(ws.OpPong, true, []byte("x")))
+	f.Add(frame(ws.OpClose, true, []byte{3, 232}))
+	f.Add(frame(ws.OpBinary, true, append([]byte{0x00}, make([]byte, 300)...)))
+	f.Add(maskedFrame(ws.OpBinary, true, []byte{0x01, 'a'}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readAll(t, newConn(&fakeConn{in: bytes.NewReader(data)}, nil, true, ProtocolNull, 1024), 1024)
+	})
+}
+
+// readAll decodes what c makes of its input with the ZMTP reader under limit: no
+// panic, no error but EOF or a protocol error, no frame over the limit.
+func readAll(t *testing.T, c *Conn, limit int64) {
+	r := wire.NewReader(c, 0)
+	r.SetMaxFrame(limit)
+	for range 64 {
+		var m wire.Msg
+		err := r.ReadMsg(&m, func(wire.Command) error { return nil })
+		if err != nil {
+			var pe *wire.ProtocolError
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.As(err, &pe) {
+				t.Fatalf("error of unexpected kind: %v", err)
+			}
+			return
+		}
+		for _, fr := range m.Frames {
+			if int64(len(fr)) > limit {
+				t.Fatalf("frame of %d bytes passed a limit of %d", len(fr), limit)
+			}
+		}
+	}
+}
+
 // FuzzServerRead feeds a server's Conn arbitrary client bytes and decodes what it
 // makes of them with the ZMTP reader under a 1 KiB frame limit: no panic, and no
 // message larger than the limit.
@@ -44,29 +85,7 @@ func FuzzServerRead(f *testing.F) {
 	f.Add([]byte{0x82, 0xff, 0, 0, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4})
 	f.Add([]byte{0x82, 0x02, 0x00, 'a'})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		const limit = 1024
-		c := newConn(&fakeConn{in: bytes.NewReader(data)}, nil, false, ProtocolNull, limit)
-		r := wire.NewReader(c, 0)
-		r.SetMaxFrame(limit)
-		for range 64 {
-			var m wire.Msg
-			err := r.ReadMsg(&m, func(wire.Command) error { return nil })
-			if err != nil {
-				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-					return
-				}
-				var pe *wire.ProtocolError
-				if !errors.As(err, &pe) {
-					t.Fatalf("error of unexpected kind: %v", err)
-				}
-				return
-			}
-			for _, fr := range m.Frames {
-				if len(fr) > limit {
-					t.Fatalf("frame of %d bytes passed a limit of %d", len(fr), limit)
-				}
-			}
-		}
+		readAll(t, newConn(&fakeConn{in: bytes.NewReader(data)}, nil, false, ProtocolNull, 1024), 1024)
 	})
 }
 
