@@ -22,10 +22,12 @@ var chromiumFlags = []string{
 	"--disable-extensions", "--disable-dev-shm-usage",
 }
 
-// TestBrowser opens the page in headless Chromium (Debian's chromium package): the
-// page's SUB (web/zws.js, bare ZWS2.0) must receive N updates of its topic and
-// nothing else, and its REQ must get an answer to each of three requests. Results
-// come back to us as the page's POST to /report.
+// TestBrowser opens the page in headless Chromium (Debian's chromium package) and
+// runs the four socket types of web/zws.js (bare ZWS2.0) against ours: the page's
+// SUB must receive N updates of its topic and nothing else, its REQ an answer to
+// each of three requests, its DEALER the ROUTER's echo of two messages, and our PULL
+// must get the three messages its PUSH sends. Results come back to us as the page's
+// POST to /report.
 func TestBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -38,6 +40,7 @@ func TestBrowser(t *testing.T) {
 	reports := make(chan report, 1)
 	s, err := start(config{
 		http: "127.0.0.1:0", feed: "ws://127.0.0.1:*/feed", rpc: "ws://127.0.0.1:*/rpc",
+		sink: "ws://127.0.0.1:*/sink", echo: "ws://127.0.0.1:*/echo",
 		topic: "weather", other: "sports", interval: 20 * time.Millisecond,
 		onReport: func(r report) {
 			select {
@@ -61,12 +64,28 @@ func TestBrowser(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		// Stop Chromium's process group and wait, bounded, until every process of
+		// it has gone, its helpers included.
+		pgid := cmd.Process.Pid
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		deadline := time.Now().Add(10 * time.Second)
 		select {
 		case <-exited:
 		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			syscall.Kill(-pgid, syscall.SIGKILL)
 			<-exited
+		}
+		killed := false
+		for syscall.Kill(-pgid, 0) == nil {
+			if time.Now().After(deadline) {
+				if killed {
+					t.Errorf("chromium's process group %d outlived SIGKILL", pgid)
+					return
+				}
+				syscall.Kill(-pgid, syscall.SIGKILL)
+				killed, deadline = true, time.Now().Add(10*time.Second)
+			}
+			time.Sleep(20 * time.Millisecond) // polling the group's end, bounded above
 		}
 	}()
 
@@ -87,5 +106,14 @@ func TestBrowser(t *testing.T) {
 		require.True(t, strings.HasPrefix(u[1], "update "), "update %q", u)
 	}
 	require.Equal(t, []string{"answer to one", "answer to two", "answer to three"}, r.Replies)
+	require.Equal(t, []string{"echo: d1", "echo: d2"}, r.Echoes)
+	for i := 1; i <= 3; i++ {
+		select {
+		case got := <-s.pushed:
+			require.Equal(t, []string{"pushed", fmt.Sprint(i)}, got)
+		case <-ctx.Done():
+			t.Fatalf("push %d did not reach our PULL", i)
+		}
+	}
 	require.False(t, errors.Is(ctx.Err(), context.DeadlineExceeded))
 }

@@ -1,7 +1,8 @@
 // Command webfeed publishes live updates on a PUB socket bound to a ws:// endpoint,
 // answers requests on a REP socket bound to another, and serves a page that
 // subscribes and asks from the browser with web/zws.js, a small JavaScript ZeroMQ
-// client speaking bare ZWS2.0 (SUB, REQ, DEALER and PUSH).
+// client speaking bare ZWS2.0 (SUB, REQ, DEALER and PUSH). A PULL socket logs what
+// pages push to it, and a ROUTER echoes what DEALERs send.
 //
 //	go run ./examples/webfeed -http 127.0.0.1:8080
 //
@@ -38,6 +39,8 @@ type config struct {
 	http     string        // the page's address
 	feed     string        // the PUB's ws endpoint
 	rpc      string        // the REP's ws endpoint
+	sink     string        // the PULL's ws endpoint
+	echo     string        // the ROUTER's ws endpoint
 	topic    string        // the page's topic
 	other    string        // a topic the page does not subscribe to
 	interval time.Duration // between updates
@@ -50,12 +53,16 @@ type config struct {
 type report struct {
 	Updates [][]string `json:"updates"`
 	Replies []string   `json:"replies"`
+	Echoes  []string   `json:"echoes"` // what the ROUTER sent the page's DEALER
 	Error   string     `json:"error"`
 }
 
 // server is a running webfeed.
 type server struct {
 	pub, rep *socket.Socket
+	pull     *socket.Socket // logs what pages push
+	router   *socket.Socket // echoes what DEALERs send
+	pushed   chan []string  // what the PULL received, for the test; dropped when full
 	http     *http.Server
 	ln       net.Listener
 	cancel   context.CancelFunc
@@ -83,6 +90,19 @@ func start(cfg config) (_ *server, err error) {
 	if err = s.rep.Bind(cfg.rpc); err != nil {
 		return nil, err
 	}
+	if s.pull, err = socket.New(socket.Pull, socket.Options{}); err != nil {
+		return nil, err
+	}
+	if err = s.pull.Bind(cfg.sink); err != nil {
+		return nil, err
+	}
+	if s.router, err = socket.New(socket.Router, socket.Options{}); err != nil {
+		return nil, err
+	}
+	if err = s.router.Bind(cfg.echo); err != nil {
+		return nil, err
+	}
+	s.pushed = make(chan []string, 64)
 	if s.ln, err = net.Listen("tcp", cfg.http); err != nil {
 		return nil, err
 	}
@@ -93,6 +113,7 @@ func start(cfg config) (_ *server, err error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{
 			"feed": s.pub.LastEndpoint(), "rpc": s.rep.LastEndpoint(), "topic": cfg.topic,
+			"sink": s.pull.LastEndpoint(), "echo": s.router.LastEndpoint(),
 		})
 	})
 	mux.HandleFunc("POST /report", func(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +133,8 @@ func start(cfg config) (_ *server, err error) {
 	s.wg.Go(func() { s.http.Serve(s.ln) })
 	s.wg.Go(func() { s.publish(ctx, cfg) })
 	s.wg.Go(func() { s.answer(ctx) })
+	s.wg.Go(func() { s.collect(ctx) })
+	s.wg.Go(func() { s.echo(ctx) })
 	return s, nil
 }
 
@@ -151,6 +174,42 @@ func (s *server) answer(ctx context.Context) {
 	}
 }
 
+// collect logs what the PULL receives until ctx ends.
+func (s *server) collect(ctx context.Context) {
+	for {
+		m, err := s.pull.Recv(ctx)
+		if err != nil {
+			return
+		}
+		frames := make([]string, len(m.Frames))
+		for i, f := range m.Frames {
+			frames[i] = string(f)
+		}
+		log.Printf("pushed: %q", frames)
+		select {
+		case s.pushed <- frames:
+		default:
+		}
+	}
+}
+
+// echo sends every DEALER's message back to it, each frame prefixed with "echo: ".
+func (s *server) echo(ctx context.Context) {
+	for {
+		m, err := s.router.Recv(ctx)
+		if err != nil {
+			return
+		}
+		out := [][]byte{m.Frames[0]} // the routing id
+		for _, f := range m.Frames[1:] {
+			out = append(out, append([]byte("echo: "), f...))
+		}
+		if err := s.router.Send(ctx, socket.NewMsg(out...)); err != nil {
+			return
+		}
+	}
+}
+
 // close stops everything start started and waits for it.
 func (s *server) close() {
 	if s.cancel != nil {
@@ -161,7 +220,7 @@ func (s *server) close() {
 	} else if s.ln != nil {
 		s.ln.Close()
 	}
-	for _, sk := range []*socket.Socket{s.pub, s.rep} {
+	for _, sk := range []*socket.Socket{s.pub, s.rep, s.pull, s.router} {
 		if sk != nil {
 			sk.Close()
 		}
@@ -174,6 +233,8 @@ func main() {
 	flag.StringVar(&cfg.http, "http", "127.0.0.1:8080", "the page's HTTP address")
 	flag.StringVar(&cfg.feed, "feed", "ws://127.0.0.1:*/feed", "the PUB's ws endpoint")
 	flag.StringVar(&cfg.rpc, "rpc", "ws://127.0.0.1:*/rpc", "the REP's ws endpoint")
+	flag.StringVar(&cfg.sink, "sink", "ws://127.0.0.1:*/sink", "the PULL's ws endpoint")
+	flag.StringVar(&cfg.echo, "echo", "ws://127.0.0.1:*/echo", "the ROUTER's ws endpoint")
 	flag.StringVar(&cfg.topic, "topic", "weather", "the page's topic")
 	flag.StringVar(&cfg.other, "other", "sports", "another topic, which the page filters out")
 	flag.DurationVar(&cfg.interval, "interval", time.Second, "time between updates")

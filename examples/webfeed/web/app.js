@@ -1,7 +1,8 @@
 // The webfeed page: subscribes to one topic of the PUB and shows its updates, and
-// sends the form's questions to the REP. With ?report=N it also reports to the
-// server, once N updates and three replies have arrived, what it received (the
-// browser test uses this).
+// sends the form's questions to the REP. With ?report=N it also pushes three
+// messages to the PULL and sends two to the ROUTER from a DEALER, and reports to the
+// server, once N updates, three replies and two echoes have arrived, what it
+// received (the browser test uses this).
 import { Socket } from "./zws.js";
 
 const params = new URLSearchParams(location.search);
@@ -46,8 +47,20 @@ async function main() {
 
   const replies = [];
   for (const q of ["one", "two", "three"]) replies.push(await ask(q));
+
+  const push = new Socket("PUSH");
+  await push.connect(ep.sink);
+  for (const i of [1, 2, 3]) push.send(["pushed", String(i)]);
+  const dealer = new Socket("DEALER");
+  await dealer.connect(ep.echo);
+  const echoes = [];
+  for (const d of ["d1", "d2"]) {
+    dealer.send([d]);
+    echoes.push(text((await dealer.recv())[0]));
+  }
+
   await receiving;
-  await fetch("report", { method: "POST", body: JSON.stringify({ updates, replies }) });
+  await fetch("report", { method: "POST", body: JSON.stringify({ updates, replies, echoes }) });
 }
 
 main().catch((err) => {
