@@ -506,6 +506,9 @@ func (c *Conn) appendBody(b, p []byte) []byte {
 	return b
 }
 
+// maxHeader is the largest WebSocket frame header with the ZWS flags byte.
+const maxHeader = 15
+
 // directWrite is the size from which a server sends a body chunk straight from the
 // caller's slice rather than copying it.
 const directWrite = 16 << 10
@@ -526,6 +529,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 		if c.body == 0 && !c.inCmd && c.hdrN == 0 {
 			if hl, size, ok := wholeFrame(p); ok {
 				// A whole small data frame: framed and masked in one go.
+				if len(c.out)+size+maxHeader > bufSize {
+					if err := c.flushOut(); err != nil {
+						return 0, err
+					}
+				}
 				c.out = c.appendHeader(c.out, ws.OpBinary, uint64(size)+1)
 				start := len(c.out)
 				c.out = append(c.out, p[0]&wire.FlagMore)
@@ -553,6 +561,15 @@ func (c *Conn) Write(p []byte) (int, error) {
 					return 0, err
 				}
 			} else {
+				// A copy (a client masks it) goes out a buffer at a time, so that
+				// a large body or a large batch does not grow the buffer.
+				k = min(k, max(bufSize-len(c.out), 0))
+				if k == 0 {
+					if err := c.flushOut(); err != nil {
+						return 0, err
+					}
+					continue
+				}
 				c.out = c.appendBody(c.out, p[:k])
 			}
 			c.body -= uint64(k)

@@ -226,3 +226,36 @@ func TestDialRefused(t *testing.T) {
 	require.Contains(t, err.Error(), "400")
 	require.False(t, errors.Is(err, net.ErrClosed))
 }
+
+// TestClientLargeFrame sends a frame far larger than the connection's buffer from a
+// client: it arrives whole, and the client's write buffer stays at its size.
+func TestClientLargeFrame(t *testing.T) {
+	ln, addr := listen(t, tws.Transport{}, "/big")
+	ch := acceptHandshake(ln)
+	nc, err := tws.Transport{}.Dial(t.Context(), addr+"/big", transport.Options{})
+	require.NoError(t, err)
+	cli, err := tws.Handshake(nc, wire.HandshakeConfig{SocketType: wire.Dealer}, 10*time.Second)
+	require.NoError(t, err)
+	defer cli.Close()
+	srv := accepted(t, ch)
+	big := make([]byte, 3<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	sent := make(chan error, 1)
+	go func() {
+		if err := cli.WriteMsg(wire.Msg{Frames: [][]byte{[]byte("head"), big}}); err != nil {
+			sent <- err
+			return
+		}
+		sent <- cli.Flush()
+	}()
+	var m wire.Msg
+	require.NoError(t, srv.NetConn().SetReadDeadline(time.Now().Add(10*time.Second)))
+	require.NoError(t, srv.ReadMsg(&m, nil))
+	require.NoError(t, <-sent)
+	require.Len(t, m.Frames, 2)
+	require.Equal(t, "head", string(m.Frames[0]))
+	require.Equal(t, big, m.Frames[1])
+	require.LessOrEqual(t, tws.WriteBufferCap(nc), 64<<10+64, "the client's write buffer grew")
+}
