@@ -61,7 +61,8 @@ const bufSize = 64 << 10
 //     except PING and PONG commands, which become ping and pong control frames as in
 //     libzmq 4.3.4. A client masks what it sends.
 //
-// One goroutine may read while another writes. Close sends a close frame when no
+// One goroutine may read while another writes. A close frame from the peer is
+// echoed at once, or when a write under way ends. Close sends a close frame when no
 // write is under way, then closes the connection.
 type Conn struct {
 	nc       net.Conn
@@ -675,8 +676,9 @@ func (c *Conn) flushOut() error {
 	return err
 }
 
-// Close sends a normal close frame if no write is under way, then closes the
-// connection. It unblocks a Read or Write in progress.
+// Close sends a normal close frame (1000) if no write is under way, then closes the
+// connection; a write under way would be cut off with it, so then the frame is not
+// sent. It unblocks a Read or Write in progress.
 func (c *Conn) Close() error {
 	c.sendClose(ws.StatusNormalClosure)
 	return c.nc.Close()
