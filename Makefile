@@ -66,12 +66,14 @@ bench:
 demo:
 	$(GO) run ./examples/demo
 
-## fuzz: run each fuzz target of ./wire for $(FUZZTIME)
+## fuzz: run each fuzz target of ./wire and ./transport/ws for $(FUZZTIME)
 fuzz:
 	@set -e; \
-	targets=$$($(GO) test -list '^Fuzz' ./wire | grep '^Fuzz' || true); \
-	if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets in ./wire" >&2; exit 1; fi; \
-	for t in $$targets; do \
-		echo "fuzz: $$t for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./wire; \
+	for pkg in ./wire ./transport/ws; do \
+		targets=$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); \
+		if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets in $$pkg" >&2; exit 1; fi; \
+		for t in $$targets; do \
+			echo "fuzz: $$pkg $$t for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
 	done

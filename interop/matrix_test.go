@@ -14,6 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// withWS is transports and ws, libzmq 4.3.4's ZWS 2.0 (ws://, NULL; Debian's
+// libzmq is built without wss://).
+var withWS = slices.Concat(transports, []string{"ws"})
+
 // pairCase is one valid socket pair and the conversation that proves it works. run
 // gets the peers in the order of the pair's name (a is REQ in REQ-REP), whichever
 // library each one is.
@@ -42,7 +46,7 @@ var pairs = []pairCase{
 }
 
 // TestMatrix runs every valid socket pair with our socket on each side in turn, each
-// side binding in turn, over tcp and ipc. A subtest reads like the bug report it
+// side binding in turn, over tcp, ipc and ws (libzmq 4.3.4's ZWS 2.0, NULL). A subtest reads like the bug report it
 // would file: TestMatrix/REQ-REP/our_REQ_connects_to_libzmq_REP_bound_on_tcp.
 func TestMatrix(t *testing.T) {
 	for _, pc := range pairs {
@@ -53,7 +57,7 @@ func TestMatrix(t *testing.T) {
 			}
 			for _, ourSide := range ourSides {
 				for _, oursBind := range []bool{true, false} {
-					for _, tr := range transports {
+					for _, tr := range withWS {
 						t.Run(matrixName(pc, ourSide, oursBind, tr), func(t *testing.T) {
 							t.Parallel()
 							runPair(t, pc, ourSide, oursBind, tr)

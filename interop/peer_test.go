@@ -38,6 +38,8 @@ func bindAddr(t testing.TB, tr string) string {
 	switch tr {
 	case "tcp":
 		return "tcp://127.0.0.1:*"
+	case "ws":
+		return "ws://127.0.0.1:*/zmq"
 	case "ipc":
 		dir, err := os.MkdirTemp("", "zi")
 		require.NoError(t, err)

@@ -105,48 +105,57 @@ var (
 	zapStarted bool
 )
 
+// secureTransports carry PLAIN and CURVE between libzmq and us: over ws the
+// mechanism is named by the subprotocol (ZWS2.0/PLAIN, ZWS2.0/CURVE) instead of the
+// greeting.
+var secureTransports = []string{"tcp", "ws"}
+
 func secureRoles(t *testing.T) []secureRole { return []secureRole{plainRole(), curveRole(t)} }
 
 func TestSecureReqRepOursServer(t *testing.T) {
 	for _, r := range secureRoles(t) {
-		t.Run(r.name, func(t *testing.T) {
-			rep := newOurs(t, socket.Rep, socket.Options{Mechanism: r.server})
-			req := newLZ(t, socket.Req, r.lzClient)
-			req.Connect(t, rep.Bind(t, "tcp"))
-			for i := range 3 {
-				req.Send(t, "question", strings.Repeat("q", i*40000))
-				ctx, cancel := context.WithTimeout(context.Background(), wait)
-				m, err := rep.s.Recv(ctx)
-				cancel()
-				require.NoError(t, err)
-				require.Equal(t, "question", string(m.Frames[0]))
-				require.Len(t, m.Frames[1], i*40000)
-				uid, ok := m.Properties().Get(wire.PropUserID)
-				require.True(t, ok)
-				require.Equal(t, r.userID, uid)
-				rep.Send(t, "answer")
-				require.Equal(t, []string{"answer"}, str(req.Recv(t)))
-			}
-		})
+		for _, tr := range secureTransports {
+			t.Run(r.name+"/"+tr, func(t *testing.T) {
+				rep := newOurs(t, socket.Rep, socket.Options{Mechanism: r.server})
+				req := newLZ(t, socket.Req, r.lzClient)
+				req.Connect(t, rep.Bind(t, tr))
+				for i := range 3 {
+					req.Send(t, "question", strings.Repeat("q", i*40000))
+					ctx, cancel := context.WithTimeout(context.Background(), wait)
+					m, err := rep.s.Recv(ctx)
+					cancel()
+					require.NoError(t, err)
+					require.Equal(t, "question", string(m.Frames[0]))
+					require.Len(t, m.Frames[1], i*40000)
+					uid, ok := m.Properties().Get(wire.PropUserID)
+					require.True(t, ok)
+					require.Equal(t, r.userID, uid)
+					rep.Send(t, "answer")
+					require.Equal(t, []string{"answer"}, str(req.Recv(t)))
+				}
+			})
+		}
 	}
 }
 
 func TestSecureReqRepLibzmqServer(t *testing.T) {
 	for _, r := range secureRoles(t) {
-		t.Run(r.name, func(t *testing.T) {
-			startZAP(t)
-			rep := newLZ(t, socket.Rep, r.lzServer)
-			req := newOurs(t, socket.Req, socket.Options{Mechanism: r.client})
-			req.Connect(t, rep.Bind(t, "tcp"))
-			for i := range 3 {
-				req.Send(t, "question", strings.Repeat("q", i*40000))
-				got := rep.Recv(t)
-				require.Equal(t, "question", string(got[0]))
-				require.Len(t, got[1], i*40000)
-				rep.Send(t, "answer")
-				require.Equal(t, []string{"answer"}, str(req.Recv(t)))
-			}
-		})
+		for _, tr := range secureTransports {
+			t.Run(r.name+"/"+tr, func(t *testing.T) {
+				startZAP(t)
+				rep := newLZ(t, socket.Rep, r.lzServer)
+				req := newOurs(t, socket.Req, socket.Options{Mechanism: r.client})
+				req.Connect(t, rep.Bind(t, tr))
+				for i := range 3 {
+					req.Send(t, "question", strings.Repeat("q", i*40000))
+					got := rep.Recv(t)
+					require.Equal(t, "question", string(got[0]))
+					require.Len(t, got[1], i*40000)
+					rep.Send(t, "answer")
+					require.Equal(t, []string{"answer"}, str(req.Recv(t)))
+				}
+			})
+		}
 	}
 }
 
@@ -178,26 +187,30 @@ func securePublishUntil(t *testing.T, pub, sub peer, topic string) {
 
 func TestSecurePubSubOursServer(t *testing.T) {
 	for _, r := range secureRoles(t) {
-		t.Run(r.name, func(t *testing.T) {
-			pub := newOurs(t, socket.Pub, socket.Options{Mechanism: r.server})
-			sub := newLZ(t, socket.Sub, r.lzClient)
-			sub.Connect(t, pub.Bind(t, "tcp"))
-			sub.Subscribe(t, "weather")
-			securePublishUntil(t, pub, sub, "weather")
-		})
+		for _, tr := range secureTransports {
+			t.Run(r.name+"/"+tr, func(t *testing.T) {
+				pub := newOurs(t, socket.Pub, socket.Options{Mechanism: r.server})
+				sub := newLZ(t, socket.Sub, r.lzClient)
+				sub.Connect(t, pub.Bind(t, tr))
+				sub.Subscribe(t, "weather")
+				securePublishUntil(t, pub, sub, "weather")
+			})
+		}
 	}
 }
 
 func TestSecurePubSubLibzmqServer(t *testing.T) {
 	for _, r := range secureRoles(t) {
-		t.Run(r.name, func(t *testing.T) {
-			startZAP(t)
-			pub := newLZ(t, socket.Pub, r.lzServer)
-			sub := newOurs(t, socket.Sub, socket.Options{Mechanism: r.client})
-			sub.Connect(t, pub.Bind(t, "tcp"))
-			sub.Subscribe(t, "weather")
-			securePublishUntil(t, pub, sub, "weather")
-		})
+		for _, tr := range secureTransports {
+			t.Run(r.name+"/"+tr, func(t *testing.T) {
+				startZAP(t)
+				pub := newLZ(t, socket.Pub, r.lzServer)
+				sub := newOurs(t, socket.Sub, socket.Options{Mechanism: r.client})
+				sub.Connect(t, pub.Bind(t, tr))
+				sub.Subscribe(t, "weather")
+				securePublishUntil(t, pub, sub, "weather")
+			})
+		}
 	}
 }
 
@@ -206,6 +219,12 @@ func TestSecurePubSubLibzmqServer(t *testing.T) {
 // either side could not open the other's PING or PONG, the connection would drop
 // within a timeout.
 func TestSecureCurveHeartbeatsWithLibzmq(t *testing.T) {
+	for _, tr := range secureTransports {
+		t.Run(tr, func(t *testing.T) { testSecureCurveHeartbeats(t, tr) })
+	}
+}
+
+func testSecureCurveHeartbeats(t *testing.T, tr string) {
 	r := curveRole(t)
 	rep := newOurs(t, socket.Rep, socket.Options{Mechanism: r.server,
 		HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond})
@@ -213,7 +232,7 @@ func TestSecureCurveHeartbeatsWithLibzmq(t *testing.T) {
 		func(s *zmq.Socket) error { return s.SetHeartbeatIvl(20 * time.Millisecond) },
 		func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(200 * time.Millisecond) })
 	mon := monitorLZ(t, req)
-	req.Connect(t, rep.Bind(t, "tcp"))
+	req.Connect(t, rep.Bind(t, tr))
 	req.Send(t, "one")
 	require.Equal(t, []string{"one"}, str(rep.Recv(t)))
 	rep.Send(t, "two")

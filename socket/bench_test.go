@@ -14,7 +14,7 @@ var benchSizes = []int{64, 1024, 65536}
 // The receiver either releases every message (Msg.Release, so receive memory is
 // recycled) or keeps them, leaving them to the garbage collector.
 func BenchmarkPushPull(b *testing.B) {
-	for _, tr := range []string{"inproc", "ipc", "tcp"} {
+	for _, tr := range []string{"inproc", "ipc", "tcp", "ws"} {
 		for _, size := range benchSizes {
 			for _, release := range []bool{true, false} {
 				name := fmt.Sprintf("%s/%dB/release", tr, size)
@@ -71,7 +71,7 @@ func benchPushPull(b *testing.B, tr string, size int, release bool, sec security
 // BenchmarkReqRep measures round trips: one op is a request and its reply, which the
 // REQ releases.
 func BenchmarkReqRep(b *testing.B) {
-	for _, tr := range []string{"inproc", "ipc", "tcp"} {
+	for _, tr := range []string{"inproc", "ipc", "tcp", "ws"} {
 		for _, size := range benchSizes {
 			b.Run(fmt.Sprintf("%s/%dB", tr, size), func(b *testing.B) {
 				rep := newSocket(b, Rep, Options{})

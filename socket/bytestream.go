@@ -168,7 +168,7 @@ func (s *Socket) handshake(nc net.Conn) (*transport.Conn, error) {
 	stop := context.AfterFunc(s.ctx, func() { nc.Close() })
 	defer stop()
 	addr := peerAddress(nc)
-	c, err := transport.Handshake(nc, wire.HandshakeConfig{
+	c, err := handshakeFunc(nc)(nc, wire.HandshakeConfig{
 		SocketType: s.typ,
 		Identity:   s.opts.RoutingID,
 		Mechanism:  s.zapMechanism(addr, deadline),

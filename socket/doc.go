@@ -1,6 +1,6 @@
 // Package socket provides ZeroMQ sockets: REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB,
 // XSUB, PUSH, PULL and PAIR, speaking ZMTP 3.1 (and 3.0 with older peers) over tcp,
-// ipc and inproc, so they talk to libzmq 4.3 and everything built on it, PGM multicast
+// ipc and inproc, and ZWS 2.0 over WebSocket (ws, wss), so they talk to libzmq 4.3 and everything built on it, PGM multicast
 // for the publish-subscribe types, and STREAM for raw tcp and ipc peers.
 //
 //	func serve(ctx context.Context) error {
@@ -50,6 +50,11 @@
 // endpoints at once. Connect is asynchronous and keeps reconnecting, with backoff,
 // until Disconnect or Close; connecting before the peer binds works on every transport.
 // Read a wildcard's resolved endpoint back with LastEndpoint.
+//
+// Every type but STREAM also takes WebSocket endpoints, "ws://127.0.0.1:5555/feed" and
+// "wss://..." (ZWS 2.0 as libzmq 4.3.4 speaks it; see package transport/ws): a bound
+// socket serves the upgrade over HTTP at that path, to libzmq peers and to browsers,
+// which offer the bare ZWS2.0 subprotocol. Options.TLSConfig configures wss.
 //
 // PUB, XPUB, SUB and XSUB sockets also take multicast endpoints,
 // "epgm://eth0;239.192.1.1:5555" (PGM over UDP) and "pgm://..." (PGM over raw IP), in
@@ -106,7 +111,7 @@
 //
 // # Security
 //
-// Options.Mechanism secures tcp and ipc connections with PLAIN (a user name and
+// Options.Mechanism secures tcp, ipc and ws connections with PLAIN (a user name and
 // password, in clear) or CURVE (keys, with every frame encrypted), both compatible
 // with libzmq: wire.PlainServer or wire.CurveServer on one end, wire.PlainClient or
 // wire.CurveClient on the other, whichever binds. A server's Authenticate function

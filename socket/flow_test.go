@@ -48,7 +48,7 @@ func TestPushBlocksWithoutPeers(t *testing.T) {
 func TestConnectBeforeBindQueues(t *testing.T) {
 	run(t, func(t *testing.T, tr string) {
 		ep := bindEndpoint(t, tr)
-		if tr == "tcp" {
+		if tr == "tcp" || tr == "ws" {
 			// Reserve a concrete port, then free it for the late binder.
 			probe := newSocket(t, Pull, Options{})
 			require.NoError(t, probe.Bind(ep))

@@ -11,7 +11,7 @@ import (
 )
 
 // transports every socket behaviour runs over.
-var transports = []string{"inproc", "ipc", "tcp"}
+var transports = []string{"inproc", "ipc", "tcp", "ws"}
 
 var epCounter atomic.Uint64
 
@@ -25,6 +25,8 @@ func bindEndpoint(t testing.TB, tr string) string {
 		return fmt.Sprintf("ipc://@zmqtest-%d-%d", time.Now().UnixNano(), n)
 	case "tcp":
 		return "tcp://127.0.0.1:*"
+	case "ws":
+		return "ws://127.0.0.1:*/zmq"
 	}
 	t.Fatalf("unknown transport %q", tr)
 	return ""

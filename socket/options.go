@@ -2,6 +2,7 @@ package socket
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"maps"
 	"slices"
@@ -203,8 +204,9 @@ type Options struct {
 	// isolated tests, or two subsystems that both bind "inproc://events".
 	InprocRegistry *inproc.Registry
 
-	// Mechanism is the ZMTP security mechanism of the socket's tcp and ipc
-	// connections; nil means NULL (no security). Both ends of a connection must use
+	// Mechanism is the ZMTP security mechanism of the socket's tcp, ipc and ws
+	// connections (over ws it also picks the subprotocol, ZWS2.0/PLAIN or
+	// ZWS2.0/CURVE); nil means NULL (no security). Both ends of a connection must use
 	// the same mechanism, one as client and one as server, whichever end binds:
 	//
 	//   - &wire.PlainClient{Username, Password}: PLAIN's client, which sends its
@@ -268,6 +270,13 @@ type Options struct {
 	// bound, instead of going on without authentication. As in libzmq 4.3.4,
 	// with an empty ZAPDomain it makes a CURVE server skip ZAP altogether.
 	ZAPEnforceDomain bool
+
+	// TLSConfig is the TLS configuration of the socket's wss:// endpoints: a
+	// listener needs Certificates (or GetCertificate); a dialer verifies the server
+	// against RootCAs (nil means the system's roots), under the endpoint's host name
+	// unless ServerName is set. The socket clones it for each dial and does not
+	// change it; it must not be changed after New. Other transports ignore it.
+	TLSConfig *tls.Config
 
 	// Monitor, if set, receives the socket's connection events. Like signal.Notify the
 	// socket never blocks on it: an event that does not fit is dropped and counted in

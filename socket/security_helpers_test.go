@@ -13,7 +13,7 @@ import (
 )
 
 // secTransports are the transports whose connections use Options.Mechanism.
-var secTransports = []string{"ipc", "tcp"}
+var secTransports = []string{"ipc", "tcp", "ws"}
 
 // security is one configuration of a mechanism: the server's and the client's side.
 type security struct {

@@ -40,6 +40,8 @@ func schemeTable() map[string]scheme {
 		},
 		transport.SchemePGM:  multicastScheme,
 		transport.SchemeEPGM: multicastScheme,
+		transport.SchemeWS:   wsScheme(false),
+		transport.SchemeWSS:  wsScheme(true),
 	}
 }
 

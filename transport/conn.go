@@ -32,8 +32,9 @@ type Conn struct {
 
 	onBytes func() // see OnBytes; called by the reading goroutine
 
-	sealed bool           // the mechanism protects every frame (CURVE): see Handshake
-	auth   wire.AuthReply // what the server's authenticator accepted
+	sealed  bool           // the mechanism protects every frame (CURVE): see Handshake
+	clearHB bool           // sealed, but PING and PONG travel in clear: see SetClearHeartbeats
+	auth    wire.AuthReply // what the server's authenticator accepted
 }
 
 // connReader hands the stream to the frame decoder and tells the Conn when bytes arrive.
@@ -67,6 +68,19 @@ func (r connReader) Read(b []byte) (int, error) {
 // *wire.PeerError (refused by the peer) or a *wire.AuthError (a client
 // refused by our authenticator) among others.
 func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*Conn, error) {
+	return HandshakeWith(nc, cfg, timeout, wire.Handshake)
+}
+
+// HandshakeFunc runs a handshake over the two directions of one connection and
+// returns what the peer announced: [wire.Handshake], or for a transport that agrees
+// on the mechanism before any frame, such as WebSocket, [wire.HandshakeCommands].
+type HandshakeFunc func(r *wire.Reader, w *wire.Writer, cfg wire.HandshakeConfig) (wire.Peer, error)
+
+// HandshakeWith is [Handshake] with the handshake itself run by hs, for transports
+// whose connections carry ZMTP frames without its greeting. Everything else, the
+// deadline, the sealing of frames after CURVE and the ownership of nc, is as in
+// Handshake.
+func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration, hs HandshakeFunc) (*Conn, error) {
 	c := &Conn{nc: nc, w: wire.NewWriter(nc, 0)}
 	c.r = wire.NewReader(connReader{c}, 0)
 	if timeout > 0 {
@@ -75,7 +89,7 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 			return nil, err
 		}
 	}
-	peer, err := wire.Handshake(c.r, c.w, cfg)
+	peer, err := hs(c.r, c.w, cfg)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -103,6 +117,18 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 // Auth returns what the local server's authenticator accepted for this peer
 // (its user id and metadata); the zero AuthReply for a client, or with NULL.
 func (c *Conn) Auth() wire.AuthReply { return c.auth }
+
+// SetClearHeartbeats makes a sealed connection write its PING and PONG commands in
+// clear and accept them in clear (see wire.Reader.SetClearHeartbeats), for a
+// transport that carries heartbeats outside the mechanism: ZWS 2.0 turns them into
+// WebSocket ping and pong frames. It does nothing to a connection that is not
+// sealed. Call it before the first read or write.
+func (c *Conn) SetClearHeartbeats() {
+	if c.sealed {
+		c.clearHB = true
+		c.r.SetClearHeartbeats(true)
+	}
+}
 
 // Sealed reports whether the connection's frames are protected by the
 // mechanism's codec (CURVE).
@@ -151,6 +177,11 @@ func (c *Conn) WriteCommandFrame(frame []byte) error {
 		}
 		if n == 0 || size != uint64(len(frame)-n) || flags&wire.FlagCommand == 0 {
 			return errNotCommandFrame
+		}
+		if c.clearHB {
+			if cmd, err := wire.ParseCommand(frame[n:]); err == nil && (cmd.Is(wire.CmdPing) || cmd.Is(wire.CmdPong)) {
+				return c.w.WriteRaw(frame)
+			}
 		}
 		return c.w.WriteFrame(flags, frame[n:])
 	}

@@ -138,6 +138,34 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 		return peer, protoErrf(CodeMechanismMismatch, ErrMechanismMismatch, "we use %q, peer uses %q", mech.Name(), pg.Mechanism)
 	}
 
+	return handshakeCommands(r, w, cfg, mech, peer)
+}
+
+// HandshakeCommands runs the part of a ZMTP 3.x handshake that follows the greeting:
+// the mechanism's commands (READY for NULL) and the check of the peer's Socket-Type,
+// as [Handshake] does after the greeting. Transports that carry no greeting use it:
+// ZWS 2.0 (ZeroMQ over WebSocket) agrees on the mechanism in its HTTP upgrade. The
+// Peer it returns is ZMTP 3.0, whose subscriptions travel as messages, as libzmq
+// sends them over WebSocket. cfg is checked as Handshake checks it.
+func HandshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
+	mech := cfg.Mechanism
+	if mech == nil {
+		mech = Null{}
+	}
+	if !cfg.SocketType.valid() {
+		return Peer{}, fmt.Errorf("wire: invalid local socket type %v", cfg.SocketType)
+	}
+	if len(cfg.Identity) > 255 {
+		return Peer{}, errors.New("wire: identity longer than 255 bytes")
+	}
+	if err := cfg.Metadata.Validate(); err != nil {
+		return Peer{}, err
+	}
+	return handshakeCommands(r, w, cfg, mech, Peer{Major: 3, Minor: 0})
+}
+
+// handshakeCommands runs mech and checks the peer's Socket-Type, filling in peer.
+func handshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig, mech Mechanism, peer Peer) (Peer, error) {
 	local := make(Metadata, 0, 2+len(cfg.Metadata))
 	local = append(local, Property{Name: PropSocketType, Value: []byte(cfg.SocketType.String())})
 	if cfg.SocketType.SendsIdentity() {

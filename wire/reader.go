@@ -51,8 +51,9 @@ type Reader struct {
 	props *Properties // of the connection, given to every chunk and message
 	tag   *bodyChunk  // claim without memory that carries props, or nil
 
-	codec FrameCodec // opens every frame after a CURVE handshake; nil: frames in clear
-	over  int64      // what the codec adds to a frame body, allowed above max
+	codec   FrameCodec // opens every frame after a CURVE handshake; nil: frames in clear
+	over    int64      // what the codec adds to a frame body, allowed above max
+	clearHB bool       // with a codec, PING and PONG may arrive unsealed: see SetClearHeartbeats
 }
 
 // SetProperties makes every message ReadMsg returns from now on carry p, the

@@ -46,7 +46,7 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 	for {
 		// The outer flags are not trusted: libzmq leaves them clear, and what
 		// counts (MORE, COMMAND) travels inside the box.
-		_, size, err := r.readHeader()
+		outer, size, err := r.readHeader()
 		if err != nil {
 			if len(frames) > 0 {
 				err = unexpected(err)
@@ -56,6 +56,19 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 		sealed, pooled, err := r.readSealed(size)
 		if err != nil {
 			return err
+		}
+		if r.clearHB && outer&FlagCommand != 0 && isHeartbeat(sealed) {
+			cmd, err := ParseCommand(sealed)
+			if err == nil && onCommand != nil {
+				err = onCommand(cmd)
+			}
+			if pooled {
+				freeBody(sealed)
+			}
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		n := max(size-SealOverhead, 0) // the opened body's size, if it opens
 		var dst []byte
@@ -116,6 +129,19 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 	}
 	r.finishMsg(m, frames)
 	return nil
+}
+
+// SetClearHeartbeats makes a Reader with a codec also take PING and PONG commands
+// that arrive unsealed, and pass them to ReadMsg's onCommand as they are; every other
+// frame must still be sealed. ZWS 2.0 needs it: libzmq 4.3.4 carries heartbeats over
+// WebSocket as ping and pong control frames, outside the mechanism, even with CURVE.
+// Such heartbeats are as unprotected as the control frames they come from. Call it
+// before the first ReadMsg.
+func (r *Reader) SetClearHeartbeats(on bool) { r.clearHB = on }
+
+// isHeartbeat reports whether body is a PING or PONG command in clear.
+func isHeartbeat(body []byte) bool {
+	return len(body) >= 5 && body[0] == 4 && (string(body[1:5]) == CmdPing || string(body[1:5]) == CmdPong)
 }
 
 // readSealed returns the body of the next sealed frame, valid until the next read.

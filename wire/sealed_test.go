@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -166,4 +167,51 @@ func FuzzSealedReader(f *testing.F) {
 			m.Release()
 		}
 	})
+}
+
+// TestSealedClearHeartbeats checks SetClearHeartbeats: a PING and a PONG in clear
+// between sealed frames reach onCommand, while any other clear frame, or a clear PING
+// without the setting, fails to open.
+func TestSealedClearHeartbeats(t *testing.T) {
+	cc, sc := sealedPair(t)
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 4096)
+	w.SetCodec(cc)
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{[]byte("a"), []byte("b")}}))
+	require.NoError(t, w.Flush())
+	sealedMsg := bytes.Clone(stream.Bytes())
+	stream.Reset()
+	// A PING in clear in the middle of a sealed two-frame message, then a PONG.
+	for i := 0; i < len(sealedMsg); {
+		_, size, n, err := ConsumeFrameHeader(sealedMsg[i:])
+		require.NoError(t, err)
+		stream.Write(sealedMsg[i : i+n+int(size)])
+		if i == 0 {
+			stream.Write(AppendPing(nil, 0, []byte("c")))
+		}
+		i += n + int(size)
+	}
+	stream.Write(AppendPong(nil, nil))
+
+	r := NewReader(bytes.NewReader(stream.Bytes()), 4096)
+	r.SetCodec(sc)
+	r.SetClearHeartbeats(true)
+	var cmds []string
+	onCmd := func(c Command) error { cmds = append(cmds, string(c.Name)+":"+string(c.Data)); return nil }
+	var m Msg
+	require.NoError(t, r.ReadMsg(&m, onCmd))
+	require.Equal(t, [][]byte{[]byte("a"), []byte("b")}, m.Frames)
+	require.ErrorIs(t, r.ReadMsg(&m, onCmd), io.EOF)
+	require.Equal(t, []string{"PING:\x00\x00c", "PONG:"}, cmds)
+
+	// Without the setting a clear PING is a frame that does not open.
+	_, sc = sealedPair(t)
+	r = NewReader(bytes.NewReader(AppendPing(nil, 0, nil)), 4096)
+	r.SetCodec(sc)
+	require.Error(t, r.ReadMsg(&m, nil))
+	// With it, a clear data frame still does not.
+	r = NewReader(bytes.NewReader(append(AppendFrameHeader(nil, 0, 1), 'x')), 4096)
+	r.SetCodec(sc)
+	r.SetClearHeartbeats(true)
+	require.Error(t, r.ReadMsg(&m, nil))
 }

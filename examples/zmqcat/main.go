@@ -6,6 +6,7 @@
 //	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
 //	       [--count N] [--timeout DURATION] [--linger DURATION]
 //	       [security flags] [authenticator flags]
+//	       [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 //
 // TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub (in
 // any case). A message is one line; its frames are separated by a TAB, on stdin and on
@@ -21,6 +22,10 @@
 //     once stdin has ended (and all of it was sent), stop after --count messages in
 //     all, or when --timeout passes without a message. While stdin is open zmqcat
 //     keeps going: you may still be typing.
+//
+// Endpoints may be ws:// and wss:// too. For wss, a binding socket needs --tls-cert and
+// --tls-key (PEM files), and a connecting one trusts the system's certificate
+// authorities, or those of --tls-ca.
 //
 // When --count is set and --timeout ends the wait first, zmqcat exits with status 1.
 // A bind to a wildcard endpoint (tcp://127.0.0.1:*) reports the endpoint it got on
@@ -79,6 +84,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,6 +98,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/internal/secflag"
+	"github.com/brokerless/zmq/internal/tlsfiles"
 	"github.com/brokerless/zmq/socket"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/wire"
@@ -122,6 +129,7 @@ type config struct {
 	linger     time.Duration
 	sec        secflag.Config
 	auth       *secflag.AuthFlags
+	tls        *tls.Config // wss: --tls-cert, --tls-key, --tls-ca
 }
 
 // listFlag collects the values of a repeatable flag.
@@ -143,6 +151,7 @@ const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe 
               [--plain-server | --plain-user NAME --plain-password PASSWORD]
               [--zap-domain DOMAIN] [--auth-passwords FILE] [--auth-curve-keys DIR]
               [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
+              [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub
 `
 
@@ -165,6 +174,10 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.linger, "linger", socket.DefaultLinger, "at exit, wait up to `DURATION` for queued messages to be delivered")
 	sec := secflag.Register(fs, "")
 	c.auth = secflag.RegisterAuth(fs)
+	var tlsCert, tlsKey, tlsCA string
+	fs.StringVar(&tlsCert, "tls-cert", "", "wss: the server certificate, a PEM `FILE` (with --tls-key)")
+	fs.StringVar(&tlsKey, "tls-key", "", "wss: the server certificate's private key, a PEM `FILE`")
+	fs.StringVar(&tlsCA, "tls-ca", "", "wss: the certificate authorities a client trusts, a PEM `FILE` (default: the system's)")
 
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -206,6 +219,11 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	if err := c.auth.Check(c.sec); err != nil {
 		return c, usageError{err.Error()}
 	}
+	tc, err := tlsfiles.Config(tlsCert, tlsKey, tlsCA)
+	if err != nil {
+		return c, usageError{err.Error()}
+	}
+	c.tls = tc
 	return c, nil
 }
 
@@ -236,7 +254,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	events := make(chan socket.Event, 64)
-	opts := socket.Options{Linger: c.linger, Mechanism: c.sec.Mechanism, ZAPDomain: c.sec.ZAPDomain, Monitor: events}
+	opts := socket.Options{Linger: c.linger, Mechanism: c.sec.Mechanism, ZAPDomain: c.sec.ZAPDomain, Monitor: events, TLSConfig: c.tls}
 	s, err := socket.New(c.typ, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "zmqcat: %v\n", err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerless/zmq/internal/testcert"
 )
 
 // testTimeout bounds every zmqcat run in these tests.
@@ -110,6 +112,28 @@ func TestPushPull(t *testing.T) {
 			require.Equal(t, 0, push.wait(t), "push stderr:\n%s", push.stderr.String())
 			require.Equal(t, 0, pull.wait(t), "pull stderr:\n%s", pull.stderr.String())
 			require.Equal(t, "a\nb\tc\nd\n", pull.stdout.String())
+		})
+	}
+}
+
+// TestWebSocket moves lines over ws:// and over wss:// with a certificate in PEM files.
+func TestWebSocket(t *testing.T) {
+	cert, key := testcert.WriteFiles(t, t.TempDir())
+	for _, tc := range []struct {
+		name       string
+		ep         string
+		bind, conn []string
+	}{
+		{"ws", "ws://127.0.0.1:*/cat", nil, nil},
+		{"wss", "wss://127.0.0.1:*/cat", []string{"--tls-cert", cert, "--tls-key", key}, []string{"--tls-ca", cert}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pull := start(t, nil, append([]string{"pull", "--bind", tc.ep, "--count", "2"}, tc.bind...)...)
+			bound := pull.endpoint(t)
+			push := start(t, strings.NewReader("x\ty\nz"), append([]string{"push", "--connect", bound}, tc.conn...)...)
+			require.Equal(t, 0, push.wait(t), "push stderr:\n%s", push.stderr.String())
+			require.Equal(t, 0, pull.wait(t), "pull stderr:\n%s", pull.stderr.String())
+			require.Equal(t, "x\ty\nz\n", pull.stdout.String())
 		})
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerless/zmq/transport"
+	"github.com/brokerless/zmq/wire"
 )
 
 // timeout bounds every wait in the suite.
@@ -45,9 +46,33 @@ func TestStreamTransport(t *testing.T, tr transport.StreamTransport, bindAddr fu
 	t.Run("ZMTP", s.testZMTP)
 }
 
+// TestMessageTransport runs the parts of the suite that fit a transport whose
+// connections carry ZMTP frames rather than raw bytes, such as WebSocket (see
+// package ws): listening, dialling, and the ZMTP tests with handshake in place of
+// transport.Handshake. The raw-byte tests do not apply: such a connection's Write
+// takes only whole ZMTP frames.
+func TestMessageTransport(t *testing.T, tr transport.StreamTransport, bindAddr func(t *testing.T) string, handshake func(net.Conn, wire.HandshakeConfig, time.Duration) (*transport.Conn, error)) {
+	s := suite{tr: tr, bindAddr: bindAddr, hs: handshake, framed: true}
+	t.Run("CloseUnblocksAccept", s.testCloseUnblocksAccept)
+	t.Run("DialClosedListener", s.testDialClosedListener)
+	t.Run("ZMTP", s.testZMTP)
+}
+
 type suite struct {
 	tr       transport.StreamTransport
 	bindAddr func(t *testing.T) string
+	// hs is the handshake; nil means transport.Handshake.
+	hs func(net.Conn, wire.HandshakeConfig, time.Duration) (*transport.Conn, error)
+	// framed says the connections carry frames, not a greeting and raw bytes.
+	framed bool
+}
+
+// handshakeConn runs the suite's handshake on nc.
+func (s suite) handshakeConn(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*transport.Conn, error) {
+	if s.hs != nil {
+		return s.hs(nc, cfg, timeout)
+	}
+	return transport.Handshake(nc, cfg, timeout)
 }
 
 func context10s(t *testing.T) context.Context {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/internal/secflag"
+	"github.com/brokerless/zmq/internal/tlsfiles"
 	"github.com/brokerless/zmq/socket"
 )
 
@@ -39,6 +41,7 @@ type config struct {
 	frontendSec       secflag.Config
 	backendSec        secflag.Config
 	auth              *secflag.AuthFlags
+	tls               *tls.Config // wss: --tls-cert, --tls-key, --tls-ca
 }
 
 // defaultTypes are each device's socket types.
@@ -74,6 +77,10 @@ Flags:
   --log-format FORMAT     text (default) or json, on standard error
   --linger D              how long queued messages may take to leave on exit
                           (default 1s)
+  --tls-cert FILE         wss: the certificate of bound wss:// endpoints (PEM),
+  --tls-key FILE          with its private key (PEM)
+  --tls-ca FILE           wss: the authorities trusted when connecting (PEM;
+                          default: the system's)
   --help                  show this help
 
 Security, for each side (SIDE is frontend or backend; without these flags a side
@@ -159,6 +166,9 @@ func parseArgs(args []string) (*config, error) {
 	frontendSec := secflag.Register(fs, "frontend-")
 	backendSec := secflag.Register(fs, "backend-")
 	cfg.auth = secflag.RegisterAuth(fs)
+	tlsCert := fs.String("tls-cert", "", "")
+	tlsKey := fs.String("tls-key", "", "")
+	tlsCA := fs.String("tls-ca", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -168,8 +178,12 @@ func parseArgs(args []string) (*config, error) {
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q", fs.Arg(0))
 	}
+	tc, err := tlsfiles.Config(*tlsCert, *tlsKey, *tlsCA)
+	if err != nil {
+		return nil, errUsage{err}
+	}
+	cfg.tls = tc
 
-	var err error
 	if *frontend == "" {
 		return nil, usageErr("--frontend is required")
 	}
@@ -251,9 +265,9 @@ func parseEndpoints(flagName, list string) ([]endpoint, error) {
 			return nil, usageErr("%s: %q is not an endpoint like tcp://127.0.0.1:5555 or ipc:///tmp/sock", flagName, e.addr)
 		}
 		switch scheme {
-		case "tcp", "ipc", "inproc", "pgm", "epgm":
+		case "tcp", "ipc", "inproc", "pgm", "epgm", "ws", "wss":
 		default:
-			return nil, usageErr("%s: %q: unknown transport %q (want tcp, ipc, inproc, pgm or epgm)", flagName, e.addr, scheme)
+			return nil, usageErr("%s: %q: unknown transport %q (want tcp, ipc, inproc, pgm, epgm, ws or wss)", flagName, e.addr, scheme)
 		}
 		eps = append(eps, e)
 	}

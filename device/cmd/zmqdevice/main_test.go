@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -16,6 +19,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/device"
+	"github.com/brokerless/zmq/internal/testcert"
 	"github.com/brokerless/zmq/socket"
 	"github.com/stretchr/testify/require"
 )
@@ -306,4 +310,39 @@ func TestProcess(t *testing.T) {
 		require.True(t, strings.HasPrefix(string(out), "Usage: zmqdevice"))
 		require.Contains(t, string(out), "--stats-interval")
 	})
+}
+
+// TestRunStreamerWebSocket runs a streamer from wss:// (a certificate in PEM files) to
+// ws://: a message pushed in comes out the other side.
+func TestRunStreamerWebSocket(t *testing.T) {
+	cert, key := testcert.WriteFiles(t, t.TempDir())
+	logs := newLogLines()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"streamer", "--log-format", "json", "--tls-cert", cert, "--tls-key", key,
+			"--frontend", "wss://127.0.0.1:*/in", "--backend", "ws://127.0.0.1:*/out"}, io.Discard, logs)
+	}()
+	pool := x509.NewCertPool()
+	pem, err := os.ReadFile(cert)
+	require.NoError(t, err)
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	push, err := socket.New(socket.Push, socket.Options{TLSConfig: &tls.Config{RootCAs: pool}})
+	require.NoError(t, err)
+	defer push.Close()
+	pull := newSocket(t, socket.Pull)
+	require.NoError(t, push.Connect(logs.endpoint(t, "frontend")))
+	require.NoError(t, pull.Connect(logs.endpoint(t, "backend")))
+	require.NoError(t, push.Send(ctxT(t), socket.NewMsgString("through")))
+	m, err := pull.Recv(ctxT(t))
+	require.NoError(t, err)
+	require.Equal(t, "through", string(m.Frames[0]))
+	cancel()
+	select {
+	case code := <-done:
+		require.Equal(t, 0, code)
+	case <-time.After(testTimeout):
+		t.Fatal("zmqdevice did not stop")
+	}
 }

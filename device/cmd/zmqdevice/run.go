@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return s, nil
 	}
 
-	hwm := socket.Options{SendHWM: cfg.hwm, RecvHWM: cfg.hwm}
+	hwm := socket.Options{SendHWM: cfg.hwm, RecvHWM: cfg.hwm, TLSConfig: cfg.tls}
 	if cfg.hwm == -1 {
 		hwm.SendHWM, hwm.RecvHWM = socket.Unlimited, socket.Unlimited
 	}
@@ -120,14 +120,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opts := []device.Option{device.WithLogger(log)}
 	if cfg.capture != nil {
-		capture, err := open("capture", socket.Pub, cfg.capture, socket.Options{})
+		capture, err := open("capture", socket.Pub, cfg.capture, socket.Options{TLSConfig: cfg.tls})
 		if err != nil {
 			return fail(err)
 		}
 		opts = append(opts, device.WithCapture(capture))
 	}
 	if cfg.control != nil {
-		control, err := open("control", socket.Rep, cfg.control, socket.Options{})
+		control, err := open("control", socket.Rep, cfg.control, socket.Options{TLSConfig: cfg.tls})
 		if err != nil {
 			return fail(err)
 		}
