@@ -232,3 +232,24 @@ func TestRadioWireFormat(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A peer that joins a group twice needs two LEAVEs, as with libzmq's multimap.
+func TestRadioJoinCounts(t *testing.T) {
+	radio := newSocket(t, Radio, Options{})
+	ep := bind(t, radio, "tcp")
+	c := rawPeer(t, ep, Dish)
+	cmd := func(name string) {
+		require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, name, []byte("g"))))
+		require.NoError(t, c.Flush())
+	}
+	cmd(wire.CmdJoin)
+	cmd(wire.CmdJoin)
+	cmd(wire.CmdLeave)
+	// A JOIN of another group marks the point where the first LEAVE has been applied.
+	require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, wire.CmdJoin, []byte("mark"))))
+	require.NoError(t, c.Flush())
+	waitJoined(t, radio, "mark", 1)
+	waitJoined(t, radio, "g", 1)
+	cmd(wire.CmdLeave)
+	waitJoined(t, radio, "g", 0)
+}
