@@ -16,9 +16,11 @@ import (
 //     turns the peer's JOIN and LEAVE commands back into such a frame
 //     (joinLeaveFromCommand); a RADIO reads them with parseJoinLeave.
 //
-// A datagram link (udp) has no commands: it drops the DISH's JOIN and LEAVE frames,
-// and hands each datagram to the DISH as a radioMsg, which the DISH filters by the
-// groups it joined.
+// A datagram link (udp) has no commands. Its pipes are marked everything, like a
+// multicast pipe: a RADIO sends them every message, whatever the group, and a DISH
+// queues them no JOIN or LEAVE; the link hands each datagram to the DISH as a group and
+// a body (check it with checkRadioMsg), which the DISH filters by the groups it joined,
+// as libzmq's DISH does for udp.
 
 // maxGroupsPerPeer bounds the groups one DISH may join at a RADIO, so that a peer
 // cannot grow the RADIO's memory without limit; further JOINs are dropped.
@@ -81,9 +83,10 @@ func checkRadioMsg(m Msg) (bool, error) {
 // radioProto: each message goes to the pipes that joined its group, exactly.
 type radioProto struct {
 	noReconnect
-	s      *Socket
-	groups map[string]*radioGroup
-	joins  map[*pipe]int // groups each pipe has joined, for maxGroupsPerPeer
+	s          *Socket
+	groups     map[string]*radioGroup
+	joins      map[*pipe]int // groups each pipe has joined, for maxGroupsPerPeer
+	everything []*pipe       // datagram pipes: every message, whatever its group
 }
 
 // radioGroup is one group's members, with how often each joined it: libzmq keeps a
@@ -125,11 +128,21 @@ func (x *radioProto) attach(p *pipe) error {
 	if err := x.s.refuseInproc(p); err != nil {
 		return err
 	}
+	if p.everything {
+		x.everything = append(x.everything, p)
+		return nil
+	}
 	x.joins[p] = 0
 	return nil
 }
 
 func (x *radioProto) detach(p *pipe) {
+	for i, q := range x.everything {
+		if q == p {
+			x.everything = append(x.everything[:i], x.everything[i+1:]...)
+			break
+		}
+	}
 	if x.joins[p] > 0 {
 		for name, g := range x.groups {
 			if i := g.member(p); i >= 0 {
@@ -212,6 +225,9 @@ func (x *radioProto) sendTo(a meta, m Msg) error {
 	}
 	g := x.groups[a.group]
 	if g == nil {
+		if len(x.everything) > 0 {
+			return x.sendEverything([]byte(a.group), m)
+		}
 		x.s.stats.dropNoPeers.Add(1)
 		return nil
 	}
@@ -265,6 +281,21 @@ func (x *radioProto) sendTo(a meta, m Msg) error {
 		}
 		x.s.stats.dropHWM.Add(1)
 	}
+	if len(x.everything) > 0 {
+		return x.sendEverything(g.name, m)
+	}
+	return nil
+}
+
+// sendEverything sends m to every datagram pipe; a full one drops it, as a datagram
+// would be dropped.
+func (x *radioProto) sendEverything(group []byte, m Msg) error {
+	out := Msg{Frames: append(x.s.frames(2), group, m.Frames[0])}
+	for _, p := range x.everything {
+		if ok, _ := p.out.Push(out); !ok {
+			x.s.stats.dropHWM.Add(1)
+		}
+	}
 	return nil
 }
 
@@ -286,8 +317,11 @@ func (x *dishProto) attach(p *pipe) error {
 	if err := x.s.refuseInproc(p); err != nil {
 		return err
 	}
-	x.pipes = append(x.pipes, p)
 	x.in.attach(p)
+	if p.everything {
+		return nil // a datagram pipe takes no JOINs: the DISH filters for itself
+	}
+	x.pipes = append(x.pipes, p)
 	// A new connection, a reconnection included, learns every group joined.
 	for g := range x.joined {
 		p.out.PushForce(joinLeaveMsg(true, g))
