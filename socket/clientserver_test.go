@@ -312,3 +312,53 @@ func attached(s *Socket) int {
 	s.drainLocked()
 	return len(s.pipes)
 }
+
+// Several goroutines share one SERVER and one CLIENT: the draft types are safe for
+// concurrent use, like every socket here.
+func TestClientServerConcurrent(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		server := newSocket(t, Server, Options{})
+		client := newSocket(t, Client, Options{})
+		connect(t, client, bind(t, server, tr))
+		ctx := ctxT(t)
+		const senders, each = 4, 50
+		errs := make(chan error, senders+2)
+		for i := 0; i < 2; i++ {
+			go func() {
+				for {
+					m, id, err := server.RecvFrom(ctx)
+					if err != nil {
+						errs <- nil // the test is over: the server closed
+						return
+					}
+					if err := server.SendTo(ctx, id, m); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		for i := 0; i < senders; i++ {
+			go func() {
+				for j := 0; j < each; j++ {
+					if err := client.Send(ctx, NewMsgString(fmt.Sprint(j))); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for i := 0; i < senders; i++ {
+			require.NoError(t, <-errs)
+		}
+		for i := 0; i < senders*each; i++ {
+			_, err := client.Recv(ctx)
+			require.NoError(t, err)
+		}
+		require.NoError(t, server.Close())
+		for i := 0; i < 2; i++ {
+			require.NoError(t, <-errs)
+		}
+	})
+}

@@ -291,3 +291,31 @@ func TestRadioDishDatagramPipes(t *testing.T) {
 	require.Equal(t, "kept", string(got.Frames[0]))
 	require.Equal(t, uint64(1), dish.Stats().Drops.Filtered)
 }
+
+// A DISH that joins more groups than maxGroupsPerPeer costs the RADIO no more: the
+// extra JOINs are dropped and counted.
+func TestRadioBoundsJoins(t *testing.T) {
+	radio := newSocket(t, Radio, Options{})
+	ep := bind(t, radio, "tcp")
+	c := rawPeer(t, ep, Dish)
+	const extra = 5
+	var frame []byte
+	for i := 0; i < maxGroupsPerPeer+extra; i++ {
+		frame = wire.AppendCommand(frame[:0], wire.CmdJoin, fmt.Appendf(nil, "g%d", i))
+		require.NoError(t, c.WriteCommandFrame(frame))
+	}
+	require.NoError(t, c.Flush())
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		radio.mu.Lock()
+		radio.drainLocked()
+		groups := len(radio.proto.(*radioProto).groups)
+		radio.unlockStop()
+		if radio.Stats().Drops.Malformed == extra {
+			require.Equal(t, maxGroupsPerPeer, groups)
+			return
+		}
+		require.False(t, time.Now().After(deadline), "%d groups, %d dropped", groups, radio.Stats().Drops.Malformed)
+		time.Sleep(time.Millisecond)
+	}
+}
