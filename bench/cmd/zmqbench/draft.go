@@ -93,18 +93,26 @@ func clientLat(cfg perf.Config, args []int, w io.Writer) error {
 		m.Release()
 		return nil
 	}
-	for i := 0; i < cfg.Warmup; i++ {
-		if err := trip(); err != nil {
-			return err
+	timed := func() (time.Duration, error) {
+		for i := 0; i < cfg.Warmup; i++ {
+			if err := trip(); err != nil {
+				return 0, err
+			}
 		}
-	}
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		if err := trip(); err != nil {
-			return err
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := trip(); err != nil {
+				return 0, err
+			}
 		}
+		return time.Since(start), nil
 	}
-	elapsed := time.Since(start)
+	elapsed, err := timed()
+	if err != nil {
+		cancel() // the echo goroutine stops waiting
+		<-echoed
+		return err
+	}
 	if err := <-echoed; err != nil {
 		return err
 	}
