@@ -362,3 +362,27 @@ func TestClientServerConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// A draft type that connects over inproc drops the connection once the binder turns
+// out to be of a type it cannot talk to, whichever comes first.
+func TestDraftInprocConnecterChecksType(t *testing.T) {
+	for _, bindFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("bindFirst=%v", bindFirst), func(t *testing.T) {
+			ep := bindEndpoint(t, "inproc")
+			dealer := newSocket(t, Dealer, Options{})
+			client := newSocket(t, Client, Options{})
+			if bindFirst {
+				require.NoError(t, dealer.Bind(ep))
+				connect(t, client, ep)
+			} else {
+				connect(t, client, ep)
+				require.NoError(t, dealer.Bind(ep))
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for attached(client) != 0 || attached(dealer) != 0 {
+				require.False(t, time.Now().After(deadline), "client %d peers, dealer %d", attached(client), attached(dealer))
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+}
