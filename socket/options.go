@@ -333,7 +333,7 @@ func hwm(v int) int {
 
 func defaultPolicy(t Type) FullPolicy {
 	switch t {
-	case Push, Dealer, Req, Pair, Stream:
+	case Push, Dealer, Req, Pair, Stream, Server, Client, Scatter, Peer, Channel:
 		return PolicyBlock
 	}
 	return PolicyDropNewest
