@@ -21,7 +21,7 @@ var (
 
 // Endpoint is a parsed endpoint, "scheme://address".
 type Endpoint struct {
-	// Scheme names the transport: "tcp", "ipc", "inproc", "pgm" or "epgm".
+	// Scheme names the transport: "tcp", "ipc", "inproc", "pgm", "epgm" or "udp".
 	Scheme string
 	// Addr is everything after "://", e.g. "127.0.0.1:5555" or "/tmp/feed".
 	// Its syntax belongs to the transport.
@@ -38,10 +38,11 @@ const (
 	SchemeInproc = "inproc"
 	SchemePGM    = "pgm"
 	SchemeEPGM   = "epgm"
+	SchemeUDP    = "udp"
 )
 
 // ParseEndpoint splits s into its scheme and address. The scheme must be one
-// of tcp, ipc, inproc, pgm or epgm (compared case-sensitively, as libzmq
+// of tcp, ipc, inproc, pgm, epgm or udp (compared case-sensitively, as libzmq
 // does) and the address must not be empty; the address itself is checked
 // later by the transport. On failure it returns an [*EndpointError] matching
 // [ErrBadEndpoint] or [ErrUnknownTransport].
@@ -51,7 +52,7 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		return Endpoint{}, BadEndpoint(s, `transport: missing "://"`)
 	}
 	switch scheme {
-	case SchemeTCP, SchemeIPC, SchemeInproc, SchemePGM, SchemeEPGM:
+	case SchemeTCP, SchemeIPC, SchemeInproc, SchemePGM, SchemeEPGM, SchemeUDP:
 	case "":
 		return Endpoint{}, BadEndpoint(s, "transport: missing transport name")
 	default:
