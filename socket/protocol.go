@@ -43,6 +43,8 @@ func newProtocol(s *Socket) protocol {
 		return &subProto{s: s}
 	case Stream:
 		return &streamProto{s: s}
+	case Dgram:
+		return &dgramProto{s: s}
 	}
 	panic(fmt.Sprintf("socket: no protocol for %v", s.typ))
 }

@@ -28,6 +28,10 @@ const (
 	XSub   = wire.XSub
 )
 
+// Dgram is libzmq's draft DGRAM type: each message is a UDP datagram, made of the
+// peer's address ("IP:PORT") and a body. It binds udp:// endpoints only.
+const Dgram = wire.Dgram
+
 // errWouldBlock tells the blocking loop of Send or Recv to wait for a change.
 var errWouldBlock = errors.New("socket: would block")
 
@@ -81,7 +85,7 @@ type Socket struct {
 
 // New returns a socket of type t configured by opts.
 func New(t Type, opts Options) (*Socket, error) {
-	if t > Stream {
+	if t > Stream && t != Dgram {
 		return nil, ErrBadType
 	}
 	if err := opts.validate(t); err != nil {

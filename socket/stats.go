@@ -29,6 +29,9 @@ type Drops struct {
 	Malformed   uint64 // received messages without a valid envelope (REQ, REP)
 	Disconnects uint64 // queued messages lost when a connection or socket went away
 	Conflated   uint64 // replaced in a queue by a newer message (Options.Conflate)
+	// Oversized counts udp datagrams dropped for being too large: received ones over
+	// MaxMsgSize or the datagram limit, and sent ones that do not fit in a datagram.
+	Oversized uint64
 }
 
 // statsLink is a link with counters of its own, which Stats adds to the socket's.
@@ -67,6 +70,8 @@ func (s *Socket) Stats() Stats {
 	s.mu.Lock()
 	st.Peers = len(s.pipes)
 	st.Drops.HWM += s.goneStats.Drops.HWM
+	st.Drops.Malformed += s.goneStats.Drops.Malformed
+	st.Drops.Oversized += s.goneStats.Drops.Oversized
 	st.MulticastLost += s.goneStats.MulticastLost
 	for p := range s.pipes {
 		if l, ok := p.link.(statsLink); ok {

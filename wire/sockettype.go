@@ -22,6 +22,9 @@ const (
 	// Stream is libzmq's ZMQ_STREAM: raw byte streams, no ZMTP, so it is compatible
 	// with no ZMTP peer.
 	Stream SocketType = 11
+	// Dgram is libzmq's draft ZMQ_DGRAM: raw UDP datagrams, each message an address
+	// frame and a body, so it is compatible with no ZMTP peer.
+	Dgram SocketType = 18
 )
 
 // socketTypeNames are the exact ZMTP Socket-Type property values.
@@ -38,6 +41,7 @@ var socketTypeNames = [...]string{
 	XPub:   "XPUB",
 	XSub:   "XSUB",
 	Stream: "STREAM",
+	Dgram:  "DGRAM",
 }
 
 // compatible[t] has bit p set when a t socket may talk to a p socket (zmq-spec §1.10).
@@ -54,6 +58,7 @@ var compatible = [...]uint16{
 	XPub:   1<<Sub | 1<<XSub,
 	XSub:   1<<Pub | 1<<XPub,
 	Stream: 0,
+	Dgram:  0,
 }
 
 // String returns the ZMTP name of t ("PAIR", "PUB", ...), or "SocketType(N)"
@@ -65,13 +70,13 @@ func (t SocketType) String() string {
 	return "SocketType(" + strconv.Itoa(int(t)) + ")"
 }
 
-func (t SocketType) valid() bool { return int(t) < len(socketTypeNames) }
+func (t SocketType) valid() bool { return int(t) < len(socketTypeNames) && socketTypeNames[t] != "" }
 
 // ParseSocketType returns the socket type named by name, which must be an
 // exact, case-sensitive ZMTP name such as "DEALER". It does not allocate.
 func ParseSocketType(name []byte) (SocketType, bool) {
 	for i, s := range socketTypeNames {
-		if string(name) == s {
+		if s != "" && string(name) == s {
 			return SocketType(i), true
 		}
 	}
