@@ -7,9 +7,9 @@
 //	       [--count N] [--timeout DURATION] [--linger DURATION]
 //	       [security flags] [authenticator flags]
 //
-// TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub (in
-// any case). A message is one line; its frames are separated by a TAB, on stdin and on
-// stdout alike, and frames are printed as raw bytes. What zmqcat does depends on TYPE:
+// TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, dgram
+// (in any case). A message is one line; its frames are separated by a TAB, on stdin and
+// on stdout alike, and frames are printed as raw bytes. What zmqcat does depends on TYPE:
 //
 //   - push, pub: send each stdin line; at EOF wait up to --linger for the messages to
 //     be delivered, then exit.
@@ -17,6 +17,9 @@
 //     passes without one. A sub without --subscribe subscribes to everything.
 //   - req: send each stdin line and print the reply (waiting at most --timeout for it).
 //   - rep: echo every request back, print nothing; stop like pull.
+//   - dgram: binds a udp:// endpoint; lines are ADDRESS<TAB>BODY both ways, ADDRESS
+//     being "IP:PORT" (the destination on stdin, the sender on stdout) and BODY the
+//     rest of the line, TABs included. It runs like pair.
 //   - pair, dealer, router, xpub, xsub: send every stdin line and print what arrives;
 //     once stdin has ended (and all of it was sent), stop after --count messages in
 //     all, or when --timeout passes without a message. While stdin is open zmqcat
@@ -69,6 +72,7 @@
 //	printf 'a\nb\nc\n' | zmqcat push --connect tcp://localhost:5557
 //	zmqcat rep --bind tcp://127.0.0.1:5555 &
 //	echo Hello | zmqcat req --connect tcp://localhost:5555
+//	printf '127.0.0.1:5556\thello\n' | zmqcat dgram --bind udp://127.0.0.1:5555 --count 1
 //
 //	zmqcert new server    # server.key, server.key_secret
 //	zmqcat pull --bind tcp://127.0.0.1:5557 --curve-server --curve-cert server.key_secret &
@@ -143,7 +147,7 @@ const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe 
               [--plain-server | --plain-user NAME --plain-password PASSWORD]
               [--zap-domain DOMAIN] [--auth-passwords FILE] [--auth-curve-keys DIR]
               [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
-TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub
+TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, dgram
 `
 
 // parseArgs parses the command line. The socket type may come before or after the
@@ -400,6 +404,10 @@ func (x *cat) readMsg() (socket.Msg, error) {
 		return socket.Msg{}, err
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
+	if x.c.typ == socket.Dgram { // ADDRESS<TAB>BODY, the body as it is
+		addr, body, _ := bytes.Cut(line, []byte("\t"))
+		return socket.NewMsg(addr, body), nil
+	}
 	return socket.NewMsg(bytes.Split(line, []byte("\t"))...), nil
 }
 
