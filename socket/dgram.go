@@ -68,10 +68,10 @@ func (x *dgramProto) recv() (Msg, error) {
 func (x *dgramProto) canRecv() bool { return x.in.ready(nil, nil) }
 func (x *dgramProto) canSend() bool { return x.out.ready(x.s) }
 
-// dgramAddr returns an address frame as text, without the NUL libzmq ends it with.
-func dgramAddr(b []byte) string {
+// dgramAddr returns an address frame without the NUL libzmq ends it with.
+func dgramAddr(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == 0 {
 		b = b[:n-1]
 	}
-	return string(b)
+	return b
 }

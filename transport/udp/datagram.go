@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // MaxDatagram is the largest datagram the transport sends or accepts, in bytes:
@@ -60,20 +59,33 @@ func AppendAddr(dst []byte, a netip.AddrPort) []byte {
 	return strconv.AppendUint(dst, uint64(a.Port()), 10)
 }
 
-// ParseAddr parses a DGRAM address, "IP:PORT": an IPv4 literal and a port in
-// 1..65535 (libzmq drops messages to anything else).
-func ParseAddr(s string) (netip.AddrPort, error) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
+// ParseAddr parses a DGRAM address, "IP:PORT": an IPv4 address in dotted decimal and
+// a port in 1..65535 (libzmq drops messages to anything else). It takes the text as a
+// string or as the bytes of a frame, and allocates nothing.
+func ParseAddr[T string | []byte](s T) (netip.AddrPort, error) {
+	var ip [4]byte
+	part, digits, v := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits > 0 && v == 0 { // no leading zeros, which some read as octal
+				return netip.AddrPort{}, ErrBadAddress
+			}
+			v = v*10 + int(c-'0')
+			digits++
+			if (part < 4 && v > 255) || v > 65535 {
+				return netip.AddrPort{}, ErrBadAddress
+			}
+		case digits > 0 && ((c == '.' && part < 3) || (c == ':' && part == 3)):
+			ip[part] = byte(v)
+			part, digits, v = part+1, 0, 0
+		default:
+			return netip.AddrPort{}, ErrBadAddress
+		}
+	}
+	if part != 4 || digits == 0 || v == 0 {
 		return netip.AddrPort{}, ErrBadAddress
 	}
-	ip, err := netip.ParseAddr(s[:i])
-	if err != nil || !ip.Is4() {
-		return netip.AddrPort{}, ErrBadAddress
-	}
-	port, err := strconv.ParseUint(s[i+1:], 10, 16)
-	if err != nil || port == 0 {
-		return netip.AddrPort{}, ErrBadAddress
-	}
-	return netip.AddrPortFrom(ip, uint16(port)), nil
+	return netip.AddrPortFrom(netip.AddrFrom4(ip), uint16(v)), nil
 }

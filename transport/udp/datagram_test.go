@@ -70,10 +70,40 @@ func TestAddr(t *testing.T) {
 	got, err := ParseAddr("10.1.2.3:9")
 	require.NoError(t, err)
 	require.Equal(t, netip.MustParseAddrPort("10.1.2.3:9"), got)
-	for _, s := range []string{"", "10.1.2.3", "10.1.2.3:0", "10.1.2.3:65536", "host:9", "[::1]:9", ":9", "10.1.2.3:x"} {
+	got, err = ParseAddr([]byte("255.255.255.255:65535"))
+	require.NoError(t, err)
+	require.Equal(t, netip.MustParseAddrPort("255.255.255.255:65535"), got)
+	got, err = ParseAddr("0.0.0.0:1")
+	require.NoError(t, err)
+	require.Equal(t, netip.MustParseAddrPort("0.0.0.0:1"), got)
+	for _, s := range []string{"", "10.1.2.3", "10.1.2.3:0", "10.1.2.3:65536", "host:9", "[::1]:9", ":9", "10.1.2.3:x",
+		"256.1.2.3:9", "1.2.3:9", "1.2.3.4.5:9", "1..2.3:9", "01.2.3.4:9", "1.2.3.4:09", "1.2.3.4:", "1.2.3.4:9:", "1.2.3.4:99999999999"} {
 		_, err := ParseAddr(s)
 		require.ErrorIs(t, err, ErrBadAddress, "%q", s)
 	}
+}
+
+func TestParseAddrAllocs(t *testing.T) {
+	b := []byte("192.168.100.200:65000")
+	require.Zero(t, testing.AllocsPerRun(100, func() { _, _ = ParseAddr(b) }))
+}
+
+// ParseAddr agrees with the standard library on every string it accepts.
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:5555", "1.2.3.4:0", "01.2.3.4:9", "::1:9", "1.2.3.4:65536"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddr(s)
+		if err != nil {
+			return
+		}
+		want, err := netip.ParseAddrPort(s)
+		require.NoError(t, err, "%q", s)
+		require.Equal(t, want, a)
+		require.True(t, a.Addr().Is4())
+		require.NotZero(t, a.Port())
+	})
 }
 
 func FuzzParseGroupDatagram(f *testing.F) {
