@@ -30,7 +30,7 @@ func (s *Socket) queuesBeforeConnect() bool {
 		return false
 	}
 	switch s.typ {
-	case Push, Dealer, Req, Pair, Sub, XSub:
+	case Push, Dealer, Req, Pair, Sub, XSub, Client, Scatter, Channel, Peer:
 		return true
 	}
 	return false
@@ -42,15 +42,21 @@ func (s *Socket) queuesBeforeConnect() bool {
 // the redialling, as libzmq does. Connecting before the peer binds is fine, inproc
 // included.
 func (s *Socket) Connect(endpoint string) error {
+	_, err := s.connect(endpoint)
+	return err
+}
+
+// connect is Connect, returning the connecter it made.
+func (s *Socket) connect(endpoint string) (*connecter, error) {
 	e, sch, err := s.lookupScheme("connect", endpoint)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := &connecter{endpoint: endpoint, ep: e, done: make(chan struct{})}
 	c.ctx, c.stop = context.WithCancel(s.ctx)
 	if err := sch.connect(s, c); err != nil {
 		c.stop()
-		return &OpError{Op: "connect", Endpoint: endpoint, Err: err}
+		return nil, &OpError{Op: "connect", Endpoint: endpoint, Err: err}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -61,11 +67,11 @@ func (s *Socket) Connect(endpoint string) error {
 		}
 		s.unlockStop()
 		<-c.done
-		return &OpError{Op: "connect", Endpoint: endpoint, Err: ErrClosed}
+		return nil, &OpError{Op: "connect", Endpoint: endpoint, Err: ErrClosed}
 	}
 	s.conns = append(s.conns, c)
 	s.mu.Unlock()
-	return nil
+	return c, nil
 }
 
 // Disconnect stops connecting to endpoint and closes its connection; messages still

@@ -46,6 +46,11 @@ type engine struct {
 	wbatch      []Msg
 	cmdBuf      []byte // scratch for command frames
 	convertSubs bool   // SUB/XSUB to a 3.1 peer: subscriptions become commands
+	commandsOut bool   // DISH: every queued frame is a JOIN or LEAVE command body
+
+	// inbound checks each message of a draft type's peer (draftInbound): whether to
+	// deliver it, or an error that drops the connection. Nil for the classic types.
+	inbound func(Msg) (bool, error)
 }
 
 func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
@@ -58,6 +63,8 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		stopper:     newStopper(c),
 		convertSubs: (s.typ == Sub || s.typ == XSub) && p.minor >= 1,
 		wbatch:      make([]Msg, 0, 64),
+		commandsOut: s.typ == Dish,
+		inbound:     draftInbound(s.typ),
 	}
 }
 
@@ -116,6 +123,17 @@ func (e *engine) readLoop() error {
 		e.disarmTTL()
 		if checkReq && !validReply(m) {
 			return errBadReply
+		}
+		if e.inbound != nil {
+			keep, err := e.inbound(m)
+			if err != nil {
+				e.deliverBatch(batch)
+				return err
+			}
+			if !keep {
+				m.Release()
+				continue
+			}
 		}
 		batch = append(batch, m)
 	}
@@ -188,6 +206,10 @@ func (e *engine) onCommand(cmd wire.Command) error {
 			return nil
 		}
 		if !e.deliver(subscriptionMsg(cmd.Is(wire.CmdSubscribe), cmd.Data)) {
+			return errStopped
+		}
+	case cmd.Is(wire.CmdJoin), cmd.Is(wire.CmdLeave):
+		if e.s.typ == Radio && !e.deliver(joinLeaveFromCommand(cmd)) {
 			return errStopped
 		}
 	}
@@ -292,6 +314,14 @@ func (e *engine) writeQueued() error {
 		for i := range e.wbatch {
 			m := e.wbatch[i]
 			e.wbatch[i] = Msg{}
+			if e.commandsOut {
+				e.cmdBuf = wire.AppendFrameHeader(e.cmdBuf[:0], wire.FlagCommand, len(m.Frames[0]))
+				e.cmdBuf = append(e.cmdBuf, m.Frames[0]...)
+				if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
+					return err
+				}
+				continue
+			}
 			if e.convertSubs {
 				if sub, topic, ok := wire.ParseSubscriptionMsg(m.Frames[0]); ok {
 					e.cmdBuf = wire.AppendSubscription(e.cmdBuf[:0], p.minor, sub, topic)

@@ -98,7 +98,7 @@ func TestHostileBadSocketType(t *testing.T) {
 		want      error
 		reason    string
 	}{
-		{"unknown-SERVER", "SERVER", wire.ErrUnknownSocketType, "unknown socket type"},
+		{"incompatible-SERVER", "SERVER", wire.ErrIncompatibleSocketType, "incompatible socket type"},
 		{"unknown-BOGUS", "BOGUS", wire.ErrUnknownSocketType, "unknown socket type"},
 		{"unknown-lowercase", "push", wire.ErrUnknownSocketType, "unknown socket type"},
 		{"unknown-empty", "", wire.ErrUnknownSocketType, "unknown socket type"},

@@ -145,7 +145,7 @@ func TestHostileNoReconnectAfterProtocolError(t *testing.T) {
 			socket.EventHandshakeProtocol, wire.ErrMechanismMismatch},
 		{"incompatible-type", socket.Options{}, append(hstGreeting("NULL"), hstReady("PUSH")...),
 			socket.EventHandshakeProtocol, wire.ErrIncompatibleSocketType},
-		{"unknown-type", socket.Options{}, append(hstGreeting("NULL"), hstReady("SERVER")...),
+		{"unknown-type", socket.Options{}, append(hstGreeting("NULL"), hstReady("BOGUS")...),
 			socket.EventHandshakeProtocol, wire.ErrUnknownSocketType},
 		{"bad-metadata", socket.Options{}, append(hstGreeting("NULL"), wire.AppendCommand(nil, wire.CmdReady, []byte{0})...),
 			socket.EventHandshakeProtocol, wire.ErrInvalidMetadata},

@@ -79,6 +79,9 @@ func (s *Socket) connectInproc(c *connecter) error {
 		})
 		return nil
 	}
+	if s.typ.Draft() {
+		s.watchInprocType(p, conn)
+	}
 	s.mu.Lock()
 	s.attachLocked(p)
 	s.unlockStop()

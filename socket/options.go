@@ -324,7 +324,7 @@ func hwm(v int) int {
 
 func defaultPolicy(t Type) FullPolicy {
 	switch t {
-	case Push, Dealer, Req, Pair, Stream, Dgram:
+	case Push, Dealer, Req, Pair, Stream, Server, Client, Scatter, Peer, Channel, Dgram:
 		return PolicyBlock
 	}
 	return PolicyDropNewest

@@ -46,8 +46,14 @@ func newProtocol(s *Socket) protocol {
 	case Dgram:
 		return &dgramProto{s: s}
 	}
+	if p := newDraftProtocol(s); p != nil {
+		return p
+	}
 	panic(fmt.Sprintf("socket: no protocol for %v", s.typ))
 }
+
+// knownType reports whether New can make a socket of type t.
+func knownType(t Type) bool { return t <= Stream || t == Dgram || draftType(t) }
 
 // noReconnect is embedded by protocols with nothing to redo on a reconnection.
 type noReconnect struct{}

@@ -85,7 +85,7 @@ type Socket struct {
 
 // New returns a socket of type t configured by opts.
 func New(t Type, opts Options) (*Socket, error) {
-	if t > Stream && t != Dgram {
+	if !knownType(t) {
 		return nil, ErrBadType
 	}
 	if err := opts.validate(t); err != nil {
@@ -136,9 +136,18 @@ func (s *Socket) Endpoints() []string {
 // socket must wait (no peer, or every suitable peer at its high-water mark, under the
 // PolicyBlock) until ctx ends; a call whose ctx is already done still succeeds when it
 // does not need to wait. Send takes ownership of m's frames.
-func (s *Socket) Send(ctx context.Context, m Msg) error {
+func (s *Socket) Send(ctx context.Context, m Msg) error { return s.send(ctx, m, nil) }
+
+// send is Send, with the routing metadata of SendTo and SendGroup when a is not nil.
+func (s *Socket) send(ctx context.Context, m Msg, a *meta) error {
 	if len(m.Frames) == 0 {
 		return ErrEmptyMsg
+	}
+	var ap addressed
+	if a != nil {
+		if ap = s.addressed(); ap == nil {
+			return errNoMeta(s.typ)
+		}
 	}
 	// A sent message may reach several receivers (PUB, inproc), so it must carry no
 	// claim on its buffers that a receiver's Release could act on.
@@ -150,7 +159,12 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 			return ErrClosed
 		}
 		s.drainLocked()
-		err := s.proto.send(m)
+		var err error
+		if ap == nil {
+			err = s.proto.send(m)
+		} else {
+			err = ap.sendTo(a, m)
+		}
 		if err != errWouldBlock {
 			direct := s.direct
 			s.direct = nil
@@ -180,7 +194,17 @@ func (s *Socket) Send(ctx context.Context, m Msg) error {
 
 // Recv returns the next message for the application, blocking until one arrives or ctx
 // ends. A call whose ctx is already done still returns a message that is ready.
-func (s *Socket) Recv(ctx context.Context) (Msg, error) {
+func (s *Socket) Recv(ctx context.Context) (Msg, error) { return s.recv(ctx, nil) }
+
+// recv is Recv, filling in the routing metadata for RecvFrom and RecvGroup when a is
+// not nil.
+func (s *Socket) recv(ctx context.Context, a *meta) (Msg, error) {
+	var ap addressed
+	if a != nil {
+		if ap = s.addressed(); ap == nil {
+			return Msg{}, errNoMeta(s.typ)
+		}
+	}
 	s.mu.Lock()
 	for {
 		if s.closed {
@@ -188,7 +212,13 @@ func (s *Socket) Recv(ctx context.Context) (Msg, error) {
 			return Msg{}, ErrClosed
 		}
 		s.drainLocked()
-		m, err := s.proto.recv()
+		var m Msg
+		var err error
+		if ap == nil {
+			m, err = s.proto.recv()
+		} else {
+			m, err = ap.recvFrom(a)
+		}
 		if err != errWouldBlock {
 			if err == nil {
 				s.recvd.msgs++

@@ -48,9 +48,9 @@ func udpRoles(t Type) (send, recv, bind, connect bool) {
 	switch {
 	case t == Dgram:
 		return true, true, true, false
-	case isRadio(t):
+	case t == Radio:
 		return true, false, false, true
-	case isDish(t):
+	case t == Dish:
 		return false, true, true, false
 	}
 	return false, false, false, false

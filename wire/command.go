@@ -10,6 +10,10 @@ const (
 	CmdCancel    = "CANCEL"
 	CmdPing      = "PING"
 	CmdPong      = "PONG"
+	// JOIN and LEAVE carry a DISH's group (un)subscriptions to a RADIO (RFC 48):
+	// the command data is the group, without a length.
+	CmdJoin  = "JOIN"
+	CmdLeave = "LEAVE"
 )
 
 // Limits on command fields.

@@ -132,7 +132,7 @@ func TestHandshakeScripted(t *testing.T) {
 		// Revision 2 is no ZMTP version: refused once the greeting is read.
 		1:  {"revision 2", greet(2, 0, "NULL"), ErrVersion, CodeZMTPUnspecified, "", 0, 0},
 		2:  {"plain vs null", greet(3, 1, "PLAIN"), ErrMechanismMismatch, CodeMechanismMismatch, "", 3, 1},
-		3:  {"unknown type", cat(greet(3, 1, "NULL"), ready("CLIENT")), ErrUnknownSocketType, CodeInvalidMetadata, "unknown socket type", 3, 1},
+		3:  {"unknown type", cat(greet(3, 1, "NULL"), ready("CLIENTS")), ErrUnknownSocketType, CodeInvalidMetadata, "unknown socket type", 3, 1},
 		4:  {"no socket type", cat(greet(3, 1, "NULL"), AppendReady(nil, Metadata{{"X-A", nil}})), ErrInvalidMetadata, CodeInvalidMetadata, "", 3, 1},
 		5:  {"bad metadata", cat(greet(3, 1, "NULL"), AppendCommand(nil, CmdReady, []byte{0})), ErrInvalidMetadata, CodeInvalidMetadata, "", 3, 1},
 		6:  {"ping instead of ready", cat(greet(3, 1, "NULL"), AppendPing(nil, 0, nil)), ErrUnexpectedCommand, CodeUnexpectedCommand, "", 3, 1},

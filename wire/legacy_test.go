@@ -180,7 +180,7 @@ func TestHandshakeLegacyRefused(t *testing.T) {
 			ErrIncompatibleSocketType, CodeInvalidMetadata, unhex(t, sigEmptyID+"03 08"), Peer{Major: 2, SocketType: Push}},
 		{"2.0 STREAM (11) speaks no ZMTP", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 0B 00 00"),
 			ErrIncompatibleSocketType, CodeInvalidMetadata, unhex(t, sigEmptyID+"03 05"), Peer{Major: 2, SocketType: Stream}},
-		{"2.0 type 12 is unknown", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 0C 00 00"),
+		{"2.0 type 21 is unknown", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 15 00 00"),
 			ErrUnknownSocketType, CodeInvalidMetadata, unhex(t, sigEmptyID+"03 05"), Peer{Major: 2}},
 		{"2.0 type 255", HandshakeConfig{SocketType: Dealer}, unhex(t, sigEmptyID+"01 FF 00 00"),
 			ErrUnknownSocketType, CodeInvalidMetadata, unhex(t, sigEmptyID+"03 05"), Peer{Major: 2}},

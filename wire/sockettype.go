@@ -22,9 +22,18 @@ const (
 	// Stream is libzmq's ZMQ_STREAM: raw byte streams, no ZMTP, so it is compatible
 	// with no ZMTP peer.
 	Stream SocketType = 11
-	// Dgram is libzmq's draft ZMQ_DGRAM: raw UDP datagrams, each message an address
-	// frame and a body, so it is compatible with no ZMTP peer.
-	Dgram SocketType = 18
+
+	// The draft types of libzmq 4.3 (RFCs 41, 48, 49, 51, 52): thread-safe and
+	// single-frame. Dgram (18) carries udp datagrams and pairs with nothing over ZMTP.
+	Server     SocketType = 12
+	Client     SocketType = 13
+	Radio      SocketType = 14
+	Dish       SocketType = 15
+	Gather     SocketType = 16
+	Scatter    SocketType = 17
+	Dgram      SocketType = 18
+	PeerSocket SocketType = 19
+	Channel    SocketType = 20
 )
 
 // socketTypeNames are the exact ZMTP Socket-Type property values.
@@ -41,11 +50,21 @@ var socketTypeNames = [...]string{
 	XPub:   "XPUB",
 	XSub:   "XSUB",
 	Stream: "STREAM",
-	Dgram:  "DGRAM",
+
+	Server:     "SERVER",
+	Client:     "CLIENT",
+	Radio:      "RADIO",
+	Dish:       "DISH",
+	Gather:     "GATHER",
+	Scatter:    "SCATTER",
+	Dgram:      "DGRAM",
+	PeerSocket: "PEER",
+	Channel:    "CHANNEL",
 }
 
-// compatible[t] has bit p set when a t socket may talk to a p socket (zmq-spec §1.10).
-var compatible = [...]uint16{
+// compatible[t] has bit p set when a t socket may talk to a p socket (zmq-spec §1.10;
+// the draft types as libzmq 4.3.5's mechanism_t::check_socket_type).
+var compatible = [...]uint32{
 	Pair:   1 << Pair,
 	Pub:    1<<Sub | 1<<XSub,
 	Sub:    1<<Pub | 1<<XPub,
@@ -58,8 +77,21 @@ var compatible = [...]uint16{
 	XPub:   1<<Sub | 1<<XSub,
 	XSub:   1<<Pub | 1<<XPub,
 	Stream: 0,
-	Dgram:  0,
+
+	Server:     1 << Client,
+	Client:     1 << Server,
+	Radio:      1 << Dish,
+	Dish:       1 << Radio,
+	Gather:     1 << Scatter,
+	Scatter:    1 << Gather,
+	Dgram:      0,
+	PeerSocket: 1 << PeerSocket,
+	Channel:    1 << Channel,
 }
+
+// Draft reports whether t is one of libzmq's draft socket types (SERVER to
+// CHANNEL): thread-safe in libzmq, and single-frame.
+func (t SocketType) Draft() bool { return t >= Server && t <= Channel }
 
 // String returns the ZMTP name of t ("PAIR", "PUB", ...), or "SocketType(N)"
 // for an unknown value.

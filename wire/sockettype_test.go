@@ -14,6 +14,9 @@ func TestSocketTypeNames(t *testing.T) {
 		{Pair, "PAIR"}, {Pub, "PUB"}, {Sub, "SUB"}, {Req, "REQ"}, {Rep, "REP"},
 		{Dealer, "DEALER"}, {Router, "ROUTER"}, {Pull, "PULL"}, {Push, "PUSH"},
 		{XPub, "XPUB"}, {XSub, "XSUB"}, {Stream, "STREAM"},
+		{Server, "SERVER"}, {Client, "CLIENT"}, {Radio, "RADIO"}, {Dish, "DISH"},
+		{Gather, "GATHER"}, {Scatter, "SCATTER"}, {Dgram, "DGRAM"}, {PeerSocket, "PEER"},
+		{Channel, "CHANNEL"},
 	}
 	for i, tt := range tests {
 		require.Equal(t, SocketType(i), tt.t, "libzmq numbering")
@@ -22,9 +25,9 @@ func TestSocketTypeNames(t *testing.T) {
 		require.True(t, ok, tt.name)
 		require.Equal(t, tt.t, got)
 	}
-	require.Equal(t, "SocketType(12)", SocketType(12).String())
+	require.Equal(t, "SocketType(21)", SocketType(21).String())
 	require.Equal(t, "SocketType(255)", SocketType(255).String())
-	for _, bad := range []string{"", "dealer", "Dealer", "DEALER ", "CLIENT", "stream", "PU"} {
+	for _, bad := range []string{"", "dealer", "Dealer", "DEALER ", "client", "stream", "PU"} {
 		_, ok := ParseSocketType([]byte(bad))
 		require.False(t, ok, bad)
 	}
@@ -51,9 +54,18 @@ func TestSocketTypeCompatible(t *testing.T) {
 		Push:   {Pull},
 		Pull:   {Push},
 		Pair:   {Pair},
+		// libzmq 4.3.5's draft types.
+		Server:     {Client},
+		Client:     {Server},
+		Radio:      {Dish},
+		Dish:       {Radio},
+		Gather:     {Scatter},
+		Scatter:    {Gather},
+		PeerSocket: {PeerSocket},
+		Channel:    {Channel},
 	}
-	for a := SocketType(0); a <= 12; a++ {
-		for b := SocketType(0); b <= 12; b++ {
+	for a := SocketType(0); a <= 21; a++ {
+		for b := SocketType(0); b <= 21; b++ {
 			want := false
 			for _, p := range allowed[a] {
 				want = want || p == b
