@@ -42,6 +42,10 @@ func (l *udpLink) addStats(st *Stats) {
 	st.Drops.Oversized += cs.Oversized + l.tooLarge.Load()
 }
 
+// errNotDatagram is a queued message that is not two frames; DGRAM's Send and RADIO's
+// SendGroup let none through.
+var errNotDatagram = errors.New("socket: not a datagram message")
+
 // udpRoles says what a socket of type t does on a udp:// endpoint, as libzmq: DISH
 // binds to receive, RADIO connects to send, DGRAM binds to do both.
 func udpRoles(t Type) (send, recv, bind, connect bool) {
@@ -178,7 +182,7 @@ func (s *Socket) udpSendLoop(p *pipe, l *udpLink) {
 // writeDatagram sends m: a DGRAM's address and body, or a RADIO's group and body.
 func (s *Socket) writeDatagram(l *udpLink, m Msg) error {
 	if len(m.Frames) != 2 {
-		return udp.ErrTooLarge // not a datagram: the protocol lets none through
+		return errNotDatagram
 	}
 	if s.typ == Dgram {
 		dst, err := udp.ParseAddr(dgramAddr(m.Frames[0]))
