@@ -194,3 +194,31 @@ func TestRadioDishUDPMulticast(t *testing.T) {
 		require.Zero(t, other.Stats().Drops.Filtered, "nothing of the other group reached it")
 	})
 }
+
+// A flood of groups the DISH has not joined is filtered as it arrives: it takes no
+// room in the DISH's queue, so a small RecvHWM still has room for what it wants.
+func TestDishUDPFloodOfOtherGroups(t *testing.T) {
+	dish, ep := udpDish(t, "udp://127.0.0.1:*", Options{RecvHWM: 4}, "g")
+	to := net.UDPAddrFromAddrPort(netip.MustParseAddrPort(strings.TrimPrefix(ep, "udp://")))
+	raw, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer raw.Close()
+	other, err := udp.AppendGroupDatagram(nil, []byte("other"), []byte("noise"))
+	require.NoError(t, err)
+	const bursts, burst = 20, 50
+	for i := range bursts {
+		for range burst {
+			_, err := raw.WriteToUDP(other, to)
+			require.NoError(t, err)
+		}
+		// Nobody calls RecvGroup: the link itself filters, or the queue (4) would fill.
+		want := uint64((i + 1) * burst)
+		waitStats(t, dish, "the burst filtered", func(st Stats) bool { return st.Drops.Filtered == want })
+	}
+	good, err := udp.AppendGroupDatagram(nil, []byte("g"), []byte("wanted"))
+	require.NoError(t, err)
+	_, err = raw.WriteToUDP(good, to)
+	require.NoError(t, err)
+	g, body := recvGroup(t, dish)
+	require.Equal(t, []string{"g", "wanted"}, []string{g, body})
+}

@@ -199,6 +199,7 @@ func (s *Socket) writeDatagram(l *udpLink, m Msg) error {
 func (s *Socket) udpRecvLoop(p *pipe, l *udpLink) {
 	room := make(chan struct{}, 1)
 	p.in.OnWritable(func() { signal(room) })
+	dish, _ := s.proto.(*dishProto)
 	for {
 		var m Msg
 		if s.typ == Dgram {
@@ -216,6 +217,10 @@ func (s *Socket) udpRecvLoop(p *pipe, l *udpLink) {
 			group, body, _, err := l.conn.ReadGroup()
 			if err != nil {
 				return
+			}
+			if dish != nil && !dish.wants(group) {
+				s.stats.dropFiltered.Add(1) // as the DISH would, without taking room
+				continue
 			}
 			buf := make([]byte, len(group)+len(body))
 			n := copy(buf, group)
