@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-interop interop-deps interop-node-udp bench bench-smoke bench-compare demo fuzz
+.PHONY: all build test test-interop interop-deps bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -39,10 +39,24 @@ test-interop: interop-deps
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
-## interop-deps: install the JDK and JeroMQ, and Debian's pyzmq (python3-zmq, for the
-## certificate tests), when they are missing; without root, say what to install (those
-## tests then skip, or fail under CI=true)
+## interop-deps: install the JDK and JeroMQ, Debian's pyzmq (python3-zmq, for the
+## certificate tests), and node with the npm package zeromq@6.8.0 (libzmq 4.3.5 with the
+## draft API, for the draft socket types; npm ci from interop/node's lock file), when they
+## are missing; without root, say what to install (those tests then skip, or fail under
+## CI=true)
 interop-deps:
+	@if [ ! -f interop/node/node_modules/zeromq/package.json ]; then \
+		if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "interop-deps: installing nodejs npm"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+		fi; \
+		if command -v npm >/dev/null 2>&1; then \
+			echo "interop-deps: npm ci in interop/node (zeromq@6.8.0)"; \
+			(cd interop/node && npm ci --no-audit --no-fund); \
+		else \
+			echo "interop-deps: the draft-type interop tests need node and npm (apt-get install -y nodejs npm), then: cd interop/node && npm ci" >&2; \
+		fi; \
+	fi
 	@pkgs=; \
 	if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1 || [ ! -f /usr/share/java/jeromq.jar ]; then \
 		pkgs="default-jdk-headless libjeromq-java"; \
@@ -58,23 +72,6 @@ interop-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs; \
 	else \
 		echo "interop-deps: the JeroMQ and pyzmq tests need: apt-get install -y $$pkgs" >&2; \
-	fi
-	@$(MAKE) --no-print-directory interop-node-udp
-
-## interop-node-udp: install node (as root, with apt-get, when missing) and zeromq.js
-## 6.8.0, whose prebuilt libzmq 4.3.5 has the draft API, for the udp:// interop tests
-interop-node-udp:
-	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "interop-node-udp: installing nodejs npm"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
-		else \
-			echo "interop-node-udp: the udp interop tests need node and npm: apt-get install -y nodejs npm" >&2; \
-			exit 0; \
-		fi; \
-	fi; \
-	if [ ! -f interop/node-udp/node_modules/zeromq/package.json ]; then \
-		cd interop/node-udp && npm ci --no-audit --no-fund; \
 	fi
 
 ## bench-smoke: zmqbench builds and pairs with libzmq's perf programs over tcp and ipc,

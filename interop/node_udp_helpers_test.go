@@ -5,7 +5,8 @@ package interop
 // libzmq 4.3.5 with the draft API, through zeromq.js 6.8.0 under node, as the peer of
 // the udp:// tests (RADIO/DISH and DGRAM). Debian's libzmq is built without the draft
 // API, and zeromq.js ships a prebuilt libzmq that has it. The node side is
-// node-udp/udp_peer.js; `make interop-deps` runs npm ci in node-udp.
+// node/udp_peer.js, beside the draft types' peer.js; `make interop-deps` runs npm ci in
+// interop/node.
 
 import (
 	"bufio"
@@ -24,7 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const nodeUDPDir = "node-udp"
+const nodeUDPDir = "node"
 
 // setupNodeUDP finds node and the installed zeromq package. What is missing makes the
 // test fail in CI (CI=true) and skip with the reason elsewhere.
@@ -42,13 +43,13 @@ func setupNodeUDP(t *testing.T) string {
 		missing("node (apt-get install -y nodejs npm)")
 	}
 	if _, err := os.Stat(filepath.Join(nodeUDPDir, "node_modules", "zeromq", "package.json")); err != nil {
-		missing("the npm package zeromq@6.8.0: make interop-deps, or cd interop/node-udp && npm ci")
+		missing("the npm package zeromq@6.8.0: make interop-deps, or cd interop/node && npm ci")
 	}
 	return node
 }
 
-// nodePeer is one running udp_peer.js.
-type nodePeer struct {
+// udpNodePeer is one running udp_peer.js.
+type udpNodePeer struct {
 	name  string
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
@@ -60,10 +61,10 @@ type nodePeer struct {
 }
 
 // startNodeUDP runs udp_peer.js with args (its role first).
-func startNodeUDP(t *testing.T, args ...string) *nodePeer {
+func startNodeUDP(t *testing.T, args ...string) *udpNodePeer {
 	t.Helper()
 	node := setupNodeUDP(t)
-	p := &nodePeer{name: "libzmq " + args[0], lines: make(chan string, 64)}
+	p := &udpNodePeer{name: "libzmq " + args[0], lines: make(chan string, 64)}
 	p.cmd = exec.Command(node, append([]string{"udp_peer.js"}, args...)...)
 	p.cmd.Dir = nodeUDPDir
 	var err error
@@ -97,7 +98,7 @@ func startNodeUDP(t *testing.T, args ...string) *nodePeer {
 }
 
 // next returns the next line the peer prints, failing after 20 seconds.
-func (p *nodePeer) next(t *testing.T) string {
+func (p *udpNodePeer) next(t *testing.T) string {
 	t.Helper()
 	select {
 	case l, ok := <-p.lines:
@@ -114,7 +115,7 @@ func (p *nodePeer) next(t *testing.T) string {
 }
 
 // say writes one line to the peer's stdin.
-func (p *nodePeer) say(t *testing.T, format string, args ...any) {
+func (p *udpNodePeer) say(t *testing.T, format string, args ...any) {
 	t.Helper()
 	_, err := fmt.Fprintf(p.stdin, format+"\n", args...)
 	require.NoError(t, err)

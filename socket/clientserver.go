@@ -51,7 +51,11 @@ func (x *serverProto) attach(p *pipe) error {
 func (x *serverProto) detach(p *pipe) {
 	if id, ok := x.ids[p]; ok {
 		delete(x.pipes, id)
-		delete(x.ids, p)
+		if p.inLen() == 0 {
+			delete(x.ids, p)
+		}
+		// Otherwise the peer's last messages still come with its id (recvFrom
+		// forgets it after the last); replies to it fail with ErrHostUnreachable.
 	}
 	x.in.detach(p)
 }
@@ -86,9 +90,10 @@ func (x *serverProto) recvFrom(a *meta) (Msg, error) {
 		if !x.s.singleFrame(m) {
 			continue
 		}
-		// A dead pipe keeps its place until its messages are read; its id is gone,
-		// and a reply to it fails with ErrHostUnreachable.
 		a.id = x.ids[p]
+		if p.dead && p.inLen() == 0 {
+			delete(x.ids, p) // its last message
+		}
 		return m, nil
 	}
 }

@@ -277,3 +277,38 @@ func TestChannel(t *testing.T) {
 		require.Equal(t, 1, a.Stats().Peers)
 	})
 }
+
+// A client's last message, read after it has gone, still comes with its routing id.
+func TestServerLastWordsKeepID(t *testing.T) {
+	run(t, func(t *testing.T, tr string) {
+		server := newSocket(t, Server, Options{})
+		ep := bind(t, server, tr)
+		client := newSocket(t, Client, Options{})
+		connect(t, client, ep)
+		ctx := ctxT(t)
+		require.NoError(t, client.Send(ctx, NewMsgString("hello")))
+		_, id, err := server.RecvFrom(ctx)
+		require.NoError(t, err)
+		require.NoError(t, client.Send(ctx, NewMsgString("bye")))
+		require.NoError(t, client.Close())
+		deadline := time.Now().Add(10 * time.Second)
+		for attached(server) != 0 {
+			require.False(t, time.Now().After(deadline), "the closed client stayed attached")
+			time.Sleep(time.Millisecond)
+		}
+		m, last, err := server.RecvFrom(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "bye", string(m.Frames[0]))
+		require.Equal(t, id, last)
+		require.ErrorIs(t, server.SendTo(ctx, id, NewMsgString("too late")), ErrHostUnreachable)
+	})
+}
+
+// attached returns how many peers s has, once the pipe events it was told of are
+// applied.
+func attached(s *Socket) int {
+	s.mu.Lock()
+	defer s.unlockStop()
+	s.drainLocked()
+	return len(s.pipes)
+}

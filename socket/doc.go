@@ -42,6 +42,17 @@
 //     each connection gets a routing id like a ROUTER's peer, its bytes arrive as they
 //     come, and an empty message announces a connection opening or closing.
 //
+// The draft types of libzmq 4.3 carry single-frame messages (a multipart Send fails
+// with ErrMultipart) and pair only with their partner type:
+//
+//   - SERVER gives each CLIENT a routing id (a uint32): RecvFrom returns it with each
+//     message and SendTo answers by it. CLIENT sends round-robin and receives fairly
+//     (RFC 41). PEER is a SERVER that also connects: ConnectPeer returns the new
+//     peer's routing id (RFC 51).
+//   - RADIO sends with SendGroup to every DISH that joined the group (Join, Leave;
+//     exact match, at most MaxGroupLen bytes); DISH receives with RecvGroup (RFC 48).
+//   - SCATTER and GATHER are PUSH and PULL (RFC 49); CHANNEL is a PAIR (RFC 52).
+//
 // # Endpoints
 //
 // Bind and Connect take libzmq's endpoint strings: "tcp://127.0.0.1:5555",

@@ -19,14 +19,14 @@ import (
 // it with each message and SendTo takes it. RADIO sends with SendGroup; DISH receives
 // with RecvGroup, for the groups it has joined (Join, Leave).
 const (
-	Server  = wire.Server  // replies to CLIENTs by routing id (RFC 41)
-	Client  = wire.Client  // talks to SERVERs, round-robin out, fair-queued in (RFC 41)
-	Radio   = wire.Radio   // sends to the DISHes that joined a message's group (RFC 48)
-	Dish    = wire.Dish    // receives the groups it joined from RADIOs (RFC 48)
-	Gather  = wire.Gather  // fair-queued receiving from SCATTERs (RFC 49)
-	Scatter = wire.Scatter // round-robin sending to GATHERs (RFC 49)
-	Peer    = wire.PeerSocket
-	Channel = wire.Channel // a PAIR for single-frame messages (RFC 52)
+	Server  = wire.Server     // replies to CLIENTs by routing id (RFC 41)
+	Client  = wire.Client     // talks to SERVERs, round-robin out, fair-queued in (RFC 41)
+	Radio   = wire.Radio      // sends to the DISHes that joined a message's group (RFC 48)
+	Dish    = wire.Dish       // receives the groups it joined from RADIOs (RFC 48)
+	Gather  = wire.Gather     // fair-queued receiving from SCATTERs (RFC 49)
+	Scatter = wire.Scatter    // round-robin sending to GATHERs (RFC 49)
+	Peer    = wire.PeerSocket // talks to PEERs by routing id; ConnectPeer returns it (RFC 51)
+	Channel = wire.Channel    // a PAIR for single-frame messages (RFC 52)
 )
 
 // MaxGroupLen is the longest RADIO/DISH group, in bytes, as libzmq's

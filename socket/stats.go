@@ -25,8 +25,8 @@ type Drops struct {
 	Oldest      uint64 // evicted from a full queue by PolicyDropOldest
 	Unroutable  uint64 // ROUTER or REP messages for a peer that is unknown or gone
 	NoPeers     uint64 // published with no matching subscriber
-	Filtered    uint64 // received by SUB but not matching a subscription (publisher ignored filters)
-	Malformed   uint64 // received messages without a valid envelope (REQ, REP), or udp datagrams shorter than their group length
+	Filtered    uint64 // received by SUB or DISH but not matching a subscription or joined group
+	Malformed   uint64 // received messages without a valid envelope (REQ, REP), multipart ones for a draft type, bad JOINs, udp datagrams shorter than their group length
 	Disconnects uint64 // queued messages lost when a connection or socket went away
 	Conflated   uint64 // replaced in a queue by a newer message (Options.Conflate)
 	// Oversized counts udp datagrams dropped for being too large: received ones over

@@ -33,3 +33,13 @@ func TestDgram(t *testing.T) {
 	require.Equal(t, 0, cat.wait(t), "stderr:\n%s", cat.stderr.String())
 	require.Equal(t, peerAddr+"\tpong\n", cat.stdout.String())
 }
+
+// radio and dish over udp://: the dish binds and keeps the group it joined.
+func TestRadioDishUDP(t *testing.T) {
+	dish := start(t, nil, "dish", "--bind", "udp://127.0.0.1:*", "--join", "a", "--count", "2")
+	ep := dish.endpoint(t)
+	radio := start(t, strings.NewReader("b\tnot joined\na\tfirst\tline\nb\tnot joined\na\tsecond\n"), "radio", "--connect", ep)
+	require.Equal(t, 0, radio.wait(t), "radio stderr:\n%s", radio.stderr.String())
+	require.Equal(t, 0, dish.wait(t), "dish stderr:\n%s", dish.stderr.String())
+	require.Equal(t, "a\tfirst\tline\na\tsecond\n", dish.stdout.String())
+}

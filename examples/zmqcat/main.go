@@ -3,13 +3,16 @@
 //
 // Usage:
 //
-//	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
+//	zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]... [--join GROUP]...
 //	       [--count N] [--timeout DURATION] [--linger DURATION]
 //	       [security flags] [authenticator flags]
 //
-// TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, dgram
+// TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, or
+// of the draft types server, client, radio, dish, scatter, gather, peer, channel, dgram
 // (in any case). A message is one line; its frames are separated by a TAB, on stdin and
-// on stdout alike, and frames are printed as raw bytes. What zmqcat does depends on TYPE:
+// on stdout alike, and frames are printed as raw bytes. The draft types carry one frame
+// per message, so for them a line is one frame, TABs included, except where said
+// below. What zmqcat does depends on TYPE:
 //
 //   - push, pub: send each stdin line; at EOF wait up to --linger for the messages to
 //     be delivered, then exit.
@@ -17,10 +20,19 @@
 //     passes without one. A sub without --subscribe subscribes to everything.
 //   - req: send each stdin line and print the reply (waiting at most --timeout for it).
 //   - rep: echo every request back, print nothing; stop like pull.
+//   - client: like req, without req's strict turns.
+//   - server: echo every message back to its sender, print nothing; stop like pull.
+//   - scatter: like push. gather: like pull.
+//   - radio: send each stdin line, GROUP<TAB>BODY, to the dishes that joined GROUP.
+//   - dish: join each --join GROUP, and print each message as GROUP<TAB>BODY; stop
+//     like pull.
+//   - peer: each --connect is a peer with a routing id, reported on stderr; a stdin
+//     line ID<TAB>BODY goes to peer ID, a line without a TAB to the first --connect.
+//     Each message is printed as ID<TAB>BODY. It stops like pair.
 //   - dgram: binds a udp:// endpoint; lines are ADDRESS<TAB>BODY both ways, ADDRESS
 //     being "IP:PORT" (the destination on stdin, the sender on stdout) and BODY the
 //     rest of the line, TABs included. It runs like pair.
-//   - pair, dealer, router, xpub, xsub: send every stdin line and print what arrives;
+//   - pair, dealer, router, xpub, xsub, channel: send every stdin line and print what arrives;
 //     once stdin has ended (and all of it was sent), stop after --count messages in
 //     all, or when --timeout passes without a message. While stdin is open zmqcat
 //     keeps going: you may still be typing.
@@ -90,6 +102,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,6 +134,7 @@ type config struct {
 	binds      []string
 	connects   []string
 	subscribes []string
+	joins      []string
 	count      int
 	timeout    time.Duration
 	linger     time.Duration
@@ -139,7 +153,7 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]...
+const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe PREFIX]... [--join GROUP]...
               [--count N] [--timeout DURATION] [--linger DURATION]
               [--curve-server (--curve-cert FILE | --curve-secretkey Z85)]
               [(--curve-servercert FILE | --curve-serverkey Z85)
@@ -147,7 +161,8 @@ const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe 
               [--plain-server | --plain-user NAME --plain-password PASSWORD]
               [--zap-domain DOMAIN] [--auth-passwords FILE] [--auth-curve-keys DIR]
               [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
-TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, dgram
+TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub,
+      server, client, radio, dish, scatter, gather, peer, channel, dgram
 `
 
 // parseArgs parses the command line. The socket type may come before or after the
@@ -160,10 +175,11 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
-	var binds, connects, subscribes listFlag
+	var binds, connects, subscribes, joins listFlag
 	fs.Var(&binds, "bind", "bind the socket to `EP` (repeatable)")
 	fs.Var(&connects, "connect", "connect the socket to `EP` (repeatable)")
 	fs.Var(&subscribes, "subscribe", "subscribe to `PREFIX` (sub and xsub; repeatable)")
+	fs.Var(&joins, "join", "join `GROUP` (dish; repeatable)")
 	fs.IntVar(&c.count, "count", 0, "stop after `N` messages received (0: no limit)")
 	fs.DurationVar(&c.timeout, "timeout", 0, "stop when no message arrives for `DURATION` (0: wait forever)")
 	fs.DurationVar(&c.linger, "linger", socket.DefaultLinger, "at exit, wait up to `DURATION` for queued messages to be delivered")
@@ -192,12 +208,14 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 		return c, usageError{fmt.Sprintf("unknown socket type %q", name)}
 	}
 	c.typ = typ
-	c.binds, c.connects, c.subscribes = binds, connects, subscribes
+	c.binds, c.connects, c.subscribes, c.joins = binds, connects, subscribes, joins
 	switch {
 	case len(c.binds)+len(c.connects) == 0:
 		return c, usageError{"no endpoint: give at least one --bind or --connect"}
 	case len(c.subscribes) > 0 && typ != socket.Sub && typ != socket.XSub:
 		return c, usageError{fmt.Sprintf("--subscribe needs a sub or xsub socket, not %s", strings.ToLower(typ.String()))}
+	case len(c.joins) > 0 && typ != socket.Dish:
+		return c, usageError{fmt.Sprintf("--join needs a dish socket, not %s", strings.ToLower(typ.String()))}
 	case c.count < 0:
 		return c, usageError{"--count must not be negative"}
 	case c.timeout < 0:
@@ -253,13 +271,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	ctx, refused := context.WithCancelCause(parent)
 	defer refused(nil)
 	mon := watch(events, stderr, refused)
-	if code := setup(s, c, stderr); code != exitOK {
+	firstPeer, code := setup(s, c, stderr)
+	if code != exitOK {
 		s.Close()
 		mon.stop()
 		return code
 	}
 
-	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout)}
+	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout), peer: firstPeer}
 	err = cat.run(ctx)
 
 	// Give queued messages up to --linger to reach their peers.
@@ -339,15 +358,16 @@ func (m *monitor) stop() {
 	m.wg.Wait()
 }
 
-// setup binds, connects and subscribes s.
-func setup(s *socket.Socket, c config, stderr io.Writer) int {
-	fail := func(err error) int {
+// setup binds, connects, subscribes and joins s. For a PEER it returns the routing
+// id of the first --connect.
+func setup(s *socket.Socket, c config, stderr io.Writer) (firstPeer uint32, code int) {
+	fail := func(err error) (uint32, int) {
 		fmt.Fprintf(stderr, "zmqcat: %v\n", err)
 		if errors.Is(err, transport.ErrBadEndpoint) || errors.Is(err, transport.ErrUnknownTransport) ||
 			errors.Is(err, socket.ErrTransportNotAllowed) || errors.Is(err, errors.ErrUnsupported) {
-			return exitUsage
+			return 0, exitUsage
 		}
-		return exitError
+		return 0, exitError
 	}
 	for _, ep := range c.binds {
 		if err := s.Bind(ep); err != nil {
@@ -358,6 +378,17 @@ func setup(s *socket.Socket, c config, stderr io.Writer) int {
 		}
 	}
 	for _, ep := range c.connects {
+		if c.typ == socket.Peer {
+			id, err := s.ConnectPeer(ep)
+			if err != nil {
+				return fail(err)
+			}
+			fmt.Fprintf(stderr, "zmqcat: peer %d is %s\n", id, ep)
+			if firstPeer == 0 {
+				firstPeer = id
+			}
+			continue
+		}
 		if err := s.Connect(ep); err != nil {
 			return fail(err)
 		}
@@ -370,7 +401,12 @@ func setup(s *socket.Socket, c config, stderr io.Writer) int {
 			return fail(err)
 		}
 	}
-	return exitOK
+	for _, group := range c.joins {
+		if err := s.Join(group); err != nil {
+			return fail(err)
+		}
+	}
+	return firstPeer, exitOK
 }
 
 // cat moves messages between one socket and stdin/stdout.
@@ -380,18 +416,22 @@ type cat struct {
 	in       *bufio.Reader
 	out      *bufio.Writer
 	received int
+	peer     uint32 // PEER: where a line without an ID goes
+	from     uint32 // SERVER, PEER: the sender of the message received last
 }
 
 func (x *cat) run(ctx context.Context) error {
 	switch x.c.typ {
-	case socket.Push, socket.Pub:
+	case socket.Push, socket.Pub, socket.Scatter, socket.Radio:
 		return x.sendAll(ctx)
-	case socket.Pull, socket.Sub:
+	case socket.Pull, socket.Sub, socket.Gather, socket.Dish:
 		return x.recvAll(ctx, nil, nil)
-	case socket.Req:
+	case socket.Req, socket.Client:
 		return x.request(ctx)
 	case socket.Rep:
 		return x.recvAll(ctx, nil, func(m socket.Msg) error { return x.s.Send(ctx, m) })
+	case socket.Server:
+		return x.recvAll(ctx, nil, func(m socket.Msg) error { return x.s.SendTo(ctx, x.from, m) })
 	default:
 		return x.duplex(ctx)
 	}
@@ -404,11 +444,68 @@ func (x *cat) readMsg() (socket.Msg, error) {
 		return socket.Msg{}, err
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
-	if x.c.typ == socket.Dgram { // ADDRESS<TAB>BODY, the body as it is
+	switch {
+	case x.c.typ == socket.Dgram: // ADDRESS<TAB>BODY, the body as it is
 		addr, body, _ := bytes.Cut(line, []byte("\t"))
 		return socket.NewMsg(addr, body), nil
+	case x.c.typ == socket.Radio || x.c.typ == socket.Peer:
+		// GROUP or ID, then the body.
+		if head, body, ok := bytes.Cut(line, []byte("\t")); ok {
+			return socket.NewMsg(head, body), nil
+		}
+		return socket.NewMsg(line), nil
+	case x.c.typ.Draft():
+		return socket.NewMsg(line), nil // single-frame: TABs are part of the body
 	}
 	return socket.NewMsg(bytes.Split(line, []byte("\t"))...), nil
+}
+
+// send sends a message read by readMsg.
+func (x *cat) send(ctx context.Context, m socket.Msg) error {
+	switch x.c.typ {
+	case socket.Radio:
+		if len(m.Frames) != 2 {
+			return fmt.Errorf("radio: line %q is not GROUP<TAB>BODY", m.Frames[0])
+		}
+		return x.s.SendGroup(ctx, string(m.Frames[0]), socket.NewMsg(m.Frames[1]))
+	case socket.Peer:
+		if len(m.Frames) == 1 {
+			if x.peer == 0 {
+				return fmt.Errorf("peer: line %q has no ID<TAB> and there is no --connect", m.Frames[0])
+			}
+			return x.s.SendTo(ctx, x.peer, m)
+		}
+		id, err := strconv.ParseUint(string(m.Frames[0]), 10, 32)
+		if err != nil {
+			return fmt.Errorf("peer: line %q does not start with a routing id", bytes.Join(m.Frames, []byte("\t")))
+		}
+		return x.s.SendTo(ctx, uint32(id), socket.NewMsg(m.Frames[1]))
+	}
+	return x.s.Send(ctx, m)
+}
+
+// recvMsg receives one message; a DISH's comes with its group as a first frame, a
+// PEER's with the sender's routing id, for printing.
+func (x *cat) recvMsg(ctx context.Context) (socket.Msg, error) {
+	switch x.c.typ {
+	case socket.Dish:
+		m, group, err := x.s.RecvGroup(ctx)
+		if err != nil {
+			return m, err
+		}
+		return socket.NewMsg(append([][]byte{[]byte(group)}, m.Frames...)...), nil
+	case socket.Server, socket.Peer:
+		m, id, err := x.s.RecvFrom(ctx)
+		if err != nil {
+			return m, err
+		}
+		x.from = id
+		if x.c.typ == socket.Server {
+			return m, nil // echoed back as it is
+		}
+		return socket.NewMsg(append([][]byte{strconv.AppendUint(nil, uint64(id), 10)}, m.Frames...)...), nil
+	}
+	return x.s.Recv(ctx)
 }
 
 // print writes m as one line.
@@ -428,7 +525,7 @@ func (x *cat) sendAll(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading stdin: %w", err)
 		}
-		if err := x.s.Send(ctx, m); err != nil {
+		if err := x.send(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -444,7 +541,7 @@ func (x *cat) request(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("reading stdin: %w", err)
 		}
-		if err := x.s.Send(ctx, m); err != nil {
+		if err := x.send(ctx, m); err != nil {
 			return err
 		}
 		reply, err := x.recv(ctx, true)
@@ -466,11 +563,11 @@ var errTimeout = errors.New("timeout")
 // errTimeout after that long.
 func (x *cat) recv(ctx context.Context, timed bool) (socket.Msg, error) {
 	if !timed || x.c.timeout <= 0 {
-		return x.s.Recv(ctx)
+		return x.recvMsg(ctx)
 	}
 	tctx, cancel := context.WithTimeout(ctx, x.c.timeout)
 	defer cancel()
-	m, err := x.s.Recv(tctx)
+	m, err := x.recvMsg(tctx)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		return m, errTimeout
 	}

@@ -10,6 +10,9 @@
 //	zmqbench inproc_thr <message-size> <message-count>                 PUSH/PULL in one process
 //	zmqbench proxy_thr  <message-size> <message-count>                 2 XPUB → XSUB/XPUB proxy → SUB
 //	zmqbench fanout_thr <message-size> <message-count> <subscribers>   PUB → N SUB over tcp
+//	zmqbench client_lat  <message-size> <roundtrip-count>              CLIENT/SERVER in one process
+//	zmqbench scatter_thr <message-size> <message-count>                SCATTER → GATHER in one process
+//	zmqbench radio_thr   <message-size> <message-count>                RADIO → DISH in one process
 //
 // Endpoints may use any transport: tcp://127.0.0.1:5555, ipc:///tmp/bench.sock,
 // ipc://@abstract. The flags -json, -percentiles, -warmup, -endpoint and -cpuprofile come
@@ -27,13 +30,22 @@ import (
 
 func main() {
 	perf.Main(perf.Program{
-		Name: "zmqbench",
-		New:  func() perf.Impl { return impl{} },
-		Extra: map[string]perf.Extra{
-			"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
-			"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
-		},
+		Name:  "zmqbench",
+		New:   func() perf.Impl { return impl{} },
+		Extra: extras(),
 	})
+}
+
+// extras are the subcommands beyond libzmq's perf tools.
+func extras() map[string]perf.Extra {
+	m := map[string]perf.Extra{
+		"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
+		"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
+	}
+	for name, e := range draftExtras {
+		m[name] = e
+	}
+	return m
 }
 
 // impl adapts github.com/brokerless/zmq/socket to perf.Impl. Sockets use the zero

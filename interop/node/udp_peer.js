@@ -1,5 +1,5 @@
 // A libzmq 4.3.5 peer (zeromq.js 6.8.0, built with the draft API) for the udp://
-// interop tests in ../udp_node_test.go. One role per run, chosen by the arguments;
+// interop tests in ../node_dgram_test.go and ../node_radiodish_test.go. One role per run, chosen by the arguments;
 // every line it prints is for the Go test to read:
 //
 //   dish ENDPOINT COUNT GROUP...   bind a DISH, join the groups, print "READY", then
