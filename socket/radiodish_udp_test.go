@@ -222,3 +222,23 @@ func TestDishUDPFloodOfOtherGroups(t *testing.T) {
 	g, body := recvGroup(t, dish)
 	require.Equal(t, []string{"g", "wanted"}, []string{g, body})
 }
+
+// Disconnect and Unbind end a udp link and its goroutines (TestMain checks that none
+// outlive the tests); a new link then works.
+func TestRadioDishUDPDisconnectUnbind(t *testing.T) {
+	dish, ep := udpDish(t, "udp://127.0.0.1:*", Options{}, "g")
+	radio := newSocket(t, Radio, Options{})
+	require.NoError(t, radio.Connect(ep))
+	require.NoError(t, radio.Disconnect(ep))
+	require.Zero(t, radio.Stats().Peers)
+	require.NoError(t, radio.SendGroup(ctxT(t), "g", NewMsgString("nowhere")))
+	require.Equal(t, uint64(1), radio.Stats().Drops.NoPeers)
+
+	require.NoError(t, dish.Unbind(ep))
+	require.Zero(t, dish.Stats().Peers)
+	require.NoError(t, dish.Bind(ep), "the port is free again")
+	require.NoError(t, radio.Connect(ep))
+	require.NoError(t, radio.SendGroup(ctxT(t), "g", NewMsgString("again")))
+	g, body := recvGroup(t, dish)
+	require.Equal(t, []string{"g", "again"}, []string{g, body})
+}
