@@ -67,7 +67,7 @@ func (x *serverProto) recv() (Msg, error) {
 	return Msg{}, errUseRecvFrom
 }
 
-func (x *serverProto) sendTo(a *meta, m Msg) error {
+func (x *serverProto) sendTo(a meta, m Msg) error {
 	if len(m.Frames) != 1 {
 		return ErrMultipart
 	}
@@ -81,20 +81,20 @@ func (x *serverProto) sendTo(a *meta, m Msg) error {
 	return x.s.whenFull(m, func() *pipe { return p })
 }
 
-func (x *serverProto) recvFrom(a *meta) (Msg, error) {
+func (x *serverProto) recvFrom() (Msg, meta, error) {
 	for {
 		m, p, ok := x.in.recv()
 		if !ok {
-			return Msg{}, errWouldBlock
+			return Msg{}, meta{}, errWouldBlock
 		}
 		if !x.s.singleFrame(m) {
 			continue
 		}
-		a.id = x.ids[p]
+		id := x.ids[p]
 		if p.dead && p.inLen() == 0 {
 			delete(x.ids, p) // its last message
 		}
-		return m, nil
+		return m, meta{id: id}, nil
 	}
 }
 

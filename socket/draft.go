@@ -52,8 +52,8 @@ type meta struct {
 
 // addressed is implemented by protocols whose messages carry meta.
 type addressed interface {
-	sendTo(a *meta, m Msg) error
-	recvFrom(a *meta) (Msg, error)
+	sendTo(a meta, m Msg) error
+	recvFrom() (Msg, meta, error)
 }
 
 func (s *Socket) addressed() addressed {

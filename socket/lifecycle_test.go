@@ -51,6 +51,7 @@ func TestSubResubscribesAfterPublisherRestart(t *testing.T) {
 		connect(t, sub, ep)
 		require.NoError(t, sub.Subscribe([]byte("k")))
 		publishUntil(t, pub, sub, "k1")
+		drain(sub) // the k1 copies publishUntil may have sent besides
 		require.NoError(t, pub.Close())
 
 		pub2 := newSocket(t, Pub, Options{})

@@ -18,9 +18,11 @@ import (
 //     turns the peer's JOIN and LEAVE commands back into such a frame
 //     (joinLeaveFromCommand); a RADIO reads them with parseJoinLeave.
 //
-// A datagram link (udp) has no commands: it drops the DISH's JOIN and LEAVE frames,
-// and hands each datagram to the DISH as a radioMsg, which the DISH filters by the
-// groups it joined.
+// A datagram link (udp) has no commands. Its pipes are marked everything, like a
+// multicast pipe: a RADIO sends them every message, whatever the group, and a DISH
+// queues them no JOIN or LEAVE; the link hands each datagram to the DISH as a group and
+// a body (check it with checkRadioMsg), which the DISH filters by the groups it joined,
+// as libzmq's DISH does for udp.
 
 // maxGroupsPerPeer bounds the groups one DISH may join at a RADIO, so that a peer
 // cannot grow the RADIO's memory without limit; further JOINs are dropped.
@@ -83,20 +85,41 @@ func checkRadioMsg(m Msg) (bool, error) {
 // radioProto: each message goes to the pipes that joined its group, exactly.
 type radioProto struct {
 	noReconnect
-	s       *Socket
-	groups  map[string]*radioGroup
-	joins   map[*pipe]int // groups each pipe has joined, for maxGroupsPerPeer
-	matched []*pipe
-	// everything holds the datagram (udp) pipes, which carry no JOINs: every message
-	// goes to them, and the DISHes behind them filter.
-	everything []*pipe
+	s          *Socket
+	groups     map[string]*radioGroup
+	joins      map[*pipe]int // groups each pipe has joined, for maxGroupsPerPeer
+	everything []*pipe       // datagram pipes: every message, whatever its group
 }
 
 // radioGroup is one group's members, with how often each joined it: libzmq keeps a
-// multimap, so a pipe that joins twice needs two LEAVEs.
+// multimap, so a pipe that joins twice needs two LEAVEs. A slice, not a map: sending
+// walks it for every message.
 type radioGroup struct {
 	name    []byte // the group frame every message to it shares
-	members map[*pipe]int
+	members []radioMember
+}
+
+type radioMember struct {
+	p     *pipe
+	joins int
+}
+
+// member returns the index of p in g.members, or -1.
+func (g *radioGroup) member(p *pipe) int {
+	for i, m := range g.members {
+		if m.p == p {
+			return i
+		}
+	}
+	return -1
+}
+
+// remove drops the member at i.
+func (g *radioGroup) remove(i int) {
+	last := len(g.members) - 1
+	g.members[i] = g.members[last]
+	g.members[last] = radioMember{}
+	g.members = g.members[:last]
 }
 
 func newRadioProto(s *Socket) *radioProto {
@@ -107,29 +130,32 @@ func (x *radioProto) attach(p *pipe) error {
 	if err := x.s.refuseInproc(p); err != nil {
 		return err
 	}
-	x.joins[p] = 0
 	if p.everything {
 		x.everything = append(x.everything, p)
+		return nil
 	}
+	x.joins[p] = 0
 	return nil
 }
 
 func (x *radioProto) detach(p *pipe) {
-	if x.joins[p] > 0 {
-		for name, g := range x.groups {
-			delete(g.members, p)
-			if len(g.members) == 0 {
-				delete(x.groups, name)
-			}
-		}
-	}
-	delete(x.joins, p)
 	for i, q := range x.everything {
 		if q == p {
 			x.everything = append(x.everything[:i], x.everything[i+1:]...)
 			break
 		}
 	}
+	if x.joins[p] > 0 {
+		for name, g := range x.groups {
+			if i := g.member(p); i >= 0 {
+				g.remove(i)
+				if len(g.members) == 0 {
+					delete(x.groups, name)
+				}
+			}
+		}
+	}
+	delete(x.joins, p)
 }
 
 func (x *radioProto) writable(p *pipe) {}
@@ -161,21 +187,29 @@ func (x *radioProto) join(p *pipe, group []byte) {
 	}
 	g := x.groups[string(group)]
 	if g == nil {
-		g = &radioGroup{name: append([]byte(nil), group...), members: make(map[*pipe]int)}
+		g = &radioGroup{name: append([]byte(nil), group...)}
 		x.groups[string(g.name)] = g
 	}
-	g.members[p]++
+	if i := g.member(p); i >= 0 {
+		g.members[i].joins++
+	} else {
+		g.members = append(g.members, radioMember{p: p, joins: 1})
+	}
 	x.joins[p]++
 }
 
 func (x *radioProto) leave(p *pipe, group []byte) {
 	g := x.groups[string(group)]
-	if g == nil || g.members[p] == 0 {
+	if g == nil {
+		return
+	}
+	i := g.member(p)
+	if i < 0 {
 		return
 	}
 	x.joins[p]--
-	if g.members[p]--; g.members[p] == 0 {
-		delete(g.members, p)
+	if g.members[i].joins--; g.members[i].joins == 0 {
+		g.remove(i)
 		if len(g.members) == 0 {
 			delete(x.groups, string(group))
 		}
@@ -185,40 +219,29 @@ func (x *radioProto) leave(p *pipe, group []byte) {
 func (x *radioProto) send(Msg) error     { return errUseSendGroup }
 func (x *radioProto) recv() (Msg, error) { return Msg{}, ErrNotSupported }
 
-func (x *radioProto) recvFrom(*meta) (Msg, error) { return Msg{}, ErrNotSupported }
+func (x *radioProto) recvFrom() (Msg, meta, error) { return Msg{}, meta{}, ErrNotSupported }
 
-func (x *radioProto) sendTo(a *meta, m Msg) error {
+func (x *radioProto) sendTo(a meta, m Msg) error {
 	if len(m.Frames) != 1 {
 		return ErrMultipart
 	}
 	g := x.groups[a.group]
-	if g == nil && len(x.everything) == 0 {
+	if g == nil {
+		if len(x.everything) > 0 {
+			return x.sendEverything([]byte(a.group), m)
+		}
 		x.s.stats.dropNoPeers.Add(1)
 		return nil
 	}
-	x.matched = x.matched[:0]
-	var name []byte
-	if g != nil {
-		name = g.name
-		for p := range g.members {
-			if !p.dead {
-				x.matched = append(x.matched, p)
-			}
-		}
-	} else {
-		name = []byte(a.group) // only datagram pipes take it
-	}
-	for _, p := range x.everything {
-		if !p.dead {
-			x.matched = append(x.matched, p)
-		}
-	}
-	defer clear(x.matched)
 	switch x.s.opts.WhenFull {
 	case PolicyBlock, PolicyFail:
-		// Nothing is sent until every member has room (libzmq's XPUB_NODROP).
-		for _, p := range x.matched {
-			if p.out.Full() {
+		// Nothing is sent until every member has room (libzmq's XPUB_NODROP). With
+		// one member, its Push below says so without a second look at its queue.
+		if len(g.members) == 1 {
+			break
+		}
+		for _, mb := range g.members {
+			if !mb.p.dead && mb.p.out.Full() {
 				if x.s.opts.WhenFull == PolicyFail {
 					return ErrQueueFull
 				}
@@ -227,10 +250,28 @@ func (x *radioProto) sendTo(a *meta, m Msg) error {
 		}
 	}
 	frames := x.s.frames(2)
-	out := Msg{Frames: append(frames, name, m.Frames[0])}
-	for _, p := range x.matched {
-		if ok, _ := p.out.Push(out); ok {
+	out := Msg{Frames: append(frames, g.name, m.Frames[0])}
+	dropNewest := x.s.opts.WhenFull == PolicyDropNewest
+	for _, mb := range g.members {
+		p := mb.p
+		if p.dead {
 			continue
+		}
+		if dropNewest && p.out.AtLimit() {
+			x.s.stats.dropHWM.Add(1) // a glance, not the queue's lock
+			continue
+		}
+		ok, full := p.out.Push(out)
+		if ok {
+			continue
+		}
+		if full && len(g.members) == 1 {
+			switch x.s.opts.WhenFull {
+			case PolicyBlock:
+				return errWouldBlock
+			case PolicyFail:
+				return ErrQueueFull
+			}
 		}
 		if x.s.opts.WhenFull == PolicyDropOldest {
 			if dropped, ok := p.out.ReplaceOldest(out); ok {
@@ -241,6 +282,21 @@ func (x *radioProto) sendTo(a *meta, m Msg) error {
 			}
 		}
 		x.s.stats.dropHWM.Add(1)
+	}
+	if len(x.everything) > 0 {
+		return x.sendEverything(g.name, m)
+	}
+	return nil
+}
+
+// sendEverything sends m to every datagram pipe; a full one drops it, as a datagram
+// would be dropped.
+func (x *radioProto) sendEverything(group []byte, m Msg) error {
+	out := Msg{Frames: append(x.s.frames(2), group, m.Frames[0])}
+	for _, p := range x.everything {
+		if ok, _ := p.out.Push(out); !ok {
+			x.s.stats.dropHWM.Add(1)
+		}
 	}
 	return nil
 }
@@ -274,8 +330,11 @@ func (x *dishProto) attach(p *pipe) error {
 	if err := x.s.refuseInproc(p); err != nil {
 		return err
 	}
-	x.pipes = append(x.pipes, p)
 	x.in.attach(p)
+	if p.everything {
+		return nil // a datagram pipe takes no JOINs: the DISH filters for itself
+	}
+	x.pipes = append(x.pipes, p)
 	// A new connection, a reconnection included, learns every group joined.
 	for g := range x.joined {
 		p.out.PushForce(joinLeaveMsg(true, g))
@@ -298,13 +357,13 @@ func (x *dishProto) writable(p *pipe)   {}
 func (x *dishProto) send(Msg) error     { return ErrNotSupported }
 func (x *dishProto) recv() (Msg, error) { return Msg{}, errUseRecvGroup }
 
-func (x *dishProto) sendTo(*meta, Msg) error { return ErrNotSupported }
+func (x *dishProto) sendTo(meta, Msg) error { return ErrNotSupported }
 
-func (x *dishProto) recvFrom(a *meta) (Msg, error) {
+func (x *dishProto) recvFrom() (Msg, meta, error) {
 	for {
 		m, _, ok := x.in.recv()
 		if !ok {
-			return Msg{}, errWouldBlock
+			return Msg{}, meta{}, errWouldBlock
 		}
 		if len(m.Frames) != 2 {
 			x.s.stats.dropMalformed.Add(1)
@@ -317,9 +376,8 @@ func (x *dishProto) recvFrom(a *meta) (Msg, error) {
 			x.s.stats.dropFiltered.Add(1)
 			continue
 		}
-		a.group = g
 		m.Frames = m.Frames[1:] // m keeps its claim on its buffers, for Release
-		return m, nil
+		return m, meta{group: g}, nil
 	}
 }
 

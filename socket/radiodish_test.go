@@ -232,3 +232,62 @@ func TestRadioWireFormat(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A peer that joins a group twice needs two LEAVEs, as with libzmq's multimap.
+func TestRadioJoinCounts(t *testing.T) {
+	radio := newSocket(t, Radio, Options{})
+	ep := bind(t, radio, "tcp")
+	c := rawPeer(t, ep, Dish)
+	cmd := func(name string) {
+		require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, name, []byte("g"))))
+		require.NoError(t, c.Flush())
+	}
+	cmd(wire.CmdJoin)
+	cmd(wire.CmdJoin)
+	cmd(wire.CmdLeave)
+	// A JOIN of another group marks the point where the first LEAVE has been applied.
+	require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, wire.CmdJoin, []byte("mark"))))
+	require.NoError(t, c.Flush())
+	waitJoined(t, radio, "mark", 1)
+	waitJoined(t, radio, "g", 1)
+	cmd(wire.CmdLeave)
+	waitJoined(t, radio, "g", 0)
+}
+
+// attachEverything attaches a pipe marked everything, as a datagram link makes, and
+// returns it.
+func attachEverything(t *testing.T, s *Socket) *pipe {
+	t.Helper()
+	p := newPipe(s, "test://datagram")
+	p.everything = true
+	s.mu.Lock()
+	ok := s.attachLocked(p)
+	s.unlockStop()
+	require.True(t, ok)
+	return p
+}
+
+// A datagram pipe gets every RADIO message, whatever its group, and no JOINs from a
+// DISH, which filters what it receives from it for itself.
+func TestRadioDishDatagramPipes(t *testing.T) {
+	radio := newSocket(t, Radio, Options{})
+	dg := attachEverything(t, radio)
+	ctx := ctxT(t)
+	require.NoError(t, radio.SendGroup(ctx, "any", NewMsgString("one")))
+	m, ok, _ := dg.out.Pop()
+	require.True(t, ok)
+	require.Equal(t, [][]byte{[]byte("any"), []byte("one")}, m.Frames)
+
+	dish := newSocket(t, Dish, Options{})
+	require.NoError(t, dish.Join("g"))
+	in := attachEverything(t, dish)
+	require.NoError(t, dish.Join("h"))
+	require.Equal(t, 0, in.out.Len(), "no JOIN goes to a datagram pipe")
+	in.in.Push(NewMsgString("other", "skipped"))
+	in.in.Push(NewMsgString("h", "kept"))
+	got, g, err := dish.RecvGroup(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "h", g)
+	require.Equal(t, "kept", string(got.Frames[0]))
+	require.Equal(t, uint64(1), dish.Stats().Drops.Filtered)
+}

@@ -163,7 +163,7 @@ func (s *Socket) send(ctx context.Context, m Msg, a *meta) error {
 		if ap == nil {
 			err = s.proto.send(m)
 		} else {
-			err = ap.sendTo(a, m)
+			err = ap.sendTo(*a, m) // by value: a stays on the caller's stack
 		}
 		if err != errWouldBlock {
 			direct := s.direct
@@ -217,7 +217,9 @@ func (s *Socket) recv(ctx context.Context, a *meta) (Msg, error) {
 		if ap == nil {
 			m, err = s.proto.recv()
 		} else {
-			m, err = ap.recvFrom(a)
+			var got meta
+			m, got, err = ap.recvFrom()
+			*a = got
 		}
 		if err != errWouldBlock {
 			if err == nil {
