@@ -195,7 +195,9 @@ type Options struct {
 	// 1500.
 	MulticastMaxTPDU int
 	// MulticastLoop lets receivers on the same host hear this socket's multicast
-	// (off by default, as libzmq).
+	// (off by default, as libzmq's pgm; libzmq turns it on by default for udp://, so a
+	// RADIO sending udp multicast to DISHes on its own host sets it). On the loopback
+	// interface itself the kernel delivers either way.
 	MulticastLoop bool
 
 	// InprocRegistry is the namespace of the socket's inproc endpoints: sockets see each
@@ -333,7 +335,7 @@ func hwm(v int) int {
 
 func defaultPolicy(t Type) FullPolicy {
 	switch t {
-	case Push, Dealer, Req, Pair, Stream, Server, Client, Scatter, Peer, Channel:
+	case Push, Dealer, Req, Pair, Stream, Server, Client, Scatter, Peer, Channel, Dgram:
 		return PolicyBlock
 	}
 	return PolicyDropNewest

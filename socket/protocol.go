@@ -43,6 +43,8 @@ func newProtocol(s *Socket) protocol {
 		return &subProto{s: s}
 	case Stream:
 		return &streamProto{s: s}
+	case Dgram:
+		return &dgramProto{s: s}
 	}
 	if p := newDraftProtocol(s); p != nil {
 		return p
@@ -51,7 +53,7 @@ func newProtocol(s *Socket) protocol {
 }
 
 // knownType reports whether New can make a socket of type t.
-func knownType(t Type) bool { return t <= Stream || draftType(t) }
+func knownType(t Type) bool { return t <= Stream || t == Dgram || draftType(t) }
 
 // noReconnect is embedded by protocols with nothing to redo on a reconnection.
 type noReconnect struct{}

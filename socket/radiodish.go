@@ -2,6 +2,8 @@ package socket
 
 import (
 	"fmt"
+	"maps"
+	"sync/atomic"
 
 	"github.com/brokerless/zmq/wire"
 )
@@ -307,10 +309,21 @@ type dishProto struct {
 	in     fqIn
 	joined map[string]string // each group, also as the value RecvGroup returns
 	pipes  []*pipe
+	// groups is a copy of joined for datagram links, which filter without s.mu so
+	// that a flood of groups not joined never takes room in the queue.
+	groups atomic.Pointer[map[string]string]
 }
 
 func newDishProto(s *Socket) *dishProto {
-	return &dishProto{s: s, joined: make(map[string]string)}
+	x := &dishProto{s: s, joined: make(map[string]string)}
+	x.groups.Store(&map[string]string{})
+	return x
+}
+
+// wants reports whether the DISH has joined group; it may be called without s.mu.
+func (x *dishProto) wants(group []byte) bool {
+	_, ok := (*x.groups.Load())[string(group)]
+	return ok
 }
 
 func (x *dishProto) attach(p *pipe) error {
@@ -385,6 +398,8 @@ func (x *dishProto) setGroup(join bool, group string) error {
 	} else {
 		delete(x.joined, group)
 	}
+	groups := maps.Clone(x.joined)
+	x.groups.Store(&groups)
 	for _, p := range x.pipes {
 		p.out.PushForce(joinLeaveMsg(join, group))
 	}

@@ -28,6 +28,10 @@ const (
 	XSub   = wire.XSub
 )
 
+// Dgram is libzmq's draft DGRAM type: each message is a UDP datagram, made of the
+// peer's address ("IP:PORT") and a body. It binds udp:// endpoints only.
+const Dgram = wire.Dgram
+
 // errWouldBlock tells the blocking loop of Send or Recv to wait for a change.
 var errWouldBlock = errors.New("socket: would block")
 

@@ -26,9 +26,12 @@ type Drops struct {
 	Unroutable  uint64 // ROUTER or REP messages for a peer that is unknown or gone
 	NoPeers     uint64 // published with no matching subscriber
 	Filtered    uint64 // received by SUB or DISH but not matching a subscription or joined group
-	Malformed   uint64 // received messages without a valid envelope (REQ, REP), multipart ones for a draft type, bad JOINs
+	Malformed   uint64 // received messages without a valid envelope (REQ, REP), multipart ones for a draft type, bad JOINs, udp datagrams shorter than their group length
 	Disconnects uint64 // queued messages lost when a connection or socket went away
 	Conflated   uint64 // replaced in a queue by a newer message (Options.Conflate)
+	// Oversized counts udp datagrams dropped for being too large: received ones over
+	// MaxMsgSize or the datagram limit, and sent ones that do not fit in a datagram.
+	Oversized uint64
 }
 
 // statsLink is a link with counters of its own, which Stats adds to the socket's.
@@ -67,6 +70,8 @@ func (s *Socket) Stats() Stats {
 	s.mu.Lock()
 	st.Peers = len(s.pipes)
 	st.Drops.HWM += s.goneStats.Drops.HWM
+	st.Drops.Malformed += s.goneStats.Drops.Malformed
+	st.Drops.Oversized += s.goneStats.Drops.Oversized
 	st.MulticastLost += s.goneStats.MulticastLost
 	for p := range s.pipes {
 		if l, ok := p.link.(statsLink); ok {

@@ -42,6 +42,7 @@ func schemeTable() map[string]scheme {
 		transport.SchemeEPGM: multicastScheme,
 		transport.SchemeWS:   wsScheme(false),
 		transport.SchemeWSS:  wsScheme(true),
+		transport.SchemeUDP:  udpScheme,
 	}
 }
 
@@ -57,7 +58,7 @@ func (s *Socket) lookupScheme(op, ep string) (transport.Endpoint, scheme, error)
 		err := &transport.EndpointError{Endpoint: ep, Err: fmt.Errorf("%w %q", transport.ErrUnknownTransport, e.Scheme)}
 		return e, scheme{}, &OpError{Op: op, Endpoint: ep, Err: err}
 	}
-	if sch.allows != nil && !sch.allows(s.typ) {
+	if (sch.allows != nil && !sch.allows(s.typ)) || (s.typ == Dgram && e.Scheme != transport.SchemeUDP) {
 		return e, scheme{}, &OpError{Op: op, Endpoint: ep, Err: fmt.Errorf("%w: %s sockets cannot use %s", ErrTransportNotAllowed, s.typ, e.Scheme)}
 	}
 	return e, sch, nil

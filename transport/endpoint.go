@@ -21,8 +21,8 @@ var (
 
 // Endpoint is a parsed endpoint, "scheme://address".
 type Endpoint struct {
-	// Scheme names the transport: "tcp", "ipc", "inproc", "pgm", "epgm", "ws"
-	// or "wss".
+	// Scheme names the transport: "tcp", "ipc", "inproc", "pgm", "epgm", "udp",
+	// "ws" or "wss".
 	Scheme string
 	// Addr is everything after "://", e.g. "127.0.0.1:5555" or "/tmp/feed".
 	// Its syntax belongs to the transport.
@@ -39,12 +39,13 @@ const (
 	SchemeInproc = "inproc"
 	SchemePGM    = "pgm"
 	SchemeEPGM   = "epgm"
+	SchemeUDP    = "udp"
 	SchemeWS     = "ws"  // ZWS 2.0 over WebSocket
 	SchemeWSS    = "wss" // ZWS 2.0 over WebSocket over TLS
 )
 
 // ParseEndpoint splits s into its scheme and address. The scheme must be one
-// of tcp, ipc, inproc, pgm, epgm, ws or wss (compared case-sensitively, as libzmq
+// of tcp, ipc, inproc, pgm, epgm, udp, ws or wss (compared case-sensitively, as libzmq
 // does) and the address must not be empty; the address itself is checked
 // later by the transport. On failure it returns an [*EndpointError] matching
 // [ErrBadEndpoint] or [ErrUnknownTransport].
@@ -54,7 +55,7 @@ func ParseEndpoint(s string) (Endpoint, error) {
 		return Endpoint{}, BadEndpoint(s, `transport: missing "://"`)
 	}
 	switch scheme {
-	case SchemeTCP, SchemeIPC, SchemeInproc, SchemePGM, SchemeEPGM, SchemeWS, SchemeWSS:
+	case SchemeTCP, SchemeIPC, SchemeInproc, SchemePGM, SchemeEPGM, SchemeUDP, SchemeWS, SchemeWSS:
 	case "":
 		return Endpoint{}, BadEndpoint(s, "transport: missing transport name")
 	default:

@@ -102,13 +102,13 @@ func (t SocketType) String() string {
 	return "SocketType(" + strconv.Itoa(int(t)) + ")"
 }
 
-func (t SocketType) valid() bool { return int(t) < len(socketTypeNames) }
+func (t SocketType) valid() bool { return int(t) < len(socketTypeNames) && socketTypeNames[t] != "" }
 
 // ParseSocketType returns the socket type named by name, which must be an
 // exact, case-sensitive ZMTP name such as "DEALER". It does not allocate.
 func ParseSocketType(name []byte) (SocketType, bool) {
 	for i, s := range socketTypeNames {
-		if string(name) == s {
+		if s != "" && string(name) == s {
 			return SocketType(i), true
 		}
 	}

@@ -9,9 +9,9 @@
 //	       [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 //
 // TYPE is one of pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub, or
-// of the draft types server, client, radio, dish, scatter, gather, peer, channel (in
-// any case). A message is one line; its frames are separated by a TAB, on stdin and on
-// stdout alike, and frames are printed as raw bytes. The draft types carry one frame
+// of the draft types server, client, radio, dish, scatter, gather, peer, channel, dgram
+// (in any case). A message is one line; its frames are separated by a TAB, on stdin and
+// on stdout alike, and frames are printed as raw bytes. The draft types carry one frame
 // per message, so for them a line is one frame, TABs included, except where said
 // below. What zmqcat does depends on TYPE:
 //
@@ -30,6 +30,9 @@
 //   - peer: each --connect is a peer with a routing id, reported on stderr; a stdin
 //     line ID<TAB>BODY goes to peer ID, a line without a TAB to the first --connect.
 //     Each message is printed as ID<TAB>BODY. It stops like pair.
+//   - dgram: binds a udp:// endpoint; lines are ADDRESS<TAB>BODY both ways, ADDRESS
+//     being "IP:PORT" (the destination on stdin, the sender on stdout) and BODY the
+//     rest of the line, TABs included. It runs like pair.
 //   - pair, dealer, router, xpub, xsub, channel: send every stdin line and print what arrives;
 //     once stdin has ended (and all of it was sent), stop after --count messages in
 //     all, or when --timeout passes without a message. While stdin is open zmqcat
@@ -86,6 +89,7 @@
 //	printf 'a\nb\nc\n' | zmqcat push --connect tcp://localhost:5557
 //	zmqcat rep --bind tcp://127.0.0.1:5555 &
 //	echo Hello | zmqcat req --connect tcp://localhost:5555
+//	printf '127.0.0.1:5556\thello\n' | zmqcat dgram --bind udp://127.0.0.1:5555 --count 1
 //
 //	zmqcert new server    # server.key, server.key_secret
 //	zmqcat pull --bind tcp://127.0.0.1:5557 --curve-server --curve-cert server.key_secret &
@@ -167,7 +171,7 @@ const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe 
               [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
               [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
 TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub,
-      server, client, radio, dish, scatter, gather, peer, channel
+      server, client, radio, dish, scatter, gather, peer, channel, dgram
 `
 
 // parseArgs parses the command line. The socket type may come before or after the
@@ -459,6 +463,9 @@ func (x *cat) readMsg() (socket.Msg, error) {
 	}
 	line = bytes.TrimSuffix(line, []byte("\n"))
 	switch {
+	case x.c.typ == socket.Dgram: // ADDRESS<TAB>BODY, the body as it is
+		addr, body, _ := bytes.Cut(line, []byte("\t"))
+		return socket.NewMsg(addr, body), nil
 	case x.c.typ == socket.Radio || x.c.typ == socket.Peer:
 		// GROUP or ID, then the body.
 		if head, body, ok := bytes.Cut(line, []byte("\t")); ok {
