@@ -29,9 +29,10 @@ const (
 	Channel = wire.Channel    // a PAIR for single-frame messages (RFC 52)
 )
 
-// MaxGroupLen is the longest RADIO/DISH group, in bytes, as libzmq's
-// ZMQ_GROUP_MAX_LENGTH.
-const MaxGroupLen = 15
+// MaxGroupLen is the longest RADIO/DISH group, in bytes: libzmq's
+// ZMQ_GROUP_MAX_LENGTH since 4.3.3 (it was 15 before), the most the one-byte
+// length of a udp datagram's group can say.
+const MaxGroupLen = 255
 
 var (
 	// ErrMultipart is returned by Send on a draft socket type (CLIENT, SERVER, RADIO,

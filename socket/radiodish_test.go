@@ -217,7 +217,7 @@ func TestRadioWireFormat(t *testing.T) {
 	c := rawPeer(t, ep, Dish)
 	require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, wire.CmdJoin, []byte("grp"))))
 	// An over-long group is ignored, as is a data message from a DISH.
-	require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, wire.CmdJoin, []byte(strings.Repeat("y", 16)))))
+	require.NoError(t, c.WriteCommandFrame(wire.AppendCommand(nil, wire.CmdJoin, []byte(strings.Repeat("y", MaxGroupLen+1)))))
 	require.NoError(t, c.WriteMsg(NewMsgString("noise")))
 	require.NoError(t, c.Flush())
 	waitJoined(t, radio, "grp", 1)
