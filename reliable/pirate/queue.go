@@ -99,10 +99,21 @@ func (q *Queue) Run(ctx context.Context) error {
 	interval := q.opts.HeartbeatInterval
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
+	// expire fires when the idle worker heard from longest ago expires: the idle
+	// list is in the order workers were last heard from, so that is its first.
+	expire := time.NewTimer(interval)
+	defer expire.Stop()
 	for {
+		if len(q.workers) > 0 {
+			expire.Reset(time.Until(q.workers[0].expiry))
+		} else {
+			expire.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-expire.C:
+			q.purge(time.Now())
 		case <-tick.C:
 			if err := q.heartbeat(ctx, time.Now()); err != nil {
 				return err
@@ -139,41 +150,39 @@ const maxBatch = 256
 // first, then requests while some worker is idle. It reports whether a batch was
 // full, so that more may be waiting.
 func (q *Queue) serve(ctx context.Context) (more bool, err error) {
-	{
-		n := 0
-		for ; n < maxBatch; n++ {
-			m, err := q.backend.Recv(done)
-			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					break
-				}
-				return false, fmt.Errorf("pirate: backend: %w", err)
+	n := 0
+	for ; n < maxBatch; n++ {
+		m, err := q.backend.Recv(done)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				break
 			}
-			if err := q.fromWorker(ctx, m); err != nil {
-				return false, err
-			}
+			return false, fmt.Errorf("pirate: backend: %w", err)
 		}
-		k := 0
-		for ; k < maxBatch && len(q.workers) > 0; k++ {
-			m, err := q.frontend.Recv(done)
-			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					break
-				}
-				return false, fmt.Errorf("pirate: frontend: %w", err)
-			}
-			w := q.workers[0]
-			q.workers = q.workers[1:]
-			q.idle.Store(int64(len(q.workers)))
-			frames := make([][]byte, 0, len(m.Frames)+1)
-			frames = append(frames, w.id)
-			frames = append(frames, m.Frames...)
-			if err := q.backend.Send(ctx, socket.NewMsg(frames...)); err != nil {
-				return false, fmt.Errorf("pirate: backend: %w", err)
-			}
+		if err := q.fromWorker(ctx, m); err != nil {
+			return false, err
 		}
-		return n == maxBatch || k == maxBatch, nil
 	}
+	k := 0
+	for ; k < maxBatch && len(q.workers) > 0; k++ {
+		m, err := q.frontend.Recv(done)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				break
+			}
+			return false, fmt.Errorf("pirate: frontend: %w", err)
+		}
+		w := q.workers[0]
+		q.workers = q.workers[1:]
+		q.idle.Store(int64(len(q.workers)))
+		frames := make([][]byte, 0, len(m.Frames)+1)
+		frames = append(frames, w.id)
+		frames = append(frames, m.Frames...)
+		if err := q.backend.Send(ctx, socket.NewMsg(frames...)); err != nil {
+			return false, fmt.Errorf("pirate: backend: %w", err)
+		}
+	}
+	return n == maxBatch || k == maxBatch, nil
 }
 
 // fromWorker handles one message from the backend: [worker, READY or HEARTBEAT] or
@@ -210,6 +219,17 @@ func (q *Queue) ready(id []byte, now time.Time) {
 
 // heartbeat forgets expired workers and sends a heartbeat to the others.
 func (q *Queue) heartbeat(ctx context.Context, now time.Time) error {
+	q.purge(now)
+	for _, w := range q.workers {
+		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); err != nil {
+			return fmt.Errorf("pirate: backend: %w", err)
+		}
+	}
+	return nil
+}
+
+// purge forgets the workers that expired by now.
+func (q *Queue) purge(now time.Time) {
 	live := q.workers[:0]
 	for _, w := range q.workers {
 		if now.Before(w.expiry) {
@@ -219,10 +239,4 @@ func (q *Queue) heartbeat(ctx context.Context, now time.Time) error {
 	clear(q.workers[len(live):])
 	q.workers = live
 	q.idle.Store(int64(len(q.workers)))
-	for _, w := range q.workers {
-		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); err != nil {
-			return fmt.Errorf("pirate: backend: %w", err)
-		}
-	}
-	return nil
 }
