@@ -186,18 +186,23 @@ func (q *Queue) serve(ctx context.Context) (more bool, err error) {
 }
 
 // fromWorker handles one message from the backend: [worker, READY or HEARTBEAT] or
-// [worker, client, "", reply...]. Any message marks its worker idle and alive.
+// [worker, client, "", reply...]. Either marks its worker idle and alive, as in the
+// guide's queue: the queue trusts the peers on its backend to be workers.
 func (q *Queue) fromWorker(ctx context.Context, m socket.Msg) error {
 	if len(m.Frames) < 2 {
 		return nil // a ROUTER always gives the identity; nothing else is no message
 	}
 	id := m.Frames[0]
-	q.ready(id, time.Now())
 	if len(m.Frames) == 2 {
-		// READY or HEARTBEAT; anything else in one frame is invalid and ignored,
-		// as the guide's queue does.
+		// READY or HEARTBEAT, from a new worker or a known one (a heartbeat from
+		// an unknown worker is one that outlived a restarted queue). Anything
+		// else in one frame is invalid and ignored.
+		if f := string(m.Frames[1]); f == Ready || f == Heartbeat {
+			q.ready(id, time.Now())
+		}
 		return nil
 	}
+	q.ready(id, time.Now())
 	if err := q.frontend.Send(ctx, socket.NewMsg(m.Frames[1:]...)); err != nil {
 		return fmt.Errorf("pirate: frontend: %w", err)
 	}
