@@ -15,6 +15,9 @@ import (
 // Handler serves one request: it gets the request's body and returns the reply's
 // body. A Handler that returns an error sends no reply; the client's retry will reach
 // a worker again. The context ends when the worker stops.
+//
+// The request's frames belong to the Handler, but over inproc they may share memory
+// with the client's copy, which a retry sends again: read them, do not modify them.
 type Handler func(ctx context.Context, request [][]byte) ([][]byte, error)
 
 // WorkerOptions configures a [Worker].
