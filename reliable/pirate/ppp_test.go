@@ -239,3 +239,19 @@ func TestParanoidPirateJunk(t *testing.T) {
 		require.Equal(t, fmt.Sprint(i), string(rep.Frames[0]))
 	}
 }
+
+// Run ends when a socket is closed, with an error matching socket.ErrClosed; a queue
+// runs once and needs two ROUTER sockets.
+func TestQueueStopsOnClose(t *testing.T) {
+	fe, _ := bound(t, socket.Router, "tcp")
+	be, _ := bound(t, socket.Router, "tcp")
+	q, err := NewQueue(fe, be, QueueOptions{})
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() { errc <- q.Run(ctxT(t)) }()
+	require.NoError(t, be.Close())
+	require.ErrorIs(t, <-errc, socket.ErrClosed)
+	require.ErrorIs(t, q.Run(ctxT(t)), ErrRunning)
+	_, err = NewQueue(fe, newSocket(t, socket.Dealer), QueueOptions{})
+	require.Error(t, err)
+}

@@ -178,7 +178,7 @@ func (q *Queue) serve(ctx context.Context) (more bool, err error) {
 		frames := make([][]byte, 0, len(m.Frames)+1)
 		frames = append(frames, w.id)
 		frames = append(frames, m.Frames...)
-		if err := q.backend.Send(ctx, socket.NewMsg(frames...)); err != nil {
+		if err := q.backend.Send(ctx, socket.NewMsg(frames...)); fatal(err) {
 			return false, fmt.Errorf("pirate: backend: %w", err)
 		}
 	}
@@ -203,7 +203,7 @@ func (q *Queue) fromWorker(ctx context.Context, m socket.Msg) error {
 		return nil
 	}
 	q.ready(id, time.Now())
-	if err := q.frontend.Send(ctx, socket.NewMsg(m.Frames[1:]...)); err != nil {
+	if err := q.frontend.Send(ctx, socket.NewMsg(m.Frames[1:]...)); fatal(err) {
 		return fmt.Errorf("pirate: frontend: %w", err)
 	}
 	return nil
@@ -226,7 +226,7 @@ func (q *Queue) ready(id []byte, now time.Time) {
 func (q *Queue) heartbeat(ctx context.Context, now time.Time) error {
 	q.purge(now)
 	for _, w := range q.workers {
-		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); err != nil {
+		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); fatal(err) {
 			return fmt.Errorf("pirate: backend: %w", err)
 		}
 	}
@@ -244,4 +244,10 @@ func (q *Queue) purge(now time.Time) {
 	clear(q.workers[len(live):])
 	q.workers = live
 	q.idle.Store(int64(len(q.workers)))
+}
+
+// fatal reports an error that should stop the queue: any but a message for a
+// peer that is gone, which a RouterMandatory socket reports and a plain ROUTER drops.
+func fatal(err error) bool {
+	return err != nil && !errors.Is(err, socket.ErrHostUnreachable)
 }
