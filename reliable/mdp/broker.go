@@ -24,7 +24,7 @@ type BrokerOptions struct {
 	// MaxQueued bounds the requests the broker holds, over all services, while
 	// their services have no idle worker. A request beyond it is dropped (and
 	// counted in BrokerStats.Dropped); its client's retry may find room. Zero means
-	// DefaultMaxQueued.
+	// DefaultMaxQueued. The socket's MaxMsgSize bounds each request's size.
 	MaxQueued int
 	// Logger receives the broker's notable events (workers registering, expiring,
 	// malformed messages) at debug and info level. Nil logs nothing.
