@@ -58,15 +58,19 @@ type Broker struct {
 	workers  map[string]*worker
 	queued   int
 
-	mu    sync.Mutex // guards stats and count
-	stats BrokerStats
-	count map[string]int // registered workers by service
+	// Counters for Stats, written by Run only.
+	nWorkers, nQueued                             atomic.Int64
+	requests, replies, expired, dropped, malforms atomic.Uint64
+
+	mu    sync.Mutex     // guards count
+	count map[string]int // registered workers by service, for Workers
 }
 
 type service struct {
 	name     string
 	requests []request // oldest first
 	idle     []*worker // longest idle first
+	workers  int       // registered, idle or busy
 }
 
 type request struct {
@@ -122,9 +126,15 @@ func (b *Broker) Workers(service string) int {
 
 // Stats returns the broker's counters.
 func (b *Broker) Stats() BrokerStats {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.stats
+	return BrokerStats{
+		Workers:   int(b.nWorkers.Load()),
+		Queued:    int(b.nQueued.Load()),
+		Requests:  b.requests.Load(),
+		Replies:   b.replies.Load(),
+		Expired:   b.expired.Load(),
+		Dropped:   b.dropped.Load(),
+		Malformed: b.malforms.Load(),
+	}
 }
 
 const maxBatch = 256
@@ -219,31 +229,27 @@ func (b *Broker) handle(ctx context.Context, m socket.Msg) error {
 }
 
 func (b *Broker) malformed(why string, f [][]byte) {
-	b.mu.Lock()
-	b.stats.Malformed++
-	b.mu.Unlock()
+	b.malforms.Add(1)
 	b.log.Debug("mdp: ignored a malformed message", "reason", why, "frames", len(f))
 }
 
 // fromClient queues a client's request for its service, or answers MMI.
 func (b *Broker) fromClient(ctx context.Context, client []byte, name string, body [][]byte) error {
-	b.mu.Lock()
-	b.stats.Requests++
-	b.mu.Unlock()
+	b.requests.Add(1)
 	if strings.HasPrefix(name, MMIPrefix) {
 		code := MMINotImplemented
 		if name == MMIService {
 			code = MMINotFound
-			if len(body) > 0 && b.countOf(string(body[0])) > 0 {
-				code = MMIFound
+			if len(body) > 0 {
+				if s := b.services[string(body[0])]; s != nil && s.workers > 0 {
+					code = MMIFound
+				}
 			}
 		}
 		return b.reply(ctx, client, name, [][]byte{[]byte(code)})
 	}
 	if b.queued >= b.opts.MaxQueued {
-		b.mu.Lock()
-		b.stats.Dropped++
-		b.mu.Unlock()
+		b.dropped.Add(1)
 		return nil
 	}
 	s := b.service(name)
@@ -252,20 +258,12 @@ func (b *Broker) fromClient(ctx context.Context, client []byte, name string, bod
 	return b.dispatch(ctx, s)
 }
 
-func (b *Broker) countOf(name string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.count[name]
-}
-
 // reply sends a client its reply from service.
 func (b *Broker) reply(ctx context.Context, client []byte, service string, body [][]byte) error {
 	frames := make([][]byte, 0, 4+len(body))
 	frames = append(frames, client, nil, []byte(ClientHeader), []byte(service))
 	frames = append(frames, body...)
-	b.mu.Lock()
-	b.stats.Replies++
-	b.mu.Unlock()
+	b.replies.Add(1)
 	return b.send(ctx, frames...)
 }
 
@@ -305,16 +303,12 @@ func (b *Broker) dispatch(ctx context.Context, s *service) error {
 // forget drops a service with neither workers nor requests, so that names clients
 // make up do not accumulate.
 func (b *Broker) forget(s *service) {
-	if len(s.requests) == 0 && len(s.idle) == 0 && b.countOf(s.name) == 0 {
+	if len(s.requests) == 0 && len(s.idle) == 0 && s.workers == 0 {
 		delete(b.services, s.name)
 	}
 }
 
-func (b *Broker) setQueued() {
-	b.mu.Lock()
-	b.stats.Queued = b.queued
-	b.mu.Unlock()
-}
+func (b *Broker) setQueued() { b.nQueued.Store(int64(b.queued)) }
 
 // fromWorker handles a worker's command.
 func (b *Broker) fromWorker(ctx context.Context, sender []byte, cmd string, body [][]byte) error {
@@ -336,9 +330,10 @@ func (b *Broker) fromWorker(ctx context.Context, sender []byte, cmd string, body
 		s := b.service(string(body[0]))
 		w = &worker{id: id, service: s, expiry: b.expiry(time.Now())}
 		b.workers[id] = w
+		s.workers++
+		b.nWorkers.Store(int64(len(b.workers)))
 		b.mu.Lock()
 		b.count[s.name]++
-		b.stats.Workers = len(b.workers)
 		b.mu.Unlock()
 		b.log.Info("mdp: worker registered", "service", s.name)
 		return b.idle(ctx, w)
@@ -400,11 +395,12 @@ func (b *Broker) remove(w *worker) {
 			}
 		}
 	}
+	s.workers--
+	b.nWorkers.Store(int64(len(b.workers)))
 	b.mu.Lock()
 	if b.count[s.name]--; b.count[s.name] <= 0 {
 		delete(b.count, s.name)
 	}
-	b.stats.Workers = len(b.workers)
 	b.mu.Unlock()
 	b.forget(s)
 }
@@ -415,9 +411,7 @@ func (b *Broker) heartbeat(ctx context.Context, now time.Time) error {
 		if now.After(w.expiry) {
 			b.log.Info("mdp: worker expired", "service", w.service.name)
 			b.remove(w)
-			b.mu.Lock()
-			b.stats.Expired++
-			b.mu.Unlock()
+			b.expired.Add(1)
 			continue
 		}
 		if err := b.send(ctx, []byte(w.id), nil, []byte(WorkerHeader), []byte(CmdHeartbeat)); err != nil {

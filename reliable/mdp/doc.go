@@ -23,9 +23,10 @@
 //     most one request.
 //   - Every registered worker, idle or busy, gets a heartbeat every interval, and a
 //     worker the broker has not heard from for Liveness intervals is forgotten.
-//   - A worker the broker does not know (a READY sent twice, a heartbeat or reply
-//     after it was forgotten, or from before a broker restart) is sent DISCONNECT, so
-//     that it registers again.
+//   - A worker the broker does not know (a heartbeat or reply after it was forgotten,
+//     from before a broker restart, or over a new connection after its old one
+//     dropped) is sent DISCONNECT, so that it registers again; so is a worker that
+//     sends READY twice, or offers an "mmi." service, or a reply while idle.
 //   - "mmi.service" answers "200" when the service named in the body has a registered
 //     worker, "404" when not; any other "mmi." service answers "501".
 //
