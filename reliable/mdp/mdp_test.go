@@ -43,6 +43,9 @@ func TestMajordomo(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, []string{q.want}, strs(rep), "%s %s", q.service, q.body)
 			}
+			require.NoError(t, c.Close())
+			_, err = c.Request(ctx, "echo", []byte("closed"))
+			require.ErrorIs(t, err, ErrClosed)
 			st := b.Stats()
 			require.Equal(t, uint64(25), st.Requests)
 			require.Equal(t, uint64(25), st.Replies)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/brokerless/zmq/reliable/pirate"
 )
 
 // The protocol headers of MDP 0.1: the third frame of every message between a
@@ -53,6 +55,9 @@ var (
 	ErrProtocol = errors.New("mdp: malformed reply")
 	// ErrRunning is returned by a second call of Broker.Run or Worker.Run.
 	ErrRunning = errors.New("mdp: already running")
+	// ErrClosed is returned by the Request of a closed Client (it is
+	// pirate.ErrClosed).
+	ErrClosed = pirate.ErrClosed
 )
 
 // done is a context that has ended: Recv with it returns at once when nothing waits.
