@@ -65,7 +65,7 @@ func TestMajordomoWorkersKilledMidStream(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, clients*perClient)
 	for ci := range clients {
-		c := newClient(t, ep, ClientOptions{Timeout: 500 * time.Millisecond, Retries: 10})
+		c := newClient(t, ep, ClientOptions{Timeout: time.Second, Retries: 10})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -147,7 +147,7 @@ func TestParanoidPirateWorkersKilledMidStream(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := NewClient(fep, ClientOptions{Timeout: 500 * time.Millisecond, Retries: 10})
+			c, err := NewClient(fep, ClientOptions{Timeout: time.Second, Retries: 10})
 			if err != nil {
 				errs <- err
 				return
