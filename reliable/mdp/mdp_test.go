@@ -154,3 +154,26 @@ func TestBrokerMandatoryRouterSurvivesVanishedClient(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"next"}, strs(rep))
 }
+
+// Requests for made-up services cost bounded memory: at most MaxQueued wait, the
+// rest are dropped, and a service with neither workers nor requests is forgotten.
+func TestMajordomoMadeUpServicesBounded(t *testing.T) {
+	opts := testBrokerOptions()
+	opts.MaxQueued = 5
+	b, ep, stop := startBroker(t, "tcp://127.0.0.1:*", opts)
+	c := newSocket(t, socket.Dealer)
+	require.NoError(t, c.Connect(ep))
+	for i := range 20 {
+		require.NoError(t, c.Send(ctxT(t), socket.NewMsg(frames("", ClientHeader, fmt.Sprint("made-up-", i), "x")...)))
+	}
+	// MMI asks about a service that does not exist: no entry is made for it.
+	rep, err := newClient(t, ep, ClientOptions{Timeout: 5 * time.Second}).Request(ctxT(t), MMIService, []byte("ghost"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"404"}, strs(rep))
+	eventually(t, 5*time.Second, "5 queued, 15 dropped", func() bool {
+		st := b.Stats()
+		return st.Queued == 5 && st.Dropped == 15
+	})
+	require.ErrorIs(t, stop(), context.Canceled)
+	require.Len(t, b.services, 5, "the broker's Run has exited: its state can be read")
+}
