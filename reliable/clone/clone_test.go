@@ -87,7 +87,11 @@ func TestSubtree(t *testing.T) {
 	setN(t, s, "/a/", 10)
 	setN(t, s, "/b/", 20)
 	o := clientOpts(s, "/b/")
-	o.OnUpdate = func(kv KV) { if kv.Seq > 30 { t.Logf("upd %s %d", kv.Key, kv.Seq) } }
+	o.OnUpdate = func(kv KV) {
+		if kv.Seq > 30 {
+			t.Logf("upd %s %d", kv.Key, kv.Seq)
+		}
+	}
 	c := newClient(t, o)
 	require.Len(t, c.State(), 20)
 	setN(t, s, "/a/x", 5)

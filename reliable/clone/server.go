@@ -59,7 +59,7 @@ type Server struct {
 	closeOnce                    sync.Once
 	malformed                    atomic.Uint64
 
-	mu sync.RWMutex  // guards kv; only the loop writes it
+	mu sync.RWMutex // guards kv; only the loop writes it
 	kv map[string]KV
 }
 
