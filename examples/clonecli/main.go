@@ -174,4 +174,3 @@ func waitFor(ctx context.Context, cond func() bool) error {
 	}
 	return nil
 }
-
