@@ -231,10 +231,8 @@ func (b *Broker) fromClient(ctx context.Context, client []byte, name string, bod
 		code := MMINotImplemented
 		if name == MMIService {
 			code = MMINotFound
-			if len(body) > 0 {
-				if s := b.services[string(body[0])]; s != nil && b.countOf(s.name) > 0 {
-					code = MMIFound
-				}
+			if len(body) > 0 && b.countOf(string(body[0])) > 0 {
+				code = MMIFound
 			}
 		}
 		return b.reply(ctx, client, name, [][]byte{[]byte(code)})

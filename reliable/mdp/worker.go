@@ -95,7 +95,8 @@ var (
 )
 
 // Run serves until ctx ends, returning ctx.Err(), or until a socket cannot be made.
-// On the way out it sends DISCONNECT to the broker. Run starts one goroutine, for
+// On the way out it sends DISCONNECT to the broker, waiting at most one heartbeat
+// interval for it to go out. Run starts one goroutine, for
 // the Handler, and returns only when it has exited. A worker runs once.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
@@ -229,7 +230,9 @@ func (w *Worker) session(ctx context.Context) (busy bool, err error) {
 				graceful = false
 				return busy, errLost
 			}
-			if err := s.Send(ctx, workerMsg(CmdHeartbeat)); err != nil {
+			// A heartbeat never waits: one that finds the queue to a silent
+			// broker full is skipped, and the silence counted as usual.
+			if err := s.Send(done, workerMsg(CmdHeartbeat)); err != nil && !errors.Is(err, context.Canceled) {
 				return busy, err
 			}
 		case r := <-results:

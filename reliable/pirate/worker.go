@@ -152,7 +152,9 @@ func (w *Worker) session(ctx context.Context) (heard bool, err error) {
 				lost = true
 				return heard, errLost
 			}
-			if err := s.Send(ctx, socket.NewMsgString(Heartbeat)); err != nil {
+			// A heartbeat never waits: one that finds the queue to a silent
+			// peer full is skipped, and the silence counted as usual.
+			if err := s.Send(done, socket.NewMsgString(Heartbeat)); err != nil && !errors.Is(err, context.Canceled) {
 				return heard, err
 			}
 		case <-watch.C:
