@@ -170,8 +170,6 @@ func (c *Client) run() {
 		if first {
 			first = false
 			c.readyOnce.Do(func() { close(c.ready) })
-		} else {
-			c.resyncs.Add(1)
 		}
 		if !c.follow() {
 			return
@@ -222,6 +220,9 @@ func (c *Client) sync(first bool) bool {
 		if err != nil {
 			c.snapshotErr.Store(&err)
 			continue
+		}
+		if !first {
+			c.resyncs.Add(1) // before the replica changes, so that the count explains it
 		}
 		c.install(snap, seq, first)
 		return true
