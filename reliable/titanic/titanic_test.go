@@ -314,3 +314,57 @@ func TestIdempotentReceiverSurvivesRestart(t *testing.T) {
 	}
 	require.Equal(t, int64(1), e.calls.Load())
 }
+
+// A service whose reply is lost (it comes after Titanic gave the attempt up) gets
+// the request again from Titanic: at least once. An idempotent receiver in the
+// service makes the effect happen once.
+func TestLostServiceReplyWithIdempotentService(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	broker, br := startBroker(t, "tcp://127.0.0.1:*")
+	defer br.stop(t)
+	st, err := Open(t.TempDir())
+	require.NoError(t, err)
+	opts := titanicOptions()
+	opts.Client = mdp.ClientOptions{Timeout: 2 * time.Second, Retries: 1}
+	ti, err := New(broker, st, opts)
+	require.NoError(t, err)
+	tr := start(func(ctx context.Context) error {
+		defer st.Close()
+		return ti.Run(ctx)
+	})
+	defer tr.stop(t)
+
+	var e echo
+	r := idempotent.New(e.handle, idempotent.Options{})
+	var served atomic.Int64
+	sr := startService(t, broker, "pay", func(ctx context.Context, req [][]byte) ([][]byte, error) {
+		reply, err := r.Handle(ctx, req)
+		if served.Add(1) == 1 {
+			// Hold the first reply until Titanic has given up on it and sent the
+			// request again: the reply then goes to an abandoned socket.
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for ti.Stats().Attempts < 2 {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-tick.C:
+				}
+			}
+		}
+		return reply, err
+	})
+	defer sr.stop(t)
+
+	c := newClient(t, broker)
+	id, err := c.Request(ctx, "pay", idempotent.NewID(), []byte("10"))
+	require.NoError(t, err)
+	reply := waitReply(t, ctx, c, id)
+	require.Equal(t, [][]byte{[]byte("echo"), []byte("10")}, reply)
+	n := served.Load()
+	require.GreaterOrEqual(t, n, int64(2), "the request was delivered again")
+	require.Equal(t, uint64(n), ti.Stats().Attempts, "each attempt reached the service")
+	require.Equal(t, int64(1), e.calls.Load(), "the effect happened once")
+	require.Equal(t, idempotent.Stats{Applied: 1, Duplicates: uint64(n - 1)}, r.Stats())
+}
