@@ -45,4 +45,9 @@
 // only that the update was queued. A subtree client cannot detect an update the
 // server's PUB dropped at the high-water mark (the whole-tree client can, by the
 // sequence); give it enough RecvHWM and SendHWM, or follow the whole tree.
+//
+// Input from peers is checked: a malformed message is dropped and counted
+// ([Server.Malformed]), and the server holds at most ServerOptions.MaxKeys keys,
+// refusing (and counting, [Server.Refused]) updates that would add more. A client
+// trusts its server's snapshot.
 package clone

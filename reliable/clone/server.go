@@ -18,6 +18,7 @@ import (
 const (
 	DefaultHeartbeat = time.Second     // interval of HUGZ and of TTL expiry
 	DefaultTimeout   = 5 * time.Second // server silence before a client resyncs
+	DefaultMaxKeys   = 1 << 20         // keys a server holds at most
 )
 
 // ServerOptions configures a Server. Snapshot, Publisher and Collector are the
@@ -35,6 +36,11 @@ type ServerOptions struct {
 	// read it; the rest of that snapshot is dropped and the client asks again. Zero
 	// means DefaultTimeout.
 	SnapshotTimeout time.Duration
+
+	// MaxKeys bounds the keys the server holds: an update that would add a key
+	// beyond it is dropped and counted (see Refused). Zero means DefaultMaxKeys;
+	// negative means no bound.
+	MaxKeys int
 
 	// Socket is the base configuration of the three sockets (security, HWMs, an
 	// inproc registry...). The server sets RouterMandatory and blocking on its ROUTER.
@@ -57,7 +63,7 @@ type Server struct {
 	cancel                       context.CancelFunc
 	done                         chan struct{}
 	closeOnce                    sync.Once
-	malformed                    atomic.Uint64
+	malformed, refused           atomic.Uint64
 
 	mu sync.RWMutex // guards kv; only the loop writes it
 	kv map[string]KV
@@ -73,6 +79,9 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxKeys == 0 {
+		opts.MaxKeys = DefaultMaxKeys
 	}
 	s := &Server{opts: opts, sets: make(chan KV), done: make(chan struct{}), kv: make(map[string]KV)}
 	ropts := opts.Socket
@@ -135,6 +144,10 @@ func (s *Server) State() map[string][]byte {
 
 // Malformed returns how many malformed messages the server dropped.
 func (s *Server) Malformed() uint64 { return s.malformed.Load() }
+
+// Refused returns how many updates the server dropped because they would have
+// added a key beyond MaxKeys.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
 
 // Set applies an update from the server itself, as if a client had sent it: value
 // nil or empty deletes key, and a positive ttl deletes it after that long (rounded up
@@ -254,6 +267,11 @@ func (s *Server) drop(what string, m socket.Msg) {
 // apply sequences kv, turns a relative ttl (seconds) into an expiry time in
 // milliseconds since the epoch, as clonesrv5 does, stores and publishes it.
 func (s *Server) apply(kv KV) {
+	if _, ok := s.kv[kv.Key]; !ok && len(kv.Value) > 0 && s.opts.MaxKeys > 0 && len(s.kv) >= s.opts.MaxKeys {
+		s.refused.Add(1)
+		s.opts.Logger.Info("clone: key refused, the map is full", "keys", len(s.kv))
+		return
+	}
 	if t, ok := kv.Props["ttl"]; ok {
 		secs, err := strconv.ParseInt(t, 10, 64)
 		if err != nil || secs <= 0 {

@@ -127,3 +127,21 @@ func TestParseKVRoundTrip(t *testing.T) {
 	require.Equal(t, kv, got)
 	require.Equal(t, "a=1\nb=x=y\n", string(kv.Msg().Frames[3]))
 }
+
+// A server at MaxKeys refuses new keys, and still takes updates and deletions of the
+// keys it holds.
+func TestMaxKeys(t *testing.T) {
+	s, err := NewServer(ServerOptions{Snapshot: "tcp://127.0.0.1:*", Publisher: "tcp://127.0.0.1:*",
+		Collector: "tcp://127.0.0.1:*", Heartbeat: 50 * time.Millisecond, MaxKeys: 3})
+	require.NoError(t, err)
+	defer s.Close()
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		require.NoError(t, s.Set(t.Context(), k, []byte("1"), 0))
+	}
+	require.NoError(t, s.Set(t.Context(), "a", []byte("2"), 0)) // an update
+	require.NoError(t, s.Set(t.Context(), "b", nil, 0))         // a deletion
+	require.NoError(t, s.Set(t.Context(), "f", []byte("1"), 0)) // room again
+	eventually(t, func() bool { return s.Sequence() == 6 }, "six updates applied")
+	require.Equal(t, uint64(2), s.Refused())
+	require.Equal(t, map[string][]byte{"a": []byte("2"), "c": []byte("1"), "f": []byte("1")}, s.State())
+}
