@@ -21,8 +21,10 @@
 //	-count N        exit after printing N updates (0: run until interrupted)
 //	-wait D         how long to wait for the server (default 10s)
 //
-// Following, it prints one line per change: "SEQ KEY=VALUE", or "SEQ KEY deleted"; the
-// snapshot comes first, as changes. -dump prints "KEY=VALUE" lines, sorted, then
+// Following, it prints one line per change: "SEQ KEY=VALUE", or "SEQ KEY deleted".
+// The snapshot comes first, as changes, each with the sequence number its key was
+// last set at; after a resync, a key the new snapshot lacks is printed deleted with
+// that snapshot's sequence. -dump prints "KEY=VALUE" lines, sorted, then
 // "sequence SEQ".
 package main
 
