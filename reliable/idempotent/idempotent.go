@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Handler serves one request (its frames after the id) and returns the reply. It has
@@ -29,7 +30,7 @@ type Options struct {
 	Store Store
 	// Window and TTL configure the default Memory store (see NewMemory).
 	Window int
-	TTL    Duration
+	TTL    time.Duration
 
 	// ID splits a request into its id and the frames the handler sees. Nil means
 	// the first frame is the id (FirstFrameID).

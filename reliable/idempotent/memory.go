@@ -6,9 +6,6 @@ import (
 	"time"
 )
 
-// Duration is time.Duration, named here so that Options reads as a plain struct.
-type Duration = time.Duration
-
 // DefaultWindow is the number of ids a Memory store remembers when given none.
 const DefaultWindow = 10000
 
