@@ -24,7 +24,7 @@ type BrokerOptions struct {
 	// MaxQueued bounds the requests the broker holds, over all services, while
 	// their services have no idle worker. A request beyond it is dropped (and
 	// counted in BrokerStats.Dropped); its client's retry may find room. Zero means
-	// DefaultMaxQueued.
+	// DefaultMaxQueued. The socket's MaxMsgSize bounds each request's size.
 	MaxQueued int
 	// Logger receives the broker's notable events (workers registering, expiring,
 	// malformed messages) at debug and info level. Nil logs nothing.
@@ -190,9 +190,12 @@ func (b *Broker) serve(ctx context.Context) (more bool, err error) {
 	return true, nil
 }
 
-// send sends frames on the broker's socket.
+// send sends frames on the broker's socket. A message for a peer that is gone is
+// dropped, whether the ROUTER drops it (the default) or reports it
+// (Options.RouterMandatory): a client that left must not stop the broker.
 func (b *Broker) send(ctx context.Context, frames ...[]byte) error {
-	if err := b.sock.Send(ctx, socket.NewMsg(frames...)); err != nil {
+	err := b.sock.Send(ctx, socket.NewMsg(frames...))
+	if err != nil && !errors.Is(err, socket.ErrHostUnreachable) {
 		return fmt.Errorf("mdp: broker: %w", err)
 	}
 	return nil

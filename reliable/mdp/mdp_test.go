@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/socket"
 	"github.com/stretchr/testify/require"
 )
 
@@ -103,4 +104,50 @@ func TestMajordomoMaxQueued(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, failed, "exactly the dropped request fails")
+}
+
+// Run ends when its socket is closed, with an error matching socket.ErrClosed.
+func TestBrokerStopsOnClose(t *testing.T) {
+	s := newSocket(t, socket.Router)
+	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
+	b, err := NewBroker(s, BrokerOptions{})
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctxT(t)) }()
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, <-errc, socket.ErrClosed)
+	require.ErrorIs(t, b.Run(ctxT(t)), ErrRunning)
+	_, err = NewBroker(newSocket(t, socket.Dealer), BrokerOptions{})
+	require.Error(t, err)
+}
+
+// A broker on a RouterMandatory socket, whose sends to a vanished peer fail, drops
+// the reply to a client that left and goes on serving.
+func TestBrokerMandatoryRouterSurvivesVanishedClient(t *testing.T) {
+	s, err := socket.New(socket.Router, socket.Options{RouterMandatory: true, Linger: -1})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	require.NoError(t, s.Bind("tcp://127.0.0.1:*"))
+	ep := s.LastEndpoint()
+	b, err := NewBroker(s, testBrokerOptions())
+	require.NoError(t, err)
+	goRun(t, b.Run)
+	release := make(chan struct{})
+	startWorker(t, ep, "slow", func(ctx context.Context, req [][]byte) ([][]byte, error) {
+		if string(req[0]) == "hold" {
+			<-release
+		}
+		return req, nil
+	})
+	eventually(t, 5*time.Second, "the worker registers", func() bool { return b.Workers("slow") == 1 })
+	gone := newSocket(t, socket.Req)
+	require.NoError(t, gone.Connect(ep))
+	require.NoError(t, gone.Send(ctxT(t), socket.NewMsg(frames(ClientHeader, "slow", "hold")...)))
+	eventually(t, 5*time.Second, "the request reaches the worker", func() bool { return b.Stats().Requests == 1 })
+	require.NoError(t, gone.Close())
+	close(release)
+	eventually(t, 5*time.Second, "the reply was handled", func() bool { return b.Stats().Replies == 1 })
+	rep, err := newClient(t, ep, ClientOptions{Timeout: 5 * time.Second}).Request(ctxT(t), "slow", []byte("next"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"next"}, strs(rep))
 }

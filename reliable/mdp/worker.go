@@ -15,6 +15,9 @@ import (
 // Handler serves one request: it gets the request's body and returns the reply's
 // body. A Handler that returns an error sends no reply; the client's retry will reach
 // a worker again. The context ends when the worker stops.
+//
+// The request's frames belong to the Handler, but over inproc they may share memory
+// with the client's copy, which a retry sends again: read them, do not modify them.
 type Handler func(ctx context.Context, request [][]byte) ([][]byte, error)
 
 // WorkerOptions configures a [Worker].
@@ -35,7 +38,8 @@ type WorkerOptions struct {
 // Worker is a Majordomo worker (the guide's mdwrkapi) for one service: a DEALER that
 // registers with the broker (READY), serves one request at a time with its Handler,
 // exchanges heartbeats with the broker, and reconnects with a fresh socket when the
-// broker falls silent for Liveness intervals or tells it to disconnect.
+// broker falls silent for Liveness intervals while the worker is idle, or tells it to
+// disconnect.
 //
 // The Handler runs on a goroutine of its own, so the worker keeps sending heartbeats
 // while it works: a handler may take longer than the broker's expiry time.
@@ -96,8 +100,8 @@ var (
 
 // Run serves until ctx ends, returning ctx.Err(), or until a socket cannot be made.
 // On the way out it sends DISCONNECT to the broker, waiting at most one heartbeat
-// interval for it to go out. Run starts one goroutine, for
-// the Handler, and returns only when it has exited. A worker runs once.
+// interval for it to go out. Run starts one goroutine, for the Handler, and returns
+// only when it has exited. A worker runs once.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return ErrRunning

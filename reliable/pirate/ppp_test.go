@@ -209,3 +209,49 @@ func rebind(t *testing.T, ep string) *socket.Socket {
 	require.NoError(t, s.Bind(ep))
 	return s
 }
+
+// Junk from the backend or the frontend costs the queue nothing: it keeps serving.
+// A backend peer that sends something shaped like a reply is taken for a worker, as
+// in the guide's queue, so a request it swallows is answered through a retry.
+func TestParanoidPirateJunk(t *testing.T) {
+	q, fep, bep, _ := startQueue(t, "tcp")
+	startWorker(t, bep, echo)
+	eventually(t, 5*time.Second, "the worker registers", func() bool { return q.Workers() == 1 })
+	ctx := ctxT(t)
+	junkWorker := newSocket(t, socket.Dealer)
+	require.NoError(t, junkWorker.Connect(bep))
+	for _, j := range [][]string{{"\x07"}, {""}, {"\x01\x01"}} {
+		require.NoError(t, junkWorker.Send(ctx, socket.NewMsgString(j...)))
+	}
+	// A reply-shaped message (for a client that does not exist) makes the peer a
+	// worker, which then swallows the requests it gets.
+	require.NoError(t, junkWorker.Send(ctx, socket.NewMsgString("unknown-client", "", "reply")))
+	eventually(t, 5*time.Second, "a reply-shaped message makes a worker", func() bool { return q.Workers() == 2 })
+	junkClient := newSocket(t, socket.Dealer)
+	require.NoError(t, junkClient.Connect(fep))
+	require.NoError(t, junkClient.Send(ctx, socket.NewMsgString("no delimiter")))
+	c, err := NewClient(fep, ClientOptions{Timeout: 2 * time.Second, Retries: 5})
+	require.NoError(t, err)
+	defer c.Close()
+	for i := range 10 {
+		rep, err := c.Request(ctx, socket.NewMsgString(fmt.Sprint(i)))
+		require.NoError(t, err)
+		require.Equal(t, fmt.Sprint(i), string(rep.Frames[0]))
+	}
+}
+
+// Run ends when a socket is closed, with an error matching socket.ErrClosed; a queue
+// runs once and needs two ROUTER sockets.
+func TestQueueStopsOnClose(t *testing.T) {
+	fe, _ := bound(t, socket.Router, "tcp")
+	be, _ := bound(t, socket.Router, "tcp")
+	q, err := NewQueue(fe, be, QueueOptions{})
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() { errc <- q.Run(ctxT(t)) }()
+	require.NoError(t, be.Close())
+	require.ErrorIs(t, <-errc, socket.ErrClosed)
+	require.ErrorIs(t, q.Run(ctxT(t)), ErrRunning)
+	_, err = NewQueue(fe, newSocket(t, socket.Dealer), QueueOptions{})
+	require.Error(t, err)
+}

@@ -178,7 +178,7 @@ func (q *Queue) serve(ctx context.Context) (more bool, err error) {
 		frames := make([][]byte, 0, len(m.Frames)+1)
 		frames = append(frames, w.id)
 		frames = append(frames, m.Frames...)
-		if err := q.backend.Send(ctx, socket.NewMsg(frames...)); err != nil {
+		if err := q.backend.Send(ctx, socket.NewMsg(frames...)); fatal(err) {
 			return false, fmt.Errorf("pirate: backend: %w", err)
 		}
 	}
@@ -186,19 +186,24 @@ func (q *Queue) serve(ctx context.Context) (more bool, err error) {
 }
 
 // fromWorker handles one message from the backend: [worker, READY or HEARTBEAT] or
-// [worker, client, "", reply...]. Any message marks its worker idle and alive.
+// [worker, client, "", reply...]. Either marks its worker idle and alive, as in the
+// guide's queue: the queue trusts the peers on its backend to be workers.
 func (q *Queue) fromWorker(ctx context.Context, m socket.Msg) error {
 	if len(m.Frames) < 2 {
 		return nil // a ROUTER always gives the identity; nothing else is no message
 	}
 	id := m.Frames[0]
-	q.ready(id, time.Now())
 	if len(m.Frames) == 2 {
-		// READY or HEARTBEAT; anything else in one frame is invalid and ignored,
-		// as the guide's queue does.
+		// READY or HEARTBEAT, from a new worker or a known one (a heartbeat from
+		// an unknown worker is one that outlived a restarted queue). Anything
+		// else in one frame is invalid and ignored.
+		if f := string(m.Frames[1]); f == Ready || f == Heartbeat {
+			q.ready(id, time.Now())
+		}
 		return nil
 	}
-	if err := q.frontend.Send(ctx, socket.NewMsg(m.Frames[1:]...)); err != nil {
+	q.ready(id, time.Now())
+	if err := q.frontend.Send(ctx, socket.NewMsg(m.Frames[1:]...)); fatal(err) {
 		return fmt.Errorf("pirate: frontend: %w", err)
 	}
 	return nil
@@ -221,7 +226,7 @@ func (q *Queue) ready(id []byte, now time.Time) {
 func (q *Queue) heartbeat(ctx context.Context, now time.Time) error {
 	q.purge(now)
 	for _, w := range q.workers {
-		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); err != nil {
+		if err := q.backend.Send(ctx, socket.NewMsgString(string(w.id), Heartbeat)); fatal(err) {
 			return fmt.Errorf("pirate: backend: %w", err)
 		}
 	}
@@ -239,4 +244,10 @@ func (q *Queue) purge(now time.Time) {
 	clear(q.workers[len(live):])
 	q.workers = live
 	q.idle.Store(int64(len(q.workers)))
+}
+
+// fatal reports an error that should stop the queue: any but a message for a
+// peer that is gone, which a RouterMandatory socket reports and a plain ROUTER drops.
+func fatal(err error) bool {
+	return err != nil && !errors.Is(err, socket.ErrHostUnreachable)
 }

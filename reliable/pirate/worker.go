@@ -13,6 +13,9 @@ import (
 // Handler serves one request: it gets the request's frames (without the reply
 // envelope) and returns the reply's frames. A Handler that returns an error sends no
 // reply; the client's retry will reach some worker again.
+//
+// The request's frames belong to the Handler, but over inproc they may share memory
+// with the client's copy, which a retry sends again: read them, do not modify them.
 type Handler func(ctx context.Context, request [][]byte) ([][]byte, error)
 
 // WorkerOptions configures a Paranoid Pirate [Worker].
