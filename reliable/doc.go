@@ -6,6 +6,12 @@
 //     Paranoid Pirate queue and worker (RFC 6).
 //   - [github.com/brokerless/zmq/reliable/mdp]: Majordomo 0.1 (RFC 7) broker, worker
 //     and client, with the management interface MMI (RFC 8).
+//   - [github.com/brokerless/zmq/reliable/titanic]: Titanic (RFC 9), disk-backed
+//     store-and-forward on Majordomo.
+//   - [github.com/brokerless/zmq/reliable/idempotent]: an idempotent receiver that
+//     makes a retried request take effect once.
+//   - [github.com/brokerless/zmq/reliable/clone]: Clone (RFC 12), reliable key-value
+//     state over publish-subscribe.
 //
 // They live here rather than in package pattern, which holds the routing strategies
 // the socket types are made of (plain data structures below package socket), and
