@@ -13,8 +13,10 @@ import (
 )
 
 // Handler serves one request: it gets the request's body and returns the reply's
-// body. A Handler that returns an error sends no reply; the client's retry will reach
-// a worker again. The context ends when the worker stops.
+// body. A Handler that returns an error sends no reply, and the worker registers with
+// the broker afresh (in MDP 0.1 only a REPLY makes a busy worker idle again), so the
+// client's retry can reach it or another worker. The context ends when the worker
+// stops.
 //
 // The request's frames belong to the Handler, but over inproc they may share memory
 // with the client's copy, which a retry sends again: read them, do not modify them.
@@ -96,6 +98,9 @@ func (w *Worker) Connects() int { return int(w.connects.Load()) }
 var (
 	errLost       = errors.New("mdp: broker silent")
 	errDisconnect = errors.New("mdp: broker sent DISCONNECT")
+	// errHandler ends a session whose Handler failed: the broker would keep a
+	// worker that never replies busy for ever, so it registers again.
+	errHandler = errors.New("mdp: handler failed")
 )
 
 // Run serves until ctx ends, returning ctx.Err(), or until a socket cannot be made.
@@ -142,6 +147,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			if disconnects++; disconnects == 1 {
 				continue
 			}
+		case errors.Is(err, errHandler):
+			disconnects = 0
+			continue // DISCONNECT went out with the old session; READY at once
 		case errors.Is(err, errLost):
 			disconnects = 0
 		default:
@@ -242,7 +250,7 @@ func (w *Worker) session(ctx context.Context) (busy bool, err error) {
 		case r := <-results:
 			busy = false
 			if r.err != nil {
-				continue
+				return false, errHandler
 			}
 			frames := make([][]byte, 0, 2+len(r.reply))
 			frames = append(frames, r.client, nil)
