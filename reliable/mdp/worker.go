@@ -148,6 +148,9 @@ func (w *Worker) Run(ctx context.Context) error {
 				continue
 			}
 		case errors.Is(err, errHandler):
+			if ctx.Err() != nil {
+				return ctx.Err() // the handler failed because the worker stops
+			}
 			disconnects = 0
 			continue // DISCONNECT went out with the old session; READY at once
 		case errors.Is(err, errLost):

@@ -175,7 +175,12 @@ func TestDurableAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
 	broker, br := startBroker(t, "tcp://127.0.0.1:*")
 	_, tr, _ := startTitanic(t, broker, dir)
-	c := newClient(t, broker)
+	// A client that retries titanic.request stores the request again (Titanic is
+	// at least once): give each attempt time enough on a loaded machine that the
+	// store holds exactly the acknowledged ids.
+	c, err := NewClient(broker, mdp.ClientOptions{Timeout: 10 * time.Second, Retries: 3})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
 	const n = 20
 	ids := make([]string, n)
 	for i := range n {
