@@ -300,6 +300,14 @@ func xorMaskSmall(b []byte, mask [4]byte, offset int) {
 // bytes at a time: the copy out of the read buffer and the unmasking in one pass.
 func copyMasked(dst, src []byte, w uint64) {
 	dst = dst[:len(src)]
+	for len(src) >= 32 {
+		d, s := dst[:32:32], src[:32:32] // one bounds check each for four words
+		binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(s[0:])^w)
+		binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(s[8:])^w)
+		binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(s[16:])^w)
+		binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(s[24:])^w)
+		src, dst = src[32:], dst[32:]
+	}
 	for len(src) >= 8 {
 		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)^w)
 		src, dst = src[8:], dst[8:]

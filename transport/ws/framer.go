@@ -123,6 +123,14 @@ func maskKey(b []byte, key uint32) {
 		return
 	}
 	w := uint64(key) | uint64(key)<<32
+	for len(b) >= 32 {
+		x := b[:32:32] // one bounds check for four words
+		binary.LittleEndian.PutUint64(x[0:], binary.LittleEndian.Uint64(x[0:])^w)
+		binary.LittleEndian.PutUint64(x[8:], binary.LittleEndian.Uint64(x[8:])^w)
+		binary.LittleEndian.PutUint64(x[16:], binary.LittleEndian.Uint64(x[16:])^w)
+		binary.LittleEndian.PutUint64(x[24:], binary.LittleEndian.Uint64(x[24:])^w)
+		b = b[32:]
+	}
 	for len(b) >= 8 {
 		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^w)
 		b = b[8:]
