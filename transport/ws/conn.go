@@ -62,6 +62,10 @@ const bufSize = 64 << 10
 //   - Write parses the ZMTP frames it is given and sends each as one binary message,
 //     except PING and PONG commands, which become ping and pong control frames as in
 //     libzmq 4.3.4. A client masks what it sends.
+//   - The socket's engine does not go through Write: as a transport.FramedConn, the
+//     Conn gives the ZMTP writer its Framer, which encodes each frame as a ZWS
+//     message straight into the writer's buffer, and the writer hands the result to
+//     WriteFramed, or to TryWriteFramed for a write that does not wait.
 //
 // One goroutine may read while another writes. A close frame from the peer is
 // echoed at once, or when a write under way ends. Close sends a close frame when no

@@ -154,7 +154,7 @@ func (c *Conn) WriteFramed(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	}
 	n, err := c.nc.Write(p)
-	c.track(p[:n])
+	c.trackWrite(p, n)
 	if err != nil {
 		c.werr = err
 		return n, err
@@ -196,7 +196,7 @@ func (c *Conn) TryWriteFramed(p []byte) (int, error) {
 	err := c.raw.Write(c.nbWrite)
 	c.nbBuf = nil
 	n, werr := max(c.nbN, 0), c.nbErr
-	c.track(p[:n])
+	c.trackWrite(p, n)
 	if errors.Is(werr, syscall.EAGAIN) || errors.Is(werr, syscall.EINTR) {
 		werr = nil
 	}
@@ -216,6 +216,15 @@ func (c *Conn) TryWriteFramed(p []byte) (int, error) {
 // midFrame reports whether the framed writes stopped inside a frame, where a close
 // frame must not go. wmu must be held.
 func (c *Conn) midFrame() bool { return c.fleft != 0 || c.fhdrN != 0 }
+
+// trackWrite notes that the first n bytes of p, bytes from the framer, went out. The
+// framer's bytes come in whole frames, so a write that starts between frames and
+// takes all of p ends between frames too, and only other writes need track.
+func (c *Conn) trackWrite(p []byte, n int) {
+	if n < len(p) || c.midFrame() {
+		c.track(p[:n])
+	}
+}
 
 // track follows the WebSocket frames in p, bytes the framed writes sent, so that
 // midFrame knows whether they stopped inside one. wmu must be held.

@@ -131,3 +131,17 @@ func TestTrackBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackWrite checks the shortcut for whole writes: a batch cut short leaves the
+// Conn inside a frame until the rest has gone.
+func TestTrackWrite(t *testing.T) {
+	f := &framer{client: true, rng: mrand.NewChaCha8([32]byte{3})}
+	out, _ := framedSample(f)
+	c := &Conn{}
+	c.trackWrite(out, len(out))
+	require.False(t, c.midFrame())
+	c.trackWrite(out, 100)
+	require.True(t, c.midFrame())
+	c.trackWrite(out[100:], len(out)-100)
+	require.False(t, c.midFrame())
+}
