@@ -163,7 +163,7 @@ func msgPeerAddress(m Msg) string {
 // credentials, elsewhere its socket name (an unnamed client's is empty).
 func wantPeerAddress(tr string) string {
 	switch {
-	case tr == "tcp":
+	case tr == "tcp" || tr == "ws": // a ws peer is a tcp connection
 		return "127.0.0.1"
 	case runtime.GOOS == "linux":
 		return fmt.Sprintf("localhost:%d:%d:%d", os.Getuid(), os.Getgid(), os.Getpid())
