@@ -71,6 +71,29 @@ func Handshake(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration) (*C
 	return HandshakeWith(nc, cfg, timeout, wire.Handshake)
 }
 
+// FramedConn is a connection that carries ZMTP frames in a framing of its own, such
+// as a WebSocket under ZWS 2.0 (package ws). A Conn over one encodes every frame
+// with its Framer straight into the Conn's write buffer, so that a frame is encoded
+// once and many go out in one write, and writes the encoded bytes with WriteFramed
+// (Flush) and TryWriteFramed (TryFlush) rather than Write.
+type FramedConn interface {
+	net.Conn
+	// Framer returns the framing of the connection's frames. It is called once,
+	// and then only from the goroutine that writes.
+	Framer() wire.Framer
+	// WriteFramed writes p, bytes the Framer produced: whole frames, except that
+	// the first may be the rest of one cut short by TryWriteFramed.
+	WriteFramed(p []byte) (int, error)
+	// TryWriteFramed writes as much of p as the connection takes without waiting,
+	// possibly nothing, and reports how much.
+	TryWriteFramed(p []byte) (int, error)
+}
+
+// framedWriter hands what the Writer flushes to a FramedConn.
+type framedWriter struct{ fc FramedConn }
+
+func (w framedWriter) Write(p []byte) (int, error) { return w.fc.WriteFramed(p) }
+
 // HandshakeFunc runs a handshake over the two directions of one connection and
 // returns what the peer announced: [wire.Handshake], or for a transport that agrees
 // on the mechanism before any frame, such as WebSocket, [wire.HandshakeCommands].
@@ -81,7 +104,14 @@ type HandshakeFunc func(r *wire.Reader, w *wire.Writer, cfg wire.HandshakeConfig
 // deadline, the sealing of frames after CURVE and the ownership of nc, is as in
 // Handshake.
 func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration, hs HandshakeFunc) (*Conn, error) {
-	c := &Conn{nc: nc, w: wire.NewWriter(nc, 0)}
+	c := &Conn{nc: nc}
+	if fc, ok := nc.(FramedConn); ok {
+		c.w = wire.NewWriter(framedWriter{fc}, 0)
+		c.w.SetFramer(fc.Framer())
+		c.nbFlush = fc.TryWriteFramed
+	} else {
+		c.w = wire.NewWriter(nc, 0)
+	}
 	c.r = wire.NewReader(connReader{c}, 0)
 	if timeout > 0 {
 		if err := nc.SetDeadline(time.Now().Add(timeout)); err != nil {
@@ -213,10 +243,10 @@ func (c *Conn) Buffered() int { return c.w.Buffered() }
 
 // TryFlush writes as much of what is queued as the connection takes without waiting,
 // and reports whether everything went. What is left stays queued for the next
-// TryFlush or Flush. Over a connection without a file descriptor it writes nothing
-// and reports false.
+// TryFlush or Flush. Over a FramedConn it writes with TryWriteFramed; over another
+// connection without a file descriptor it writes nothing and reports false.
 func (c *Conn) TryFlush() (bool, error) {
-	if c.raw == nil {
+	if c.nbFlush == nil && c.raw == nil {
 		if sc, ok := c.nc.(syscall.Conn); ok {
 			c.raw, _ = sc.SyscallConn()
 		}

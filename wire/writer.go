@@ -34,6 +34,9 @@ type Writer struct {
 
 	codec FrameCodec // seals every frame after a CURVE handshake; nil: frames in clear
 	big   []byte     // a sealed frame too large for buf, kept for reuse up to maxSealKeep
+
+	framer  Framer // encodes every frame in place of ZMTP's framing (see SetFramer); nil: ZMTP
+	sealBuf []byte // with a framer and a codec: the sealed frame before framing
 }
 
 // NewWriter returns a Writer writing to w with a buffer of bufSize bytes.
@@ -80,6 +83,12 @@ func (w *Writer) WriteMsg(m Msg) error {
 // LONG flag is set from len(body). Bodies of 8 KiB or more are referenced, as
 // in WriteMsg.
 func (w *Writer) WriteFrame(flags byte, body []byte) error {
+	if w.framer != nil {
+		if w.codec != nil {
+			return w.writeSealedFramed(flags, body)
+		}
+		return w.writeFramed(flags&(FlagMore|FlagCommand), body)
+	}
 	if w.codec != nil {
 		return w.writeSealed(flags, body)
 	}
@@ -116,9 +125,13 @@ func (w *Writer) WriteFrame(flags byte, body []byte) error {
 
 // WriteRaw queues pre-encoded bytes, such as a greeting or the output of an
 // Append function. b is copied, so the caller may reuse it at once.
+// With a Framer (SetFramer), b must be whole ZMTP frames, which are re-encoded.
 func (w *Writer) WriteRaw(b []byte) error {
 	if w.err != nil {
 		return w.err
+	}
+	if w.framer != nil {
+		return w.writeRawFramed(b)
 	}
 	for len(b) > 0 {
 		if len(w.buf) >= w.size {

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	mrand "math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -60,6 +62,10 @@ const bufSize = 64 << 10
 //   - Write parses the ZMTP frames it is given and sends each as one binary message,
 //     except PING and PONG commands, which become ping and pong control frames as in
 //     libzmq 4.3.4. A client masks what it sends.
+//   - The socket's engine does not go through Write: as a transport.FramedConn, the
+//     Conn gives the ZMTP writer its Framer, which encodes each frame as a ZWS
+//     message straight into the writer's buffer, and the writer hands the result to
+//     WriteFramed, or to TryWriteFramed for a write that does not wait.
 //
 // One goroutine may read while another writes. A close frame from the peer is
 // echoed at once, or when a write under way ends. Close sends a close frame when no
@@ -101,6 +107,20 @@ type Conn struct {
 	// closeDue is a close frame the reader could not send because a write was
 	// under way: Write sends it when it finishes (0 means none).
 	closeDue atomic.Uint32
+
+	// Framed writes (framer.go), under wmu: fleft is the bytes of the frame under
+	// way still to send, fhdr collects a frame header cut short; raw and the nb
+	// fields make TryWriteFramed's non-blocking write without allocating.
+	fr         framer
+	fleft      uint64
+	fhdr       [14]byte
+	fhdrN      int
+	rawChecked bool
+	raw        syscall.RawConn
+	nbBuf      []byte
+	nbN        int
+	nbErr      error
+	nbWrite    func(fd uintptr) bool
 }
 
 // newConn wraps an upgraded connection. br holds bytes already read past the
@@ -117,6 +137,8 @@ func newConn(nc net.Conn, br *bufio.Reader, client bool, protocol string, maxFra
 		var seed [32]byte
 		rand.Read(seed[:])
 		c.rng = mrand.NewChaCha8(seed)
+		rand.Read(seed[:])
+		c.fr = framer{client: true, rng: mrand.NewChaCha8(seed)}
 	}
 	return c
 }
@@ -242,9 +264,12 @@ func (c *Conn) smallFrames(b []byte) int {
 			zflags |= wire.FlagCommand
 		}
 		b[n], b[n+1] = zflags, byte(body)
-		copy(b[n+2:], p[hlen+1:hlen+size])
-		if !c.client {
-			xorMaskSmall(b[n+2:n+2+body], mask, 1)
+		if c.client {
+			copy(b[n+2:], p[hlen+1:hlen+size])
+		} else {
+			// Unmask while copying, from the payload's second byte on.
+			k := bits.RotateLeft32(binary.LittleEndian.Uint32(mask[:]), -8)
+			copyMasked(b[n+2:n+2+body], p[hlen+1:hlen+size], uint64(k)|uint64(k)<<32)
 		}
 		n += 2 + body
 		used += hlen + size
@@ -271,6 +296,29 @@ func xorMaskSmall(b []byte, mask [4]byte, offset int) {
 	}
 	for i := range b {
 		b[i] ^= m[i]
+	}
+}
+
+// copyMasked copies src to dst, as long, XORing it with the mask word w (the mask
+// key's bytes repeated, little-endian, in the order they apply from src[0] on) eight
+// bytes at a time: the copy out of the read buffer and the unmasking in one pass.
+func copyMasked(dst, src []byte, w uint64) {
+	dst = dst[:len(src)]
+	for len(src) >= 32 {
+		d, s := dst[:32:32], src[:32:32] // one bounds check each for four words
+		binary.LittleEndian.PutUint64(d[0:], binary.LittleEndian.Uint64(s[0:])^w)
+		binary.LittleEndian.PutUint64(d[8:], binary.LittleEndian.Uint64(s[8:])^w)
+		binary.LittleEndian.PutUint64(d[16:], binary.LittleEndian.Uint64(s[16:])^w)
+		binary.LittleEndian.PutUint64(d[24:], binary.LittleEndian.Uint64(s[24:])^w)
+		src, dst = src[32:], dst[32:]
+	}
+	for len(src) >= 8 {
+		binary.LittleEndian.PutUint64(dst, binary.LittleEndian.Uint64(src)^w)
+		src, dst = src[8:], dst[8:]
+	}
+	for i := range src {
+		dst[i] = src[i] ^ byte(w)
+		w >>= 8
 	}
 }
 
@@ -444,7 +492,7 @@ func (c *Conn) sendClose(code ws.StatusCode) {
 
 // sendCloseLocked is sendClose with wmu held.
 func (c *Conn) sendCloseLocked(code ws.StatusCode) {
-	if c.closeSent || c.werr != nil || c.hdrN != 0 || c.body != 0 || c.inCmd {
+	if c.closeSent || c.werr != nil || c.hdrN != 0 || c.body != 0 || c.inCmd || c.midFrame() {
 		if c.closeSent || c.werr != nil {
 			return
 		}

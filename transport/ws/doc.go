@@ -21,5 +21,9 @@
 //
 // [Conn] presents the connection as a byte stream of ZMTP frames, so the ZMTP codec
 // and the socket's stream engine run over it unchanged; [Handshake] replaces the
-// greeting-based [transport.Handshake].
+// greeting-based [transport.Handshake]. On the message path the Conn is a
+// [transport.FramedConn]: the ZMTP writer encodes each frame as a ZWS message straight
+// into its own buffer (a client masks it there, a word at a time) and sends many per
+// system call, and Read unmasks small messages while it copies them out of its read
+// buffer.
 package ws

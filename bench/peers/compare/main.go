@@ -49,7 +49,9 @@ type config struct {
 	snapshot    bool
 	build       bool
 	quick       bool
-	curve       bool // CURVE mode: see curve.go
+	curve       bool   // CURVE mode: see curve.go
+	ws          bool   // WebSocket mode: see ws.go
+	base        string // -base: another zmqbench binary, implementation "base"
 }
 
 func main() {
@@ -70,6 +72,8 @@ func main() {
 	flag.BoolVar(&cfg.snapshot, "snapshot", false, "build from `git archive HEAD` of the main module instead of the working tree (immune to edits in progress)")
 	flag.BoolVar(&cfg.build, "build", true, "build every program first")
 	flag.BoolVar(&cfg.curve, "curve", false, "CURVE mode: libzmq and ours with -curve (zmq_curve(7)'s example keys) beside libzmq-null and ours-null without it; defaults -transports tcp -sizes 64,16384 -metrics thr,lat,conn; writes the section \""+curveHeading+"\"")
+	flag.BoolVar(&cfg.ws, "ws", false, "WebSocket mode: thr and lat over ws://127.0.0.1:PORT"+wsPath+"; defaults -transports ws -sizes 64,1024 -metrics thr,lat -impls libzmq,ours (plus base with -base); writes the section \""+wsHeading+"\"")
+	flag.StringVar(&cfg.base, "base", "", "another zmqbench binary, run as implementation \"base\" (for instance one built from main, the before of a change)")
 	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536 (fan-out: -fanout-sizes), printed not written")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -77,8 +81,14 @@ func main() {
 	}
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if cfg.curve && cfg.ws {
+		fatalf("-curve and -ws are separate modes")
+	}
 	if cfg.curve {
 		curveDefaults(set, &transports, &sizes, &metrics, &impls)
+	}
+	if cfg.ws {
+		wsDefaults(set, &transports, &sizes, &metrics, &impls, cfg.base)
 	}
 	if cfg.quick {
 		if !set["rounds"] {
@@ -87,7 +97,7 @@ func main() {
 		if !set["target"] {
 			cfg.target = 100 * time.Millisecond
 		}
-		if !set["sizes"] && !cfg.curve {
+		if !set["sizes"] && !cfg.curve && !cfg.ws {
 			sizes = "64,65536"
 		}
 		if !set["out"] {
@@ -141,6 +151,7 @@ func main() {
 		defer raw.Close()
 	}
 
+	load := loadAverage()
 	started := time.Now()
 	tmp, err := os.MkdirTemp("", "zmq-compare-")
 	if err != nil {
@@ -173,9 +184,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fanout cells skipped: they need tcp in -transports and libzmq or ours in -impls")
 	}
 	md, head := "", heading
-	if cfg.curve {
+	switch {
+	case cfg.curve:
 		md, head = curveReport(cfg, cells, machine(commit), time.Since(started), started), curveHeading
-	} else {
+	case cfg.ws:
+		md, head = wsReport(cfg, cells, machine(commit), time.Since(started), started, load), wsHeading
+	default:
 		md = report(cfg, cells, machine(commit), time.Since(started), started)
 	}
 	if !cfg.write {
@@ -240,6 +254,9 @@ func programs(d harness.Dirs, cfg config) ([]harness.Program, error) {
 		for _, k := range []string{"pebbe", "gozmq", "floor"} {
 			delete(all, k) // no -curve mode
 		}
+	}
+	if cfg.base != "" {
+		all["base"] = harness.GoProgram("base", "base zmqbench", cfg.base)
 	}
 	var out []harness.Program
 	var peers []string
@@ -381,12 +398,15 @@ func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration
 	for attempt := 0; attempt < 3; attempt++ {
 		r.seq++
 		ep := fmt.Sprintf("ipc://%s/%d.sock", r.tmp, r.seq)
-		if c.transport == "tcp" {
+		if c.transport == "tcp" || c.transport == "ws" {
 			port, perr := harness.FreePort()
 			if perr != nil {
 				return res, perr
 			}
 			ep = fmt.Sprintf("tcp://127.0.0.1:%d", port)
+			if c.transport == "ws" {
+				ep = fmt.Sprintf("ws://127.0.0.1:%d%s", port, wsPath)
+			}
 		}
 		res, _, err = harness.RunPair(
 			p.Argv("local_"+c.metric, append([]string{ep}, args...)...),

@@ -291,12 +291,13 @@ func RunPair(bindArgv, connectArgv []string, endpoint string, o Options) (Result
 
 // waitListening polls until endpoint accepts connections, without connecting to it (a
 // probe connection would be a peer to the benchmark): a tcp port in LISTEN state in
-// /proc/net/tcp{,6}, or an ipc path that exists. It fails early if p exits.
+// /proc/net/tcp{,6} (for tcp:// and ws:// endpoints), or an ipc path that exists. It fails early if p exits.
 func waitListening(ctx context.Context, endpoint string, p *proc) error {
 	check := func() bool { return false }
 	switch {
-	case strings.HasPrefix(endpoint, "tcp://"):
-		_, port, err := net.SplitHostPort(endpoint[len("tcp://"):])
+	case strings.HasPrefix(endpoint, "tcp://"), strings.HasPrefix(endpoint, "ws://"):
+		hostPort, _, _ := strings.Cut(endpoint[strings.Index(endpoint, "://")+3:], "/")
+		_, port, err := net.SplitHostPort(hostPort)
 		if err != nil {
 			return err
 		}
