@@ -26,6 +26,7 @@ package prom
 import (
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/brokerless/zmq/socket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,8 +65,12 @@ func NewCollector() *Collector {
 }
 
 // Add exports the metrics of s with the label socket=name. It returns an error if a
-// socket of that name is already exported.
+// socket of that name is already exported, or if name is not valid UTF-8 (which
+// Prometheus requires of label values).
 func (c *Collector) Add(name string, s StatsSource) error {
+	if !utf8.ValidString(name) {
+		return fmt.Errorf("prom: socket name %q is not valid UTF-8", name)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.sockets[name]; ok {

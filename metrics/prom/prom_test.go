@@ -206,6 +206,7 @@ func TestAddRemove(t *testing.T) {
 	c := NewCollector()
 	require.NoError(t, c.Add("a", a))
 	require.ErrorContains(t, c.Add("a", b), `"a" is already exported`)
+	require.ErrorContains(t, c.Add("bad\xff", b), "not valid UTF-8")
 	require.NoError(t, c.Add("b", b))
 	f := gather(t, c)
 	_, ok := f.value("zmq_socket_peers", "b")
