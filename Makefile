@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-interop bench bench-smoke bench-compare demo fuzz
+.PHONY: all build deps test test-interop test-prom bench bench-smoke bench-compare demo fuzz
 
 all: test
 
@@ -23,6 +23,7 @@ test: deps
 	$(GO) test -count=1 -run 'Release' ./wire/ ./socket/
 	$(GO) test -count=1 -tags zmqpoison ./wire/ ./socket/
 	$(MAKE) test-interop
+	$(MAKE) test-prom
 	$(MAKE) bench-smoke
 
 ## test-interop: run the nested interop module against libzmq (needs cgo and libzmq),
@@ -37,6 +38,11 @@ test-interop: deps
 		exit 1; \
 	fi; \
 	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## test-prom: the nested metrics/prom module (the client_golang collector, and zmqdevice's
+## /metrics parsed by Prometheus's parser); pure Go
+test-prom:
+	cd metrics/prom && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 ## deps: install the system packages the tests need when they are missing (.ci/deps: as root
 ## with apt-get it installs them; otherwise it names them and stops)

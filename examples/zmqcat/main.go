@@ -116,6 +116,7 @@ import (
 
 	"github.com/brokerless/zmq/internal/secflag"
 	"github.com/brokerless/zmq/internal/tlsfiles"
+	"github.com/brokerless/zmq/internal/version"
 	"github.com/brokerless/zmq/socket"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/wire"
@@ -170,6 +171,7 @@ const usage = `usage: zmqcat TYPE [--bind EP]... [--connect EP]... [--subscribe 
               [--zap-domain DOMAIN] [--auth-passwords FILE] [--auth-curve-keys DIR]
               [--auth-curve-any] [--auth-allow IP]... [--auth-deny IP]...
               [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
+       zmqcat --version
 TYPE: pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub,
       server, client, radio, dish, scatter, gather, peer, channel, dgram
 `
@@ -251,6 +253,10 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 
 // run is zmqcat's main: it returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if version.Requested(args) {
+		fmt.Fprintln(stdout, version.String("zmqcat"))
+		return exitOK
+	}
 	c, err := parseArgs(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

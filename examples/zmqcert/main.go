@@ -28,6 +28,7 @@ import (
 	"os"
 
 	"github.com/brokerless/zmq/cert"
+	"github.com/brokerless/zmq/internal/version"
 )
 
 // Exit statuses.
@@ -39,6 +40,7 @@ const (
 
 const usage = `usage: zmqcert new PATH/NAME   write NAME.key and NAME.key_secret, print the public key
        zmqcert show FILE       print a certificate's keys in Z85
+       zmqcert --version       print the version
 `
 
 func main() {
@@ -47,6 +49,10 @@ func main() {
 
 // run is zmqcert's main: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	if version.Requested(args) {
+		fmt.Fprintln(stdout, version.String("zmqcert"))
+		return exitOK
+	}
 	if len(args) == 1 {
 		switch args[0] {
 		case "-h", "-help", "--help", "help":

@@ -28,15 +28,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"unsafe"
 
 	"github.com/brokerless/zmq/bench/perf"
+	"github.com/brokerless/zmq/internal/version"
 	"github.com/brokerless/zmq/socket"
 	"github.com/brokerless/zmq/wire"
 	"github.com/brokerless/zmq/z85"
 )
 
-func main() { perf.Main(program) }
+func main() {
+	if version.Requested(os.Args[1:]) {
+		fmt.Println(version.String("zmqbench"))
+		return
+	}
+	perf.Main(program)
+}
 
 var program = perf.Program{
 	Name:     "zmqbench",

@@ -42,6 +42,7 @@ type config struct {
 	backendSec        secflag.Config
 	auth              *secflag.AuthFlags
 	tls               *tls.Config // wss: --tls-cert, --tls-key, --tls-ca
+	metricsListen     string      // --metrics-listen: the address of /metrics and /healthz
 }
 
 // defaultTypes are each device's socket types.
@@ -77,11 +78,16 @@ Flags:
   --log-format FORMAT     text (default) or json, on standard error
   --linger D              how long queued messages may take to leave on exit
                           (default 1s)
+  --metrics-listen ADDR   serve Prometheus metrics of the sockets on
+                          http://ADDR/metrics (labelled socket="frontend",
+                          "backend" and "capture") and /healthz, e.g.
+                          127.0.0.1:9100
   --tls-cert FILE         wss: the certificate of bound wss:// endpoints (PEM),
   --tls-key FILE          with its private key (PEM)
   --tls-ca FILE           wss: the authorities trusted when connecting (PEM;
                           default: the system's)
   --help                  show this help
+  --version               print the version
 
 Security, for each side (SIDE is frontend or backend; without these flags a side
 uses NULL, no security):
@@ -169,6 +175,7 @@ func parseArgs(args []string) (*config, error) {
 	tlsCert := fs.String("tls-cert", "", "")
 	tlsKey := fs.String("tls-key", "", "")
 	tlsCA := fs.String("tls-ca", "", "")
+	fs.StringVar(&cfg.metricsListen, "metrics-listen", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err

@@ -33,6 +33,13 @@
 // --auth-deny IP. Each side's mechanism and public key, the authenticator's
 // decisions and failed handshakes are logged.
 //
+// --metrics-listen ADDR serves Prometheus metrics of the frontend, backend and
+// capture sockets on http://ADDR/metrics, labelled socket="frontend", "backend"
+// and "capture" (zmq_socket_messages_received_total, zmq_socket_messages_sent_total,
+// zmq_socket_bytes_received_total, zmq_socket_bytes_sent_total,
+// zmq_socket_drops_total{reason=...}, zmq_socket_peers), and answers "ok" on
+// /healthz while the device runs. --version prints the version.
+//
 // SIGINT or SIGTERM stops the device; queued messages then get up to --linger to be
 // delivered, and the exit status is 0. Usage errors exit with status 2, other
 // failures with 1. Run "zmqdevice --help" for every flag.

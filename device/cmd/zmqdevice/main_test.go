@@ -106,7 +106,7 @@ func TestHelp(t *testing.T) {
 		require.Equal(t, 0, run(context.Background(), args, &stdout, &stderr), args)
 		out := stdout.String()
 		for _, f := range []string{"--frontend ", "--backend ", "--capture", "--control", "--stats-interval",
-			"--hwm", "--frontend-type", "--backend-type", "--log-format", "--linger", "Examples:",
+			"--hwm", "--frontend-type", "--backend-type", "--log-format", "--linger", "--metrics-listen", "--version", "Examples:",
 			"queue", "forwarder", "streamer", "proxy"} {
 			require.Contains(t, out, f)
 		}

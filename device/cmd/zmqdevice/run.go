@@ -11,13 +11,19 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/device"
+	"github.com/brokerless/zmq/internal/promtext"
 	"github.com/brokerless/zmq/internal/secflag"
+	"github.com/brokerless/zmq/internal/version"
 	"github.com/brokerless/zmq/socket"
 )
 
 // run is the whole command, testable: it parses args, runs the device until ctx ends
 // or the device stops, and returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if version.Requested(args) {
+		fmt.Fprintln(stdout, version.String("zmqdevice"))
+		return 0
+	}
 	cfg, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usageText)
@@ -119,12 +125,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	opts := []device.Option{device.WithLogger(log)}
+	exported := []promtext.Socket{{Name: "frontend", Stats: frontend.Stats}, {Name: "backend", Stats: backend.Stats}}
 	if cfg.capture != nil {
 		capture, err := open("capture", socket.Pub, cfg.capture, socket.Options{TLSConfig: cfg.tls})
 		if err != nil {
 			return fail(err)
 		}
 		opts = append(opts, device.WithCapture(capture))
+		exported = append(exported, promtext.Socket{Name: "capture", Stats: capture.Stats})
 	}
 	if cfg.control != nil {
 		control, err := open("control", socket.Rep, cfg.control, socket.Options{TLSConfig: cfg.tls})
@@ -152,6 +160,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return fail(err)
+	}
+
+	if cfg.metricsListen != "" {
+		metrics, err := startMetrics(cfg.metricsListen, exported, log)
+		if err != nil {
+			return fail(err)
+		}
+		defer metrics.stop()
 	}
 
 	log.Info("running", "device", cfg.kind,
