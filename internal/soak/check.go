@@ -198,6 +198,26 @@ func (c *Checker) Received(id uint32) int {
 	return len(c.recs[id])
 }
 
+// Count returns how many records have arrived.
+func (c *Checker) Count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.all)
+}
+
+// Has reports whether message seq of stream id has arrived.
+func (c *Checker) Has(id uint32, seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rs := c.recs[id]
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].seq == seq {
+			return true
+		}
+	}
+	return false
+}
+
 // Check checks every invariant over what was added, fills each fault's Lost
 // and Recovery, and returns what it found.
 func (c *Checker) Check(faults []*Fault) Result {

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/brokerless/zmq/internal/soak"
+	"github.com/brokerless/zmq/socket"
+)
+
+// peerMain is one of our soak processes: a PUSH producer sending numbered
+// messages at a fixed rate, or a PULL consumer writing a record of each
+// message to standard output. SIGTERM stops it; a producer then reports its
+// exact count ("final N") and lingers to deliver what is queued.
+func peerMain(args []string) int {
+	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
+	role := fs.String("role", "", "push or pull")
+	endpoint := fs.String("endpoint", "", "endpoint to connect to")
+	stream := fs.Uint("stream", 0, "push: the stream id carried in every message")
+	rate := fs.Int("rate", 1000, "push: messages per second")
+	hwm := fs.Int("hwm", socket.DefaultHWM, "high-water mark")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	// Goroutine counts for the orchestrator's flatness check.
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			fmt.Fprintf(os.Stderr, "soakstat goroutines=%d\n", runtime.NumGoroutine())
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	defer wg.Wait()
+
+	var err error
+	switch *role {
+	case "push":
+		err = push(ctx, *endpoint, uint32(*stream), *rate, *hwm)
+	case "pull":
+		err = pull(ctx, *endpoint, *hwm)
+	default:
+		err = fmt.Errorf("-role must be push or pull, not %q", *role)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "soak peer:", err)
+		stop()
+		return 1
+	}
+	return 0
+}
+
+func push(ctx context.Context, endpoint string, stream uint32, rate, hwm int) error {
+	s, err := socket.New(socket.Push, socket.Options{SendHWM: hwm, Linger: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	if err := s.Connect(endpoint); err != nil {
+		s.Close()
+		return err
+	}
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	var n uint64
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+		}
+		due := uint64(time.Since(start).Seconds() * float64(rate))
+		for n < due {
+			b := make([]byte, soak.MsgSize)
+			soak.PutMsg(b, stream, n, time.Now().UnixNano())
+			if err := s.Send(ctx, socket.NewMsg(b)); err != nil {
+				if ctx.Err() != nil {
+					break loop
+				}
+				s.Close()
+				return err
+			}
+			n++
+			if n%100 == 0 {
+				fmt.Printf("sent %d\n", n)
+			}
+		}
+	}
+	fmt.Printf("final %d\n", n)
+	return s.Close()
+}
+
+func pull(ctx context.Context, endpoint string, hwm int) error {
+	s, err := socket.New(socket.Pull, socket.Options{RecvHWM: hwm, Linger: -1})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Connect(endpoint); err != nil {
+		return err
+	}
+	var rec [soak.RecordSize]byte
+	for {
+		m, err := s.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if len(m.Frames) != 1 {
+			return fmt.Errorf("message of %d frames", len(m.Frames))
+		}
+		if err := soak.PutRecord(rec[:], m.Frames[0], time.Now().UnixNano()); err != nil {
+			return err
+		}
+		m.Release()
+		if _, err := os.Stdout.Write(rec[:]); err != nil {
+			return err
+		}
+	}
+}
