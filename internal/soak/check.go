@@ -52,16 +52,19 @@ type Fault struct {
 	Start  time.Time // the process confirmed dead, or the drop rules in place
 	End    time.Time // the process started again, or the rules about to be removed
 
+	Path        string        // the scenario whose processes it hit; "" for a link, which carries every scenario
 	MaxLoss     int           // messages this fault may lose (what the killed process and its buffers held)
 	MaxRecovery time.Duration // how soon traffic must flow again after End
 
 	Stream      uint32 // KillProducer: the killed stream
 	NewStream   uint32 // KillProducer: the stream of the restarted producer
+	OldConsumer int    // KillConsumer: the killed consumer
 	NewConsumer int    // KillConsumer: the restarted consumer
 
 	// Filled by Check.
 	Lost     int           // messages lost and attributed to this fault
 	Recovery time.Duration // from End to the first message through the restored path; -1 if none
+	// (for a link: the slowest scenario's)
 }
 
 // Stream describes one producer incarnation.
@@ -71,6 +74,11 @@ type Stream struct {
 	Start    time.Time
 	Sent     uint64 // messages the producer reported sent; exact when Final, a lower bound otherwise
 	Final    bool   // the producer stopped gracefully and reported its exact count
+	Path     string // the scenario it belongs to
+	// Fanout marks a PUB stream: every consumer gets its own copy, and
+	// messages may be dropped (no subscriber yet, a full queue), so gaps are
+	// counted, not charged; duplicates and order still count per consumer.
+	Fanout bool
 }
 
 // Result is what Check found.
@@ -80,6 +88,7 @@ type Result struct {
 	Reordered   int // records that arrived at a consumer after a later message of their stream
 	Lost        int // messages never received
 	Unexplained int // lost messages that no killed process explains
+	Dropped     int // messages of fanout streams a consumer missed between two it received
 	Violations  []string
 }
 
@@ -99,8 +108,9 @@ func (r *Result) violate(format string, args ...any) {
 }
 
 type rec struct {
-	seq  uint64
-	sent int64
+	seq      uint64
+	sent     int64
+	consumer int
 }
 
 // Checker collects records and stream reports from a run and checks the
@@ -187,7 +197,7 @@ func (c *Checker) Add(r Record) {
 	} else {
 		c.last[key] = r.Seq
 	}
-	c.recs[r.Stream] = append(c.recs[r.Stream], rec{r.Seq, r.Sent})
+	c.recs[r.Stream] = append(c.recs[r.Stream], rec{r.Seq, r.Sent, r.Consumer})
 	c.all = append(c.all, r)
 }
 
@@ -247,6 +257,10 @@ func (c *Checker) Check(faults []*Fault) Result {
 			res.violate("stream %d: %d messages from a stream no producer started", id, len(rs))
 			continue
 		}
+		if s.Fanout {
+			c.checkFanout(&res, s, rs)
+			continue
+		}
 		sort.Slice(rs, func(i, j int) bool { return rs[i].seq < rs[j].seq })
 		next, prevSent := uint64(0), s.Start.UnixNano()
 		for i, r := range rs {
@@ -288,6 +302,33 @@ func (c *Checker) Check(faults []*Fault) Result {
 	return res
 }
 
+// checkFanout counts what each consumer of a PUB stream missed between the
+// first and last messages it got, and checks that none is beyond the end.
+func (c *Checker) checkFanout(res *Result, s *Stream, rs []rec) {
+	type span struct {
+		first, last uint64
+		n           int
+	}
+	per := map[int]*span{}
+	for _, r := range rs {
+		sp := per[r.consumer]
+		if sp == nil {
+			per[r.consumer] = &span{r.seq, r.seq, 1}
+			continue
+		}
+		sp.first, sp.last, sp.n = min(sp.first, r.seq), max(sp.last, r.seq), sp.n+1
+	}
+	for cons, sp := range per {
+		if gap := int(sp.last-sp.first+1) - sp.n; gap > 0 {
+			res.Dropped += gap
+		}
+		if s.Final && sp.last >= s.Sent {
+			res.violate("stream %d (%s): consumer %d received seq %d but the producer sent only %d",
+				s.ID, s.Producer, cons, sp.last, s.Sent)
+		}
+	}
+}
+
 // attribute charges the messages [from, to) of stream s, lost between two
 // received messages sent at t0 and t1, to the kill of a device or consumer
 // that could have held them, or reports them as unexplained.
@@ -297,7 +338,7 @@ func (c *Checker) attribute(res *Result, faults []*Fault, s *Stream, from, to ui
 	var best *Fault
 	bestDist := int64(math.MaxInt64)
 	for _, f := range faults {
-		if f.Kind != KillDevice && f.Kind != KillConsumer {
+		if (f.Kind != KillDevice && f.Kind != KillConsumer) || f.Path != s.Path {
 			continue
 		}
 		tk := f.Start.UnixNano()
@@ -338,11 +379,41 @@ func producerKill(faults []*Fault, id uint32) *Fault {
 // recovery measures, for each fault, how long after its End the first
 // message went through the restored path, and checks that no message went
 // through the path while the fault was in force.
+//
+// For a device or a link, every consumer of the scenario that was receiving
+// before the fault must receive again (for pub/sub that proves it
+// subscribed again), unless it was itself killed by then.
 func (c *Checker) recovery(res *Result, faults []*Fault) {
+	type key struct {
+		path     string
+		consumer int
+	}
 	leaked := make([]int, len(faults))
+	first := make([]map[key]int64, len(faults)) // first arrival after each fault
+	before := make([]map[key]bool, len(faults)) // consumers receiving before it
+	for i := range faults {
+		first[i], before[i] = map[key]int64{}, map[key]bool{}
+	}
+	killedAt := map[int]int64{}
+	for _, f := range faults {
+		if f.Kind == KillConsumer {
+			killedAt[f.OldConsumer] = f.Start.UnixNano()
+		}
+	}
 	for _, r := range c.all {
+		path := ""
+		if s, ok := c.streams[r.Stream]; ok {
+			path = s.Path
+		}
+		k := key{path, r.Consumer}
 		for i, f := range faults {
+			if f.Path != "" && f.Path != path {
+				continue
+			}
 			start, end := f.Start.UnixNano(), f.End.UnixNano()
+			if r.Recv < start {
+				before[i][k] = true
+			}
 			var through bool
 			switch f.Kind {
 			case KillProducer:
@@ -362,8 +433,8 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			if !through || r.Recv < end {
 				continue
 			}
-			if d := time.Duration(r.Recv - end); f.Recovery < 0 || d < f.Recovery {
-				f.Recovery = d
+			if t, ok := first[i][k]; !ok || r.Recv < t {
+				first[i][k] = r.Recv
 			}
 		}
 	}
@@ -372,9 +443,41 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			res.violate("fault: %d messages sent during %s %s reached a consumer before it ended: the fault did not hold",
 				leaked[i], f.Kind, f.Target)
 		}
+		var want []key
+		if f.Kind == KillDevice || f.Kind == CutLink {
+			for k := range before[i] {
+				if t, killed := killedAt[k.consumer]; killed && t <= f.End.Add(f.MaxRecovery).UnixNano() {
+					continue
+				}
+				want = append(want, k)
+			}
+		}
+		f.Recovery = -1
+		if len(want) == 0 {
+			// One path to wait for: the restarted process's own traffic.
+			for _, t := range first[i] {
+				if d := time.Duration(t - f.End.UnixNano()); f.Recovery < 0 || d < f.Recovery {
+					f.Recovery = d
+				}
+			}
+		}
+		sort.Slice(want, func(a, b int) bool {
+			if want[a].path != want[b].path {
+				return want[a].path < want[b].path
+			}
+			return want[a].consumer < want[b].consumer
+		})
+		for _, k := range want {
+			t, ok := first[i][k]
+			if !ok {
+				f.Recovery = -1
+				break
+			}
+			f.Recovery = max(f.Recovery, time.Duration(t-f.End.UnixNano()))
+		}
 		switch {
 		case f.Recovery < 0:
-			res.violate("recovery: no message went through after %s %s at %s", f.Kind, f.Target, f.Start.Format("15:04:05.000"))
+			res.violate("recovery: after %s %s at %s, a consumer never received again", f.Kind, f.Target, f.Start.Format("15:04:05.000"))
 		case f.Recovery > f.MaxRecovery:
 			res.violate("recovery: %s %s took %v to carry traffic again, bound %v", f.Kind, f.Target,
 				f.Recovery.Round(time.Millisecond), f.MaxRecovery)

@@ -216,7 +216,7 @@ func TestCheckDetectsNoRecovery(t *testing.T) {
 	feed(c, 1, seq(0, 100)...)
 	f := &Fault{Kind: KillConsumer, Target: "c", Start: at(50), End: at(60), MaxLoss: 1000, NewConsumer: 2}
 	r := c.Check([]*Fault{f})
-	hasViolation(t, r, "no message went through")
+	hasViolation(t, r, "never received again")
 }
 
 func TestFlat(t *testing.T) {
@@ -231,4 +231,71 @@ func TestFlat(t *testing.T) {
 	require.Contains(t, Flat(leak), "RSS grew")
 	require.Contains(t, Flat(goLeak), "goroutines grew")
 	require.Contains(t, Flat(flat[:5]), "only 5 samples")
+}
+
+// fanout adds messages from..to of PUB stream id at consumer c, sent at
+// seq ms and received sendDelay later, or at readyAt when that is later.
+func fanout(c *Checker, id uint32, consumer int, from, to uint64, readyAt int) {
+	for s := from; s < to; s++ {
+		sent := at(int(s)).UnixNano()
+		c.Add(Record{Stream: id, Seq: s, Sent: sent, Recv: max(sent+5e6, at(readyAt).UnixNano()), Consumer: consumer})
+	}
+}
+
+func TestCheckFanoutCountsDropsButNotCopies(t *testing.T) {
+	c := NewChecker()
+	c.AddStream(Stream{ID: 1, Producer: "pub", Start: t0, Path: "pubsub", Fanout: true})
+	c.ReportSent(1, 1000, true)
+	fanout(c, 1, 1, 0, 1000, 0)
+	fanout(c, 1, 2, 100, 400, 0) // joined late, missed 400..599
+	fanout(c, 1, 2, 600, 1000, 0)
+	r := c.Check(nil)
+	require.True(t, r.OK(), r.Violations)
+	require.Equal(t, 200, r.Dropped)
+	require.Zero(t, r.Duplicates)
+	require.Zero(t, r.Lost)
+}
+
+func TestCheckFanoutDuplicateAtOneConsumer(t *testing.T) {
+	c := NewChecker()
+	c.AddStream(Stream{ID: 1, Producer: "pub", Start: t0, Path: "pubsub", Fanout: true})
+	c.ReportSent(1, 10, true)
+	fanout(c, 1, 1, 0, 5, 0)
+	fanout(c, 1, 1, 4, 10, 0)
+	r := c.Check(nil)
+	require.Equal(t, 1, r.Duplicates)
+}
+
+func TestCheckDetectsSubscriberThatNeverResubscribes(t *testing.T) {
+	c := NewChecker()
+	c.AddStream(Stream{ID: 1, Producer: "pub", Start: t0, Path: "pubsub", Fanout: true})
+	c.ReportSent(1, 2000, true)
+	f := &Fault{Kind: KillDevice, Target: "forwarder", Path: "pubsub", Start: at(1000), End: at(1200), MaxRecovery: time.Second}
+	fanout(c, 1, 1, 0, 1000, 0)
+	fanout(c, 1, 2, 0, 1000, 0)
+	fanout(c, 1, 1, 1300, 2000, 0) // consumer 1 subscribed again
+	r := c.Check([]*Fault{f})
+	hasViolation(t, r, "never received again")
+
+	fanout(c, 1, 2, 1400, 2000, 0) // and now consumer 2 too, 200 ms after the restart
+	r = c.Check([]*Fault{f})
+	require.True(t, r.OK(), r.Violations)
+	require.Equal(t, 205*time.Millisecond, f.Recovery) // its first message after it, received 5 ms after sending
+}
+
+func TestCheckKillOnAnotherPathExplainsNothing(t *testing.T) {
+	c := NewChecker()
+	c.AddStream(Stream{ID: 1, Producer: "push", Start: t0, Path: "pipeline"})
+	c.ReportSent(1, 1000, true)
+	for s := uint64(0); s < 1000; s++ {
+		if s >= 400 && s < 420 {
+			continue
+		}
+		sent := at(int(s)).UnixNano()
+		c.Add(Record{Stream: 1, Seq: s, Sent: sent, Recv: sent + 5e6, Consumer: 1})
+	}
+	f := &Fault{Kind: KillDevice, Target: "forwarder", Path: "pubsub", Start: at(410), End: at(600), MaxLoss: 100, MaxRecovery: time.Second}
+	r := c.Check([]*Fault{f})
+	require.Equal(t, 20, r.Unexplained)
+	require.Zero(t, f.Lost)
 }

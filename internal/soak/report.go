@@ -12,7 +12,7 @@ func (r *Runner) report() *Report {
 	rep := &Report{Config: r.cfg, Started: r.start, Elapsed: time.Since(r.start)}
 	r.mu.Lock()
 	faults := append([]*Fault(nil), r.faults...)
-	roles := append([]*role{r.device}, r.roles...)
+	roles := append(append([]*role(nil), r.devices...), r.roles...)
 	rep.Problems = append(rep.Problems, r.stopErrs...)
 	r.mu.Unlock()
 	rep.Result = r.check.Check(faults)
@@ -75,42 +75,69 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("")
 	p("## Setup")
 	p("")
-	p("Three network namespaces joined by two veth links; no traffic leaves them:")
+	p("Three network namespaces joined by two veth links; no traffic leaves them. Two scenarios share the links:")
 	p("")
 	p("```")
-	p("prod ns                        dev ns                        cons ns")
-	p("push-ours-a  (ours) --\\                                  /-- pull-ours   (ours)")
-	p("push-ours-b  (ours) ---+--link--> zmqdevice streamer --link--+")
-	p("push-libzmq  (libzmq)-/           (PULL -> PUSH, ours)       \\-- pull-libzmq (libzmq)")
+	p("prod ns                          dev ns                              cons ns")
+	p("push-ours-a, push-ours-b (ours) --link--> zmqdevice streamer  --link--> pull-ours (ours)")
+	p("push-libzmq (libzmq)                      (PULL -> PUSH, ours)          pull-libzmq (libzmq)")
+	p("pub-ours (ours)                 --link--> zmqdevice forwarder --link--> sub-ours (ours)")
+	p("pub-libzmq (libzmq)                       (XSUB -> XPUB, ours)          sub-libzmq (libzmq)")
 	p("```")
 	p("")
 	p("Each producer incarnation is a stream; each message carries its stream, sequence number and send time.")
-	p("Faults rotate through: SIGKILL of push-libzmq, nft drop on the producer link, SIGKILL of zmqdevice,")
-	p("SIGKILL of push-ours-b, nft drop on the consumer link, SIGKILL of pull-libzmq. Every killed process is")
-	p("started again; push-ours-a, pull-ours and (between its kills) the device are ours and run throughout.")
+	p("Faults rotate through: SIGKILL of push-libzmq, nft drop of the producer link, SIGKILL of the streamer,")
+	p("SIGKILL of push-ours-b, SIGKILL of the forwarder, nft drop of the consumer link, SIGKILL of pull-libzmq,")
+	p("SIGKILL of sub-libzmq, SIGKILL of pub-ours. Every killed process is started again at once after its")
+	p("down time. push-ours-a, pull-ours and sub-ours run throughout.")
+	p("")
+	p("The pipeline must lose nothing but what a killed process held. Pub/sub may drop (a PUB drops while no")
+	p("subscription has reached it, a forwarder restart loses subscriptions until the subscribers send them")
+	p("again): its drops are counted, not charged, but a subscriber must receive again within the bound after")
+	p("every fault, which is the resubscription check, and duplicates and order count as for the pipeline.")
 	p("")
 	p("## Figures")
 	p("")
-	p("| messages sent | received | lost | duplicates | reordered | unexplained loss | faults |")
-	p("|---:|---:|---:|---:|---:|---:|---:|")
-	p("| %d | %d | %d | %d | %d | %d | %d |", sent, recv, res.Lost, res.Duplicates, res.Reordered, res.Unexplained, len(rep.Faults))
+	p("| messages sent | received | pipeline lost | pub/sub dropped | duplicates | reordered | unexplained loss | faults |")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|")
+	p("| %d | %d | %d | %d | %d | %d | %d | %d |", sent, recv, res.Lost, res.Dropped, res.Duplicates, res.Reordered, res.Unexplained, len(rep.Faults))
 	p("")
-	p("Messages sent counts what each producer reported; for a killed producer that is a lower bound")
+	p("Received counts every copy: each pub/sub message goes to both subscribers. Pub/sub drops count only")
+	p("the messages a subscriber missed between two it received. Messages sent counts what each producer reported;")
+	p("for a killed producer that is a lower bound")
 	p("(it reports every 100 messages), so a killed producer's loss is counted against that bound.")
 	p("")
 	p("### Loss and recovery by fault kind")
 	p("")
+	p("Loss is charged to pipeline faults; a kill of a pub/sub process or the forwarder shows 0 here, its")
+	p("drops are in the pub/sub column above.")
+	p("")
 	p("| fault | count | lost total | lost max | loss bound | recovery median | recovery max | recovery bound |")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|")
-	kinds := map[FaultKind][]*Fault{}
-	for _, f := range rep.Faults {
-		kinds[f.Kind] = append(kinds[f.Kind], f)
+	type group struct {
+		kind FaultKind
+		path string
 	}
-	for k := KillProducer; k <= CutLink; k++ {
-		fs := kinds[k]
-		if len(fs) == 0 {
-			continue
+	groups := map[group][]*Fault{}
+	var order []group
+	for _, f := range rep.Faults {
+		g := group{f.Kind, f.Path}
+		if g.path == "" {
+			g.path = "both"
 		}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
+		}
+		groups[g] = append(groups[g], f)
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].kind != order[j].kind {
+			return order[i].kind < order[j].kind
+		}
+		return order[i].path < order[j].path
+	})
+	for _, g := range order {
+		fs := groups[g]
 		var total, most int
 		var recs []time.Duration
 		for _, f := range fs {
@@ -119,7 +146,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 			recs = append(recs, f.Recovery)
 		}
 		sort.Slice(recs, func(i, j int) bool { return recs[i] < recs[j] })
-		p("| %s | %d | %d | %d | %d | %v | %v | %v |", k, len(fs), total, most, fs[0].MaxLoss,
+		p("| %s (%s) | %d | %d | %d | %d | %v | %v | %v |", g.kind, g.path, len(fs), total, most, fs[0].MaxLoss,
 			ms(recs[len(recs)/2]), ms(recs[len(recs)-1]), fs[0].MaxRecovery)
 	}
 	p("")
@@ -134,7 +161,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("")
 	p("### Streams")
 	p("")
-	p("| stream | producer | sent | received | ended |")
+	p("| stream | producer | sent | received (all copies) | ended |")
 	p("|---:|---|---:|---:|---|")
 	for _, s := range rep.Streams {
 		end := "killed"

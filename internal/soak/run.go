@@ -41,9 +41,10 @@ const (
 // role is one long-running part of the topology, restarted by faults.
 type role struct {
 	name, kind, ns string // kind: "ours" or "libzmq"
-	push           bool
-	endpoint       string
-	killable       bool
+	sock           string // push, pull, pub, sub; or the device: streamer, forwarder
+	path           string // the scenario: "pipeline" or "pubsub"
+	push           bool   // a producer
+	endpoint       string // where it connects; a device's frontend,backend
 
 	cur      *proc
 	stream   uint32 // push: the current stream
@@ -51,7 +52,9 @@ type role struct {
 	all      []*proc
 }
 
-// Runner runs one soak scenario: PUSH producers -> zmqdevice streamer -> PULL consumers.
+// Runner runs the soak scenarios side by side over the same links: PUSH
+// producers -> zmqdevice streamer -> PULL consumers (the pipeline), and PUB
+// publishers -> zmqdevice forwarder -> SUB subscribers (pub/sub).
 type Runner struct {
 	cfg   Config
 	topo  *Topology
@@ -60,7 +63,7 @@ type Runner struct {
 
 	mu         sync.Mutex
 	roles      []*role
-	device     *role
+	devices    []*role
 	faults     []*Fault
 	nextStream uint32
 	nextCons   int
@@ -120,21 +123,26 @@ func (r *Runner) logf(format string, args ...any) {
 func (r *Runner) run(ctx context.Context) (*Report, error) {
 	r.start = time.Now()
 	t := r.topo
-	front := fmt.Sprintf("tcp://%s:5557", t.DevFront)
-	back := fmt.Sprintf("tcp://%s:5558", t.DevBack)
-	r.device = &role{name: "zmqdevice", kind: "ours", ns: t.Dev, killable: true}
+	ep := func(addr string, port int) string { return fmt.Sprintf("tcp://%s:%d", addr, port) }
+	front, back := ep(t.DevFront, 5557), ep(t.DevBack, 5558)
+	xsub, xpub := ep(t.DevFront, 5567), ep(t.DevBack, 5568)
+	r.devices = []*role{
+		{name: "streamer", kind: "ours", ns: t.Dev, sock: "streamer", path: "pipeline", endpoint: front + "," + back},
+		{name: "forwarder", kind: "ours", ns: t.Dev, sock: "forwarder", path: "pubsub", endpoint: xsub + "," + xpub},
+	}
 	r.roles = []*role{
-		{name: "pull-ours", kind: "ours", ns: t.Cons, endpoint: back},
-		{name: "pull-libzmq", kind: "libzmq", ns: t.Cons, endpoint: back, killable: true},
-		{name: "push-ours-a", kind: "ours", ns: t.Prod, push: true, endpoint: front},
-		{name: "push-ours-b", kind: "ours", ns: t.Prod, push: true, endpoint: front, killable: true},
-		{name: "push-libzmq", kind: "libzmq", ns: t.Prod, push: true, endpoint: front, killable: true},
+		{name: "pull-ours", kind: "ours", ns: t.Cons, sock: "pull", path: "pipeline", endpoint: back},
+		{name: "pull-libzmq", kind: "libzmq", ns: t.Cons, sock: "pull", path: "pipeline", endpoint: back},
+		{name: "push-ours-a", kind: "ours", ns: t.Prod, sock: "push", path: "pipeline", push: true, endpoint: front},
+		{name: "push-ours-b", kind: "ours", ns: t.Prod, sock: "push", path: "pipeline", push: true, endpoint: front},
+		{name: "push-libzmq", kind: "libzmq", ns: t.Prod, sock: "push", path: "pipeline", push: true, endpoint: front},
+		{name: "sub-ours", kind: "ours", ns: t.Cons, sock: "sub", path: "pubsub", endpoint: xpub},
+		{name: "sub-libzmq", kind: "libzmq", ns: t.Cons, sock: "sub", path: "pubsub", endpoint: xpub},
+		{name: "pub-ours", kind: "ours", ns: t.Prod, sock: "pub", path: "pubsub", push: true, endpoint: xsub},
+		{name: "pub-libzmq", kind: "libzmq", ns: t.Prod, sock: "pub", path: "pubsub", push: true, endpoint: xsub},
 	}
-	r.logf("namespaces %s, %s, %s; producers -> %s, consumers <- %s", t.Prod, t.Dev, t.Cons, front, back)
-	if err := r.startRole(r.device); err != nil {
-		return nil, err
-	}
-	for _, ro := range r.roles {
+	r.logf("namespaces %s, %s, %s; pipeline %s -> %s, pub/sub %s -> %s", t.Prod, t.Dev, t.Cons, front, back, xsub, xpub)
+	for _, ro := range append(append([]*role(nil), r.devices...), r.roles...) {
 		if err := r.startRole(ro); err != nil {
 			return nil, err
 		}
@@ -171,13 +179,20 @@ func (r *Runner) inject(ctx context.Context) error {
 	for _, ro := range r.roles {
 		byName[ro.name] = ro
 	}
+	kill := func(name string) func() error {
+		return func() error { return r.killRestart(byName[name]) }
+	}
+	byName["streamer"], byName["forwarder"] = r.devices[0], r.devices[1]
 	schedule := []func() error{
-		func() error { return r.killRestart(byName["push-libzmq"]) },
+		kill("push-libzmq"),
 		func() error { return r.cut(r.topo.Prod, r.topo.ProdIf, "producer link") },
-		func() error { return r.killRestart(r.device) },
-		func() error { return r.killRestart(byName["push-ours-b"]) },
+		kill("streamer"),
+		kill("push-ours-b"),
+		kill("forwarder"),
 		func() error { return r.cut(r.topo.Cons, r.topo.ConsIf, "consumer link") },
-		func() error { return r.killRestart(byName["pull-libzmq"]) },
+		kill("pull-libzmq"),
+		kill("sub-libzmq"),
+		kill("pub-ours"),
 	}
 	end := r.start.Add(r.cfg.Duration - drainTime)
 	next := time.Now().Add(r.cfg.FaultEvery)
@@ -193,7 +208,8 @@ func (r *Runner) inject(ctx context.Context) error {
 		}
 		next = next.Add(r.cfg.FaultEvery)
 	}
-	return r.schedule(ctx, end)
+	// The load goes on, fault-free, for the last recoveries.
+	return r.schedule(ctx, r.start.Add(r.cfg.Duration-2*time.Second))
 }
 
 // schedule waits until t, or returns ctx's error.
@@ -210,7 +226,7 @@ func (r *Runner) schedule(ctx context.Context, t time.Time) error {
 
 func (r *Runner) killRestart(ro *role) error {
 	old := ro.cur
-	oldStream := ro.stream
+	oldStream, oldConsumer := ro.stream, ro.consumer
 	old.kill()
 	killed := time.Now()
 	r.logf("killed %s (pid %d)", ro.name, old.pid)
@@ -220,14 +236,14 @@ func (r *Runner) killRestart(ro *role) error {
 	if err := r.startRole(ro); err != nil {
 		return err
 	}
-	f := &Fault{Target: ro.name, Start: killed, End: ro.cur.start, MaxRecovery: killRecovery}
+	f := &Fault{Target: ro.name, Path: ro.path, Start: killed, End: ro.cur.start, MaxRecovery: killRecovery}
 	k := KernelBufferMax / MsgSize // messages one kernel socket buffer can hold
 	h := r.cfg.HWM
 	switch {
-	case ro == r.device:
-		// Each of 3 producer pipes: its receive queue, kernel receive buffer
-		// and a decoder batch; each of 2 consumer pipes: its send queue,
-		// kernel send buffer and an encoder batch.
+	case ro.sock == "streamer" || ro.sock == "forwarder":
+		// Each of 3 producer pipes (2 for pub/sub): its receive queue,
+		// kernel receive buffer and a decoder batch; each of 2 consumer
+		// pipes: its send queue, kernel send buffer and an encoder batch.
 		f.Kind, f.MaxLoss = KillDevice, 3*(h+2*k)+2*(h+2*k)
 	case ro.push:
 		// Its send queue, its encoder batch and its kernel send buffer.
@@ -235,7 +251,7 @@ func (r *Runner) killRestart(ro *role) error {
 	default:
 		// The device's send queue and buffers towards it, and its own
 		// receive queue, kernel buffer and decoder batch.
-		f.Kind, f.MaxLoss, f.NewConsumer = KillConsumer, 2*h+4*k, ro.consumer
+		f.Kind, f.MaxLoss, f.OldConsumer, f.NewConsumer = KillConsumer, 2*h+4*k, oldConsumer, ro.consumer
 	}
 	r.mu.Lock()
 	r.faults = append(r.faults, f)
@@ -276,22 +292,23 @@ func (r *Runner) startRole(ro *role) error {
 	hwm := strconv.Itoa(r.cfg.HWM)
 	r.mu.Lock()
 	switch {
-	case ro == r.device:
-		args = []string{r.cfg.Device, "streamer", "--frontend", fmt.Sprintf("tcp://%s:5557", r.topo.DevFront),
-			"--backend", fmt.Sprintf("tcp://%s:5558", r.topo.DevBack), "--hwm", hwm, "--linger", "5s"}
+	case ro.sock == "streamer" || ro.sock == "forwarder":
+		eps := strings.SplitN(ro.endpoint, ",", 2)
+		args = []string{r.cfg.Device, ro.sock, "--frontend", eps[0], "--backend", eps[1],
+			"--hwm", hwm, "--linger", "5s"}
 	case ro.push:
 		id := r.nextStream
 		r.nextStream++
 		ro.stream = id
-		r.check.AddStream(Stream{ID: id, Producer: ro.name, Start: time.Now()})
-		args = append(args, "-role", "push", "-endpoint", ro.endpoint, "-stream", strconv.Itoa(int(id)),
+		r.check.AddStream(Stream{ID: id, Producer: ro.name, Start: time.Now(), Path: ro.path, Fanout: ro.sock == "pub"})
+		args = append(args, "-role", ro.sock, "-endpoint", ro.endpoint, "-stream", strconv.Itoa(int(id)),
 			"-rate", strconv.Itoa(r.cfg.Rate), "-hwm", hwm)
 		stdout = func(rd io.Reader) { r.readSent(rd, id) }
 	default:
 		id := r.nextCons
 		r.nextCons++
 		ro.consumer = id
-		args = append(args, "-role", "pull", "-endpoint", ro.endpoint, "-hwm", hwm)
+		args = append(args, "-role", ro.sock, "-endpoint", ro.endpoint, "-hwm", hwm)
 		stdout = func(rd io.Reader) { r.readRecords(rd, id) }
 	}
 	r.mu.Unlock()
@@ -389,7 +406,7 @@ func (r *Runner) finish(ctx context.Context) error {
 	for {
 		waiting := ""
 		for _, s := range r.check.Streams() {
-			if s.Final && s.Sent > 0 && !r.check.Has(s.ID, s.Sent-1) {
+			if s.Final && !s.Fanout && s.Sent > 0 && !r.check.Has(s.ID, s.Sent-1) {
 				waiting = fmt.Sprintf("the last message of stream %d (%s)", s.ID, s.Producer)
 			}
 		}
@@ -413,7 +430,9 @@ func (r *Runner) finish(ctx context.Context) error {
 			r.noteStop(ro.cur.stop(10 * time.Second))
 		}
 	}
-	r.noteStop(r.device.cur.stop(10 * time.Second))
+	for _, d := range r.devices {
+		r.noteStop(d.cur.stop(10 * time.Second))
+	}
 	r.logf("stopped everything after %v", time.Since(r.start).Round(time.Millisecond))
 	return nil
 }
@@ -436,8 +455,8 @@ func (r *Runner) sampleLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		r.mu.Lock()
-		live := []*proc{r.device.cur}
-		for _, ro := range r.roles {
+		var live []*proc
+		for _, ro := range append(append([]*role(nil), r.devices...), r.roles...) {
 			live = append(live, ro.cur)
 		}
 		r.mu.Unlock()
@@ -453,10 +472,7 @@ func (r *Runner) sampleLoop(ctx context.Context) {
 func (r *Runner) killAll() {
 	r.mu.Lock()
 	var all []*proc
-	if r.device != nil {
-		all = append(all, r.device.all...)
-	}
-	for _, ro := range r.roles {
+	for _, ro := range append(append([]*role(nil), r.devices...), r.roles...) {
 		all = append(all, ro.all...)
 	}
 	r.mu.Unlock()

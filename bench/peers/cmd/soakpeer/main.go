@@ -1,5 +1,5 @@
 // Command soakpeer is the libzmq side of the soak run (internal/soak): a PUSH
-// producer sending numbered messages at a fixed rate or a PULL consumer
+// or PUB producer sending numbered messages at a fixed rate or a PULL or SUB consumer
 // writing a record of each message to standard output, through libzmq (via
 // pebbe/zmq4). It speaks the same flags and output as "soak peer": producers
 // print "sent N" every 100 messages and "final N" on SIGTERM, then linger to
@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	role := flag.String("role", "", "push or pull")
+	role := flag.String("role", "", "push, pull, pub or sub")
 	endpoint := flag.String("endpoint", "", "endpoint to connect to")
 	stream := flag.Uint("stream", 0, "push: the stream id carried in every message")
 	rate := flag.Int("rate", 1000, "push: messages per second")
@@ -31,11 +31,15 @@ func main() {
 	var err error
 	switch *role {
 	case "push":
-		err = push(ctx, *endpoint, uint32(*stream), *rate, *hwm)
+		err = produce(ctx, zmq.PUSH, *endpoint, uint32(*stream), *rate, *hwm)
+	case "pub":
+		err = produce(ctx, zmq.PUB, *endpoint, uint32(*stream), *rate, *hwm)
 	case "pull":
-		err = pull(ctx, *endpoint, *hwm)
+		err = consume(ctx, zmq.PULL, *endpoint, *hwm)
+	case "sub":
+		err = consume(ctx, zmq.SUB, *endpoint, *hwm)
 	default:
-		err = fmt.Errorf("-role must be push or pull, not %q", *role)
+		err = fmt.Errorf("-role must be push, pull, pub or sub, not %q", *role)
 	}
 	stop()
 	// Term waits for each closed socket's linger: without it queued
@@ -53,8 +57,8 @@ func interrupted(err error) bool {
 	return zmq.AsErrno(err) == zmq.Errno(syscall.EINTR)
 }
 
-func push(ctx context.Context, endpoint string, stream uint32, rate, hwm int) error {
-	s, err := zmq.NewSocket(zmq.PUSH)
+func produce(ctx context.Context, typ zmq.Type, endpoint string, stream uint32, rate, hwm int) error {
+	s, err := zmq.NewSocket(typ)
 	if err != nil {
 		return err
 	}
@@ -99,12 +103,19 @@ loop:
 	return nil
 }
 
-func pull(ctx context.Context, endpoint string, hwm int) error {
-	s, err := zmq.NewSocket(zmq.PULL)
+func consume(ctx context.Context, typ zmq.Type, endpoint string, hwm int) error {
+	s, err := zmq.NewSocket(typ)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if typ == zmq.SUB {
+		// Everything: the subscription itself is what a restarted
+		// forwarder must get again, or nothing reaches this subscriber.
+		if err := s.SetSubscribe(""); err != nil {
+			return err
+		}
+	}
 	if err := errors.Join(s.SetRcvhwm(hwm), s.SetLinger(0), s.SetRcvtimeo(100*time.Millisecond), s.Connect(endpoint)); err != nil {
 		return err
 	}

@@ -15,13 +15,13 @@ import (
 	"github.com/brokerless/zmq/socket"
 )
 
-// peerMain is one of our soak processes: a PUSH producer sending numbered
-// messages at a fixed rate, or a PULL consumer writing a record of each
+// peerMain is one of our soak processes: a PUSH or PUB producer sending numbered
+// messages at a fixed rate, or a PULL or SUB consumer writing a record of each
 // message to standard output. SIGTERM stops it; a producer then reports its
 // exact count ("final N") and lingers to deliver what is queued.
 func peerMain(args []string) int {
 	fs := flag.NewFlagSet("peer", flag.ContinueOnError)
-	role := fs.String("role", "", "push or pull")
+	role := fs.String("role", "", "push, pull, pub or sub")
 	endpoint := fs.String("endpoint", "", "endpoint to connect to")
 	stream := fs.Uint("stream", 0, "push: the stream id carried in every message")
 	rate := fs.Int("rate", 1000, "push: messages per second")
@@ -53,11 +53,15 @@ func peerMain(args []string) int {
 	var err error
 	switch *role {
 	case "push":
-		err = push(ctx, *endpoint, uint32(*stream), *rate, *hwm)
+		err = produce(ctx, socket.Push, *endpoint, uint32(*stream), *rate, *hwm)
+	case "pub":
+		err = produce(ctx, socket.Pub, *endpoint, uint32(*stream), *rate, *hwm)
 	case "pull":
-		err = pull(ctx, *endpoint, *hwm)
+		err = consume(ctx, socket.Pull, *endpoint, *hwm)
+	case "sub":
+		err = consume(ctx, socket.Sub, *endpoint, *hwm)
 	default:
-		err = fmt.Errorf("-role must be push or pull, not %q", *role)
+		err = fmt.Errorf("-role must be push, pull, pub or sub, not %q", *role)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "soak peer:", err)
@@ -67,8 +71,8 @@ func peerMain(args []string) int {
 	return 0
 }
 
-func push(ctx context.Context, endpoint string, stream uint32, rate, hwm int) error {
-	s, err := socket.New(socket.Push, socket.Options{SendHWM: hwm, Linger: 10 * time.Second})
+func produce(ctx context.Context, typ socket.Type, endpoint string, stream uint32, rate, hwm int) error {
+	s, err := socket.New(typ, socket.Options{SendHWM: hwm, Linger: 10 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -108,12 +112,19 @@ loop:
 	return s.Close()
 }
 
-func pull(ctx context.Context, endpoint string, hwm int) error {
-	s, err := socket.New(socket.Pull, socket.Options{RecvHWM: hwm, Linger: -1})
+func consume(ctx context.Context, typ socket.Type, endpoint string, hwm int) error {
+	s, err := socket.New(typ, socket.Options{RecvHWM: hwm, Linger: -1})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if typ == socket.Sub {
+		// Everything: the subscription itself is what a restarted
+		// forwarder must get again, or nothing reaches this subscriber.
+		if err := s.Subscribe(nil); err != nil {
+			return err
+		}
+	}
 	if err := s.Connect(endpoint); err != nil {
 		return err
 	}
