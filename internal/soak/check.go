@@ -467,17 +467,18 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			}
 			return want[a].consumer < want[b].consumer
 		})
+		missing := ""
 		for _, k := range want {
 			t, ok := first[i][k]
 			if !ok {
-				f.Recovery = -1
+				f.Recovery, missing = -1, fmt.Sprintf(" (consumer %d of %s)", k.consumer, k.path)
 				break
 			}
 			f.Recovery = max(f.Recovery, time.Duration(t-f.End.UnixNano()))
 		}
 		switch {
 		case f.Recovery < 0:
-			res.violate("recovery: after %s %s at %s, a consumer never received again", f.Kind, f.Target, f.Start.Format("15:04:05.000"))
+			res.violate("recovery: after %s %s at %s, a consumer never received again%s", f.Kind, f.Target, f.Start.Format("15:04:05.000"), missing)
 		case f.Recovery > f.MaxRecovery:
 			res.violate("recovery: %s %s took %v to carry traffic again, bound %v", f.Kind, f.Target,
 				f.Recovery.Round(time.Millisecond), f.MaxRecovery)

@@ -197,7 +197,7 @@ func (r *Runner) inject(ctx context.Context) error {
 	end := r.start.Add(r.cfg.Duration - drainTime)
 	next := time.Now().Add(r.cfg.FaultEvery)
 	for i := 0; ; i++ {
-		if !next.Add(r.cfg.CutFor).Before(end) {
+		if !next.Before(end) {
 			break
 		}
 		if err := r.schedule(ctx, next); err != nil {
@@ -206,7 +206,15 @@ func (r *Runner) inject(ctx context.Context) error {
 		if err := schedule[i%len(schedule)](); err != nil {
 			return err
 		}
+		// The next fault waits for this one's recovery bound, so that its
+		// recovery is seen before anything else breaks the path.
+		r.mu.Lock()
+		last := r.faults[len(r.faults)-1]
+		r.mu.Unlock()
 		next = next.Add(r.cfg.FaultEvery)
+		if settle := last.End.Add(last.MaxRecovery + 500*time.Millisecond); next.Before(settle) {
+			next = settle
+		}
 	}
 	// The load goes on, fault-free, for the last recoveries.
 	return r.schedule(ctx, r.start.Add(r.cfg.Duration-2*time.Second))
