@@ -70,7 +70,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("- Machine: %s", machine)
 	p("- Load: 3 producers at %d msg/s each, %d-byte messages, HWM %d on every socket, kernel TCP buffers capped at %d bytes in the namespaces",
 		rep.Config.Rate, MsgSize, rep.Config.HWM, KernelBufferMax)
-	p("- Faults: one every %v (killed processes stay down %v, cut links %v), none in the last %v",
+	p("- Faults: one every %v, or later once the previous fault's recovery bound has passed (killed processes stay down %v, cut links %v), none in the last %v",
 		rep.Config.FaultEvery, rep.Config.Down, rep.Config.CutFor, drainTime)
 	p("")
 	p("## Setup")
