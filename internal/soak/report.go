@@ -89,7 +89,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("Faults rotate through: SIGKILL of push-libzmq, nft drop of the producer link, SIGKILL of the streamer,")
 	p("SIGKILL of push-ours-b, SIGKILL of the forwarder, nft drop of the consumer link, SIGKILL of pull-libzmq,")
 	p("SIGKILL of sub-libzmq, SIGKILL of pub-ours. Every killed process is started again at once after its")
-	p("down time. push-ours-a, pull-ours and sub-ours run throughout.")
+	p("down time. push-ours-a, pull-ours, sub-ours and pub-libzmq run throughout.")
 	p("")
 	p("The pipeline must lose nothing but what a killed process held. Pub/sub may drop (a PUB drops while no")
 	p("subscription has reached it, a forwarder restart loses subscriptions until the subscribers send them")
