@@ -423,12 +423,10 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			case KillDevice, CutLink:
 				// Sent after the device died or the rules were in place:
 				// it cannot arrive before the fault ends.
-				if r.Sent >= start && (f.Kind == KillDevice || r.Sent <= end) {
-					if r.Recv < end {
-						leaked[i]++
-					}
-					through = true
+				if r.Sent >= start && r.Sent <= end && r.Recv < end {
+					leaked[i]++
 				}
+				through = r.Sent >= start
 			}
 			if !through || r.Recv < end {
 				continue

@@ -1,9 +1,11 @@
 // Package soak runs the library for a long time under load and faults and
 // checks what came out. It builds three network namespaces joined by veth
-// links (producers, device, consumers), runs PUSH producers of ours and of
-// libzmq into a zmqdevice streamer and PULL consumers of both kinds behind
-// it, and on a schedule kills processes with SIGKILL and restarts them, cuts
-// links with nft drop rules and restores them, and restarts the device.
+// links (producers, devices, consumers) and runs three scenarios side by
+// side, each with processes of ours and of libzmq at both ends: PUSH into a
+// zmqdevice streamer and PULL behind it, PUB into a forwarder and SUB behind
+// it, and REQ clients through a queue to REP workers. On a schedule it kills
+// processes with SIGKILL and restarts them, cuts links with nft drop rules
+// and restores them, and restarts the devices.
 //
 // Every message carries its stream (one producer incarnation), a sequence
 // number and its send time; consumers report each message they receive. The

@@ -37,7 +37,9 @@ var panicMarkers = []string{"panic:", "fatal error:", "WARNING: DATA RACE"}
 // startProc starts args inside ns. stdout, if not nil, consumes the process's
 // standard output; stderr is scanned for panics and goroutine reports and
 // copied to log.
-func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io.Reader), args ...string) (*proc, error) {
+// hook, if not nil, sees every stderr line first and returns true for those
+// it consumed.
+func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io.Reader), hook func(string) bool, args ...string) (*proc, error) {
 	cmd := t.Command(ns, args[0], args[1:]...)
 	// Should the orchestrator die, its children die with it (ip execs the
 	// program, which keeps the parent-death signal).
@@ -65,7 +67,7 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 	}()
 	go func() {
 		defer p.readers.Done()
-		p.scanStderr(errR, log)
+		p.scanStderr(errR, log, hook)
 	}()
 	go func() {
 		p.readers.Wait()
@@ -75,11 +77,14 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 	return p, nil
 }
 
-func (p *proc) scanStderr(r io.Reader, log io.Writer) {
+func (p *proc) scanStderr(r io.Reader, log io.Writer, hook func(string) bool) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if hook != nil && hook(line) {
+			continue
+		}
 		if g, ok := strings.CutPrefix(line, "soakstat goroutines="); ok {
 			if n, err := strconv.Atoi(g); err == nil {
 				p.mu.Lock()

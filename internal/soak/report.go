@@ -75,7 +75,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("")
 	p("## Setup")
 	p("")
-	p("Three network namespaces joined by two veth links; no traffic leaves them. Two scenarios share the links:")
+	p("Three network namespaces joined by two veth links; no traffic leaves them. Three scenarios share the links:")
 	p("")
 	p("```")
 	p("prod ns                          dev ns                              cons ns")
@@ -83,18 +83,23 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("push-libzmq (libzmq)                      (PULL -> PUSH, ours)          pull-libzmq (libzmq)")
 	p("pub-ours (ours)                 --link--> zmqdevice forwarder --link--> sub-ours (ours)")
 	p("pub-libzmq (libzmq)                       (XSUB -> XPUB, ours)          sub-libzmq (libzmq)")
+	p("req-ours (ours)                 --link--> zmqdevice queue     --link--> rep-ours (ours)")
+	p("req-libzmq (libzmq)                       (ROUTER -> DEALER, ours)      rep-libzmq (libzmq)")
 	p("```")
 	p("")
 	p("Each producer incarnation is a stream; each message carries its stream, sequence number and send time.")
 	p("Faults rotate through: SIGKILL of push-libzmq, nft drop of the producer link, SIGKILL of the streamer,")
-	p("SIGKILL of push-ours-b, SIGKILL of the forwarder, nft drop of the consumer link, SIGKILL of pull-libzmq,")
-	p("SIGKILL of sub-libzmq, SIGKILL of pub-ours. Every killed process is started again at once after its")
-	p("down time. push-ours-a, pull-ours, sub-ours and pub-libzmq run throughout.")
+	p("of the queue and of the forwarder, nft drop of the consumer link, SIGKILL of push-ours-b, pull-libzmq,")
+	p("sub-libzmq, req-libzmq and pub-ours. Every killed process is started again at once after its down time.")
+	p("push-ours-a, pull-ours, sub-ours, pub-libzmq, req-ours and both REP workers run throughout.")
 	p("")
 	p("The pipeline must lose nothing but what a killed process held. Pub/sub may drop (a PUB drops while no")
 	p("subscription has reached it, a forwarder restart loses subscriptions until the subscribers send them")
 	p("again): its drops are counted, not charged, but a subscriber must receive again within the bound after")
 	p("every fault, which is the resubscription check, and duplicates and order count as for the pipeline.")
+	p("A REQ client sends one request at a time and, when no reply comes within 2 s, sends it again on a new")
+	p("socket (Lazy Pirate); it records each reply from the reply's own payload, so a reply to the wrong")
+	p("request is a duplicate or a reordering, and no request may go without its reply.")
 	p("")
 	p("## Figures")
 	p("")
@@ -110,7 +115,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	p("### Loss and recovery by fault kind")
 	p("")
 	p("Loss is charged to pipeline faults; a kill of a pub/sub process or the forwarder shows 0 here, its")
-	p("drops are in the pub/sub column above.")
+	p("drops are in the pub/sub column above. Req/rep may lose nothing: its bound is 0.")
 	p("")
 	p("| fault | count | lost total | lost max | loss bound | recovery median | recovery max | recovery bound |")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -123,7 +128,7 @@ func (rep *Report) Markdown(w io.Writer, command, machine string) {
 	for _, f := range rep.Faults {
 		g := group{f.Kind, f.Path}
 		if g.path == "" {
-			g.path = "both"
+			g.path = "all"
 		}
 		if _, ok := groups[g]; !ok {
 			order = append(order, g)

@@ -41,9 +41,9 @@ const (
 // role is one long-running part of the topology, restarted by faults.
 type role struct {
 	name, kind, ns string // kind: "ours" or "libzmq"
-	sock           string // push, pull, pub, sub; or the device: streamer, forwarder
-	path           string // the scenario: "pipeline" or "pubsub"
-	push           bool   // a producer
+	sock           string // push, pull, pub, sub, req, rep; or the device: streamer, forwarder, queue
+	path           string // the scenario: "pipeline", "pubsub" or "reqrep"
+	push           bool   // a producer (a REQ client is one, and its own consumer too)
 	endpoint       string // where it connects; a device's frontend,backend
 
 	cur      *proc
@@ -54,7 +54,8 @@ type role struct {
 
 // Runner runs the soak scenarios side by side over the same links: PUSH
 // producers -> zmqdevice streamer -> PULL consumers (the pipeline), and PUB
-// publishers -> zmqdevice forwarder -> SUB subscribers (pub/sub).
+// publishers -> zmqdevice forwarder -> SUB subscribers (pub/sub), and REQ
+// clients -> zmqdevice queue -> REP workers (req/rep).
 type Runner struct {
 	cfg   Config
 	topo  *Topology
@@ -126,9 +127,11 @@ func (r *Runner) run(ctx context.Context) (*Report, error) {
 	ep := func(addr string, port int) string { return fmt.Sprintf("tcp://%s:%d", addr, port) }
 	front, back := ep(t.DevFront, 5557), ep(t.DevBack, 5558)
 	xsub, xpub := ep(t.DevFront, 5567), ep(t.DevBack, 5568)
+	router, dealer := ep(t.DevFront, 5577), ep(t.DevBack, 5578)
 	r.devices = []*role{
 		{name: "streamer", kind: "ours", ns: t.Dev, sock: "streamer", path: "pipeline", endpoint: front + "," + back},
 		{name: "forwarder", kind: "ours", ns: t.Dev, sock: "forwarder", path: "pubsub", endpoint: xsub + "," + xpub},
+		{name: "queue", kind: "ours", ns: t.Dev, sock: "queue", path: "reqrep", endpoint: router + "," + dealer},
 	}
 	r.roles = []*role{
 		{name: "pull-ours", kind: "ours", ns: t.Cons, sock: "pull", path: "pipeline", endpoint: back},
@@ -140,8 +143,13 @@ func (r *Runner) run(ctx context.Context) (*Report, error) {
 		{name: "sub-libzmq", kind: "libzmq", ns: t.Cons, sock: "sub", path: "pubsub", endpoint: xpub},
 		{name: "pub-ours", kind: "ours", ns: t.Prod, sock: "pub", path: "pubsub", push: true, endpoint: xsub},
 		{name: "pub-libzmq", kind: "libzmq", ns: t.Prod, sock: "pub", path: "pubsub", push: true, endpoint: xsub},
+		{name: "rep-ours", kind: "ours", ns: t.Cons, sock: "rep", path: "reqrep", endpoint: dealer},
+		{name: "rep-libzmq", kind: "libzmq", ns: t.Cons, sock: "rep", path: "reqrep", endpoint: dealer},
+		{name: "req-ours", kind: "ours", ns: t.Prod, sock: "req", path: "reqrep", push: true, endpoint: router},
+		{name: "req-libzmq", kind: "libzmq", ns: t.Prod, sock: "req", path: "reqrep", push: true, endpoint: router},
 	}
-	r.logf("namespaces %s, %s, %s; pipeline %s -> %s, pub/sub %s -> %s", t.Prod, t.Dev, t.Cons, front, back, xsub, xpub)
+	r.logf("namespaces %s, %s, %s; pipeline %s -> %s, pub/sub %s -> %s, req/rep %s -> %s",
+		t.Prod, t.Dev, t.Cons, front, back, xsub, xpub, router, dealer)
 	for _, ro := range append(append([]*role(nil), r.devices...), r.roles...) {
 		if err := r.startRole(ro); err != nil {
 			return nil, err
@@ -182,16 +190,20 @@ func (r *Runner) inject(ctx context.Context) error {
 	kill := func(name string) func() error {
 		return func() error { return r.killRestart(byName[name]) }
 	}
-	byName["streamer"], byName["forwarder"] = r.devices[0], r.devices[1]
+	for _, d := range r.devices {
+		byName[d.name] = d
+	}
 	schedule := []func() error{
 		kill("push-libzmq"),
 		func() error { return r.cut(r.topo.Prod, r.topo.ProdIf, "producer link") },
 		kill("streamer"),
-		kill("push-ours-b"),
+		kill("queue"),
 		kill("forwarder"),
 		func() error { return r.cut(r.topo.Cons, r.topo.ConsIf, "consumer link") },
+		kill("push-ours-b"),
 		kill("pull-libzmq"),
 		kill("sub-libzmq"),
+		kill("req-libzmq"),
 		kill("pub-ours"),
 	}
 	end := r.start.Add(r.cfg.Duration - drainTime)
@@ -248,6 +260,10 @@ func (r *Runner) killRestart(ro *role) error {
 	k := KernelBufferMax / MsgSize // messages one kernel socket buffer can hold
 	h := r.cfg.HWM
 	switch {
+	case ro.sock == "queue":
+		// A client sends its request again until it has the reply: nothing
+		// may be missing.
+		f.Kind, f.MaxLoss = KillDevice, 0
 	case ro.sock == "streamer" || ro.sock == "forwarder":
 		// Each of 3 producer pipes (2 for pub/sub): its receive queue,
 		// kernel receive buffer and a decoder batch; each of 2 consumer
@@ -297,13 +313,26 @@ func (r *Runner) startRole(ro *role) error {
 		args = []string{r.cfg.Libzmq}
 	}
 	var stdout func(io.Reader)
+	var hook func(string) bool
 	hwm := strconv.Itoa(r.cfg.HWM)
 	r.mu.Lock()
 	switch {
-	case ro.sock == "streamer" || ro.sock == "forwarder":
+	case ro.sock == "streamer" || ro.sock == "forwarder" || ro.sock == "queue":
 		eps := strings.SplitN(ro.endpoint, ",", 2)
 		args = []string{r.cfg.Device, ro.sock, "--frontend", eps[0], "--backend", eps[1],
 			"--hwm", hwm, "--linger", "5s"}
+	case ro.sock == "rep":
+		args = append(args, "-role", "rep", "-endpoint", ro.endpoint)
+	case ro.sock == "req":
+		id, cons := r.nextStream, r.nextCons
+		r.nextStream++
+		r.nextCons++
+		ro.stream, ro.consumer = id, cons
+		r.check.AddStream(Stream{ID: id, Producer: ro.name, Start: time.Now(), Path: ro.path})
+		args = append(args, "-role", "req", "-endpoint", ro.endpoint, "-stream", strconv.Itoa(int(id)),
+			"-rate", strconv.Itoa(r.cfg.Rate/4))
+		stdout = func(rd io.Reader) { r.readRecords(rd, cons) }
+		hook = func(line string) bool { return r.sentLine(line, "soak", id) }
 	case ro.push:
 		id := r.nextStream
 		r.nextStream++
@@ -311,7 +340,12 @@ func (r *Runner) startRole(ro *role) error {
 		r.check.AddStream(Stream{ID: id, Producer: ro.name, Start: time.Now(), Path: ro.path, Fanout: ro.sock == "pub"})
 		args = append(args, "-role", ro.sock, "-endpoint", ro.endpoint, "-stream", strconv.Itoa(int(id)),
 			"-rate", strconv.Itoa(r.cfg.Rate), "-hwm", hwm)
-		stdout = func(rd io.Reader) { r.readSent(rd, id) }
+		stdout = func(rd io.Reader) {
+			sc := bufio.NewScanner(rd)
+			for sc.Scan() {
+				r.sentLine(sc.Text(), "", id)
+			}
+		}
 	default:
 		id := r.nextCons
 		r.nextCons++
@@ -320,7 +354,7 @@ func (r *Runner) startRole(ro *role) error {
 		stdout = func(rd io.Reader) { r.readRecords(rd, id) }
 	}
 	r.mu.Unlock()
-	p, err := startProc(r.topo, ro.ns, ro.name, ro.kind, r.cfg.Log, stdout, args...)
+	p, err := startProc(r.topo, ro.ns, ro.name, ro.kind, r.cfg.Log, stdout, hook, args...)
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", ro.name, err)
 	}
@@ -331,20 +365,19 @@ func (r *Runner) startRole(ro *role) error {
 	return nil
 }
 
-// readSent follows a producer's "sent N" and "final N" lines.
-func (r *Runner) readSent(rd io.Reader, id uint32) {
-	sc := bufio.NewScanner(rd)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
-			continue
-		}
-		n, err := strconv.ParseUint(f[1], 10, 64)
-		if err != nil {
-			continue
-		}
-		r.check.ReportSent(id, n, f[0] == "final")
+// sentLine reads a producer's "sent N" or "final N" line (with prefix before
+// the word, as REQ clients write them on stderr) and reports whether it was one.
+func (r *Runner) sentLine(line, prefix string, id uint32) bool {
+	f := strings.Fields(line)
+	if len(f) != 2 || (f[0] != prefix+"sent" && f[0] != prefix+"final") {
+		return false
 	}
+	n, err := strconv.ParseUint(f[1], 10, 64)
+	if err != nil {
+		return false
+	}
+	r.check.ReportSent(id, n, f[0] == prefix+"final")
+	return true
 }
 
 // readRecords feeds a consumer's records to the checker.
@@ -392,7 +425,7 @@ func (r *Runner) pendingTraffic() string {
 		if ro.push && r.check.Received(ro.stream) == 0 {
 			return ro.name + " has delivered nothing"
 		}
-		if !ro.push && !got[ro.consumer] {
+		if !ro.push && ro.sock != "rep" && !got[ro.consumer] {
 			return ro.name + " has received nothing"
 		}
 	}

@@ -1,9 +1,10 @@
-// Command soakpeer is the libzmq side of the soak run (internal/soak): a PUSH
-// or PUB producer sending numbered messages at a fixed rate or a PULL or SUB consumer
-// writing a record of each message to standard output, through libzmq (via
-// pebbe/zmq4). It speaks the same flags and output as "soak peer": producers
-// print "sent N" every 100 messages and "final N" on SIGTERM, then linger to
-// deliver what is queued.
+// Command soakpeer is the libzmq side of the soak run (internal/soak), through
+// libzmq via pebbe/zmq4: a PUSH or PUB producer sending numbered messages at a
+// fixed rate, a PULL or SUB consumer writing a record of each message to
+// standard output, a REQ client writing a record of each reply, or a REP echo
+// worker. It speaks the same flags and output as "soak peer": producers print
+// "sent N" every 100 messages and "final N" on SIGTERM, then linger to
+// deliver what is queued (REQ clients print them on stderr, prefixed "soak").
 package main
 
 import (
@@ -21,7 +22,7 @@ import (
 )
 
 func main() {
-	role := flag.String("role", "", "push, pull, pub or sub")
+	role := flag.String("role", "", "push, pull, pub, sub, req or rep")
 	endpoint := flag.String("endpoint", "", "endpoint to connect to")
 	stream := flag.Uint("stream", 0, "push: the stream id carried in every message")
 	rate := flag.Int("rate", 1000, "push: messages per second")
@@ -38,8 +39,12 @@ func main() {
 		err = consume(ctx, zmq.PULL, *endpoint, *hwm)
 	case "sub":
 		err = consume(ctx, zmq.SUB, *endpoint, *hwm)
+	case "req":
+		err = request(ctx, *endpoint, uint32(*stream), *rate)
+	case "rep":
+		err = reply(ctx, *endpoint)
 	default:
-		err = fmt.Errorf("-role must be push, pull, pub or sub, not %q", *role)
+		err = fmt.Errorf("-role must be push, pull, pub, sub, req or rep, not %q", *role)
 	}
 	stop()
 	// Term waits for each closed socket's linger: without it queued
@@ -132,6 +137,123 @@ func consume(ctx context.Context, typ zmq.Type, endpoint string, hwm int) error 
 			return err
 		}
 		if _, err := os.Stdout.Write(rec[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replyTimeout is how long a client waits for a reply before it gives its
+// REQ socket up and sends again on a new one (the Lazy Pirate pattern).
+const replyTimeout = 2 * time.Second
+
+// request is a REQ client, as "soak peer -role req": each reply becomes a
+// record made from the reply's payload; counts go to stderr.
+func request(ctx context.Context, endpoint string, stream uint32, rate int) error {
+	open := func() (*zmq.Socket, error) {
+		s, err := zmq.NewSocket(zmq.REQ)
+		if err != nil {
+			return nil, err
+		}
+		if err := errors.Join(s.SetLinger(0), s.Connect(endpoint)); err != nil {
+			s.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := open()
+	if err != nil {
+		return err
+	}
+	defer func() { s.Close() }()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	b := make([]byte, soak.MsgSize)
+	var rec [soak.RecordSize]byte
+	var n uint64
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+		}
+		for n < uint64(time.Since(start).Seconds()*float64(rate)) {
+			if ctx.Err() != nil {
+				break loop
+			}
+			soak.PutMsg(b, stream, n, time.Now().UnixNano())
+			if _, err := s.SendBytes(b, 0); err != nil {
+				if interrupted(err) {
+					continue
+				}
+				return err
+			}
+			var m []byte
+			deadline := time.Now().Add(replyTimeout)
+			poller := zmq.NewPoller()
+			poller.Add(s, zmq.POLLIN)
+			for m == nil && time.Now().Before(deadline) && ctx.Err() == nil {
+				ready, err := poller.Poll(50 * time.Millisecond)
+				if err != nil && !interrupted(err) {
+					return err
+				}
+				if len(ready) > 0 {
+					if m, err = s.RecvBytes(0); err != nil && !interrupted(err) {
+						return err
+					}
+				}
+			}
+			if ctx.Err() != nil {
+				break loop
+			}
+			if m == nil {
+				s.Close()
+				if s, err = open(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := soak.PutRecord(rec[:], m, time.Now().UnixNano()); err != nil {
+				return err
+			}
+			if _, err := os.Stdout.Write(rec[:]); err != nil {
+				return err
+			}
+			st, seq, _, _ := soak.ParseMsg(m)
+			if st != stream || seq != n {
+				return fmt.Errorf("reply %d/%d to request %d/%d", st, seq, stream, n)
+			}
+			n++
+			if n%100 == 0 {
+				fmt.Fprintf(os.Stderr, "soaksent %d\n", n)
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, "soakfinal %d\n", n)
+	return nil
+}
+
+// reply is a REP worker that echoes every request.
+func reply(ctx context.Context, endpoint string) error {
+	s, err := zmq.NewSocket(zmq.REP)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := errors.Join(s.SetLinger(0), s.SetRcvtimeo(100*time.Millisecond), s.Connect(endpoint)); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		m, err := s.RecvBytes(0)
+		if err != nil {
+			if e := zmq.AsErrno(err); e == zmq.Errno(syscall.EAGAIN) || interrupted(err) {
+				continue
+			}
+			return err
+		}
+		if _, err := s.SendBytes(m, 0); err != nil && !interrupted(err) {
 			return err
 		}
 	}
