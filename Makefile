@@ -79,11 +79,11 @@ fuzz:
 		done; \
 	done
 
-## soak: the soak and chaos run (internal/soak): producers of ours and of libzmq push
-## through a zmqdevice streamer to consumers of both, in network namespaces, while
-## processes are killed and restarted and links cut with nft; checks the invariants
-## from sequence numbers and rewrites SOAK.md. SOAK sets the length (needs root,
-## libzmq3-dev, nftables)
+## soak: the soak and chaos run (internal/soak): peers of ours and of libzmq through a
+## zmqdevice streamer (PUSH/PULL), forwarder (PUB/SUB) and queue (REQ/REP), in network
+## namespaces, while processes are killed and restarted and links cut with nft; checks
+## the invariants from sequence numbers and rewrites SOAK.md. SOAK sets the length
+## (needs root, libzmq3-dev, nftables)
 SOAK ?= 3m
 SOAK_REPORT ?= SOAK.md
 soak: deps

@@ -58,7 +58,7 @@ type Fault struct {
 
 	Stream      uint32 // KillProducer: the killed stream
 	NewStream   uint32 // KillProducer: the stream of the restarted producer
-	OldConsumer int    // KillConsumer: the killed consumer
+	OldConsumer int    // KillConsumer, or KillProducer of a REQ client: the killed consumer
 	NewConsumer int    // KillConsumer: the restarted consumer
 
 	// Filled by Check.
@@ -396,7 +396,8 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 	}
 	killedAt := map[int]int64{}
 	for _, f := range faults {
-		if f.Kind == KillConsumer {
+		// A REQ client is a producer that is its own consumer.
+		if f.Kind == KillConsumer || (f.Kind == KillProducer && f.OldConsumer != 0) {
 			killedAt[f.OldConsumer] = f.Start.UnixNano()
 		}
 	}

@@ -299,3 +299,32 @@ func TestCheckKillOnAnotherPathExplainsNothing(t *testing.T) {
 	require.Equal(t, 20, r.Unexplained)
 	require.Zero(t, f.Lost)
 }
+
+func TestCheckKilledClientIsNotAwaitedAfterLaterFaults(t *testing.T) {
+	c := NewChecker()
+	c.AddStream(Stream{ID: 1, Producer: "req", Start: t0, Path: "reqrep"})
+	c.ReportSent(1, 500, false)
+	c.AddStream(Stream{ID: 2, Producer: "req", Start: at(600), Path: "reqrep"})
+	c.ReportSent(2, 1000, true)
+	for s := uint64(0); s < 500; s++ { // client 1, killed at 500 ms
+		c.Add(Record{Stream: 1, Seq: s, Sent: at(int(s)).UnixNano(), Recv: at(int(s)).UnixNano() + 1e6, Consumer: 1})
+	}
+	for s := uint64(0); s < 1000; s++ { // client 2, its restart at 600 ms
+		sent := at(600 + 2*int(s)).UnixNano()
+		recv := sent + 1e6
+		if sent >= at(1500).UnixNano() && sent < at(1650).UnixNano() {
+			recv = at(1650).UnixNano() // the queue is down from 1500 to 1600 ms
+		}
+		c.Add(Record{Stream: 2, Seq: s, Sent: sent, Recv: recv, Consumer: 2})
+	}
+	kill := &Fault{Kind: KillProducer, Target: "req", Path: "reqrep", Start: at(500), End: at(600),
+		MaxRecovery: time.Second, Stream: 1, NewStream: 2, OldConsumer: 1, NewConsumer: 2}
+	queue := &Fault{Kind: KillDevice, Target: "queue", Path: "reqrep", Start: at(1500), End: at(1600), MaxRecovery: time.Second}
+	r := c.Check([]*Fault{kill, queue})
+	require.True(t, r.OK(), r.Violations)
+
+	// Without knowing client 1 was killed, the queue's recovery waits for it.
+	kill.OldConsumer = 0
+	r = c.Check([]*Fault{kill, queue})
+	hasViolation(t, r, "consumer 1 of reqrep")
+}

@@ -272,6 +272,9 @@ func (r *Runner) killRestart(ro *role) error {
 	case ro.push:
 		// Its send queue, its encoder batch and its kernel send buffer.
 		f.Kind, f.MaxLoss, f.Stream, f.NewStream = KillProducer, h+2*k, oldStream, ro.stream
+		if ro.sock == "req" {
+			f.OldConsumer, f.NewConsumer = oldConsumer, ro.consumer
+		}
 	default:
 		// The device's send queue and buffers towards it, and its own
 		// receive queue, kernel buffer and decoder batch.
