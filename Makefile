@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 10s
 
-.PHONY: all build deps test test-interop test-prom bench bench-smoke bench-compare demo fuzz
+.PHONY: all build deps test test-interop test-prom bench bench-smoke bench-compare demo fuzz soak soak-short
 
 all: test
 
@@ -15,7 +15,7 @@ build:
 ## recycling tests without it (the race detector makes sync.Pool drop buffers at random,
 ## so those tests skip themselves under it), the wire and socket tests again with released
 ## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
-## smoke check
+## smoke check, and the short soak run
 test: deps
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
@@ -25,6 +25,7 @@ test: deps
 	$(MAKE) test-interop
 	$(MAKE) test-prom
 	$(MAKE) bench-smoke
+	$(MAKE) soak-short
 
 ## test-interop: run the nested interop module against libzmq (needs cgo and libzmq),
 ## JeroMQ 0.3.6 and pyzmq (the packages come from `make deps`)
@@ -83,3 +84,26 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+## soak: the soak and chaos run (internal/soak): peers of ours and of libzmq through a
+## zmqdevice streamer (PUSH/PULL), forwarder (PUB/SUB) and queue (REQ/REP), in network
+## namespaces, while processes are killed and restarted and links cut with nft; checks
+## the invariants from sequence numbers and rewrites SOAK.md. SOAK sets the length
+## (needs root, libzmq3-dev, nftables)
+SOAK ?= 3m
+SOAK_REPORT ?= SOAK.md
+soak: deps
+	@command -v nft >/dev/null || { echo "soak: nft not found; install it with: apt-get install -y nftables" >&2; exit 1; }
+	@set -e; d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+	$(GO) build -o "$$d/soak" ./internal/soak/cmd/soak; \
+	$(GO) build -o "$$d/zmqdevice" ./device/cmd/zmqdevice; \
+	(cd bench/peers && $(GO) build -o "$$d/soakpeer" ./cmd/soakpeer); \
+	"$$d/soak" -duration $(SOAK) -device "$$d/zmqdevice" -libzmq "$$d/soakpeer" \
+		-report "$(SOAK_REPORT)" -log "$$d/soak.log" -command "make soak SOAK=$(SOAK)" \
+		|| { status=$$?; echo "soak: last log lines:" >&2; tail -n 40 "$$d/soak.log" >&2; exit $$status; }
+
+## soak-short: the about 60 s soak run CI does as part of make test; its report goes
+## to a temporary file, SOAK.md stays as committed
+soak-short:
+	@if [ "$$(id -u)" != 0 ]; then echo "soak-short: skipped: network namespaces and nftables need root" >&2; exit 0; fi; \
+	r=$$(mktemp); trap 'rm -f "$$r"' EXIT; $(MAKE) --no-print-directory soak SOAK=60s SOAK_REPORT="$$r"
