@@ -78,20 +78,25 @@ FUZZ_PKGS = $(shell $(GO) list -f '{{$$d := .Dir}}{{range .TestGoFiles}}{{$$d}}/
 fuzz:
 	@set -e; \
 	if [ -z "$(FUZZ_PKGS)" ]; then echo "fuzz: no package with fuzz targets found" >&2; exit 1; fi; \
-	start=$$(date +%s); n=0; \
+	start=$$(date +%s); n=0; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
 	for pkg in $(FUZZ_PKGS); do \
 		targets=$$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); \
 		if [ -z "$$targets" ]; then echo "fuzz: no fuzz targets in $$pkg" >&2; exit 1; fi; \
 		for t in $$targets; do \
 			echo "fuzz: $$pkg $$t for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+			for try in 1 2; do \
+				if $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1; then cat $$log; break; fi; \
+				cat $$log; \
+				if [ $$try = 2 ] || grep -q 'Failing input written to' $$log || ! grep -q 'context deadline exceeded' $$log; then exit 1; fi; \
+				echo "fuzz: $$t: the fuzzing engine missed its own deadline on a busy machine, no crasher; once more"; \
+			done; \
 			n=$$((n+1)); \
 		done; \
 	done; \
 	echo "fuzz: $$n targets in $(words $(FUZZ_PKGS)) packages, $(FUZZTIME) each, took $$(( $$(date +%s) - start ))s"
 
 ## fuzz-ci: the bounded fuzzing run of `make test`: every target for 10 s, so a crasher
-## fails the build (31 targets in 12 packages took about 6 minutes on 2 cores)
+## fails the build (31 targets in 8 packages, about 7 minutes on 2 cores)
 fuzz-ci:
 	$(MAKE) fuzz FUZZTIME=10s
 
