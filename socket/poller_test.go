@@ -326,14 +326,12 @@ func TestPollerExact(t *testing.T) {
 	run(t, func(t *testing.T, tr string) {
 		router := newSocket(t, Router, Options{})
 		ep := bind(t, router, tr)
-		var reqs []*Socket
 		p := NewPoller()
 		p.Add(router, PollIn)
 		for i := 0; i < 4; i++ {
 			req := newSocket(t, Req, Options{SendHWM: 2})
 			connect(t, req, ep)
 			p.Add(req, PollIn|PollOut)
-			reqs = append(reqs, req)
 		}
 		replies := 0
 		for replies < 40 {

@@ -138,6 +138,7 @@ func (r *wsRaw) frame(t *testing.T, b0 byte, masked bool, payload []byte) {
 func (r *wsRaw) closedWith(t *testing.T, code ws.StatusCode) {
 	t.Helper()
 	for {
+		//lint:ignore SA1019 test reads frames from a peer the test controls; its frames are small
 		f, err := ws.ReadFrame(r.br)
 		require.NoError(t, err, "want a close frame with %d", code)
 		if f.Header.OpCode == ws.OpClose {

@@ -183,14 +183,13 @@ func (r *Receiver) loop() {
 	buf := make([]byte, 65536)
 	r.expiry = time.Now().Add(time.Second)
 	for {
-		now := time.Now()
 		dl := r.expiry
 		if !r.wake.IsZero() && r.wake.Before(dl) {
 			dl = r.wake
 		}
 		_ = r.rx.SetReadDeadline(dl)
 		n, from, err := r.rx.ReadFrom(buf)
-		now = time.Now()
+		now := time.Now()
 		if err != nil {
 			select {
 			case <-r.done:

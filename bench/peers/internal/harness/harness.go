@@ -293,7 +293,7 @@ func RunPair(bindArgv, connectArgv []string, endpoint string, o Options) (Result
 // probe connection would be a peer to the benchmark): a tcp port in LISTEN state in
 // /proc/net/tcp{,6} (for tcp:// and ws:// endpoints), or an ipc path that exists. It fails early if p exits.
 func waitListening(ctx context.Context, endpoint string, p *proc) error {
-	check := func() bool { return false }
+	var check func() bool
 	switch {
 	case strings.HasPrefix(endpoint, "tcp://"), strings.HasPrefix(endpoint, "ws://"):
 		hostPort, _, _ := strings.Cut(endpoint[strings.Index(endpoint, "://")+3:], "/")
