@@ -56,15 +56,6 @@ func newSocket(t testing.TB, typ socket.Type) *socket.Socket {
 	return s
 }
 
-// bound returns a socket of type typ bound to a fresh endpoint of tr, and the
-// endpoint.
-func bound(t testing.TB, typ socket.Type, tr string) (*socket.Socket, string) {
-	t.Helper()
-	s := newSocket(t, typ)
-	require.NoError(t, s.Bind(bindEndpoint(t, tr)))
-	return s, s.LastEndpoint()
-}
-
 // goRun runs f in a goroutine until stop, which cancels its context and waits for
 // it, returning its error. stop is also registered as a cleanup.
 func goRun(t testing.TB, f func(ctx context.Context) error) (stop func() error) {
