@@ -194,3 +194,52 @@ func (b *buffer) changed() <-chan struct{} {
 	defer b.mu.Unlock()
 	return b.grew
 }
+
+// WaitListening waits until something accepts TCP connections on endpoint, a
+// "tcp://host:port" a program binds: a program that prints nothing when it starts is
+// ready for SIGTERM once it listens (it installs its signal handler first). The probe
+// connection is closed at once, which the program sees as a peer that went away.
+func WaitListening(t testing.TB, endpoint string) {
+	t.Helper()
+	addr := strings.TrimPrefix(endpoint, "tcp://")
+	deadline := time.Now().Add(Timeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		c, err := net.DialTimeout("tcp", addr, Timeout)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s after %v: %v", addr, Timeout, err)
+		}
+		time.Sleep(wait)
+	}
+}
+
+// Listener is a plain TCP listener standing where a program expects a peer, so a test
+// can tell when a program that only connects has started.
+type Listener struct {
+	t testing.TB
+	l net.Listener
+	// Endpoint is "tcp://127.0.0.1:<port>" to pass to the program.
+	Endpoint string
+}
+
+// Listen opens a Listener on a free port of 127.0.0.1; it closes at the end of the test.
+func Listen(t testing.TB) *Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	return &Listener{t: t, l: l, Endpoint: "tcp://" + l.Addr().String()}
+}
+
+// WaitConnected waits for one connection (a program connecting: it is running and has
+// installed its signal handler) and closes it.
+func (l *Listener) WaitConnected() {
+	l.t.Helper()
+	require.NoError(l.t, l.l.(*net.TCPListener).SetDeadline(time.Now().Add(Timeout)))
+	c, err := l.l.Accept()
+	require.NoError(l.t, err, "no connection to %s within %v", l.Endpoint, Timeout)
+	c.Close()
+}
