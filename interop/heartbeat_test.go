@@ -16,10 +16,15 @@ import (
 
 const (
 	hbInterval = 50 * time.Millisecond
-	hbTimeout  = 150 * time.Millisecond
-	// hbWatch is how long a connection must survive: ten intervals. This is the
-	// property under test (a connection that stays up), not a stand-in for an event.
-	hbWatch = 10 * hbInterval
+	// hbTimeout is generous so that a loaded machine (race detector, two busy cores)
+	// does not miss it: a PONG late by a second is a scheduling stall, not a bug.
+	hbTimeout = time.Second
+	// hbTTL is the time to live each side announces in its PINGs, as generous.
+	hbTTL = 3 * time.Second
+	// hbWatch is how long a connection must survive: longer than the timeout and the
+	// TTL, so that a side that never answered PINGs would have been dropped. This is
+	// the property under test (a connection that stays up), not a stand-in for an event.
+	hbWatch = hbTTL + hbTimeout
 )
 
 // expectNoOurDisconnect watches our monitor for d and fails on a disconnection.
@@ -79,7 +84,7 @@ func TestLibzmqHeartbeatsAgainstOurs(t *testing.T) {
 					func(s *zmq.Socket) error { return s.SetIdentity("hb") },
 					func(s *zmq.Socket) error { return s.SetHeartbeatIvl(hbInterval) },
 					func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(hbTimeout) },
-					func(s *zmq.Socket) error { return s.SetHeartbeatTtl(500 * time.Millisecond) })
+					func(s *zmq.Socket) error { return s.SetHeartbeatTtl(hbTTL) })
 				mon := monitorLZ(t, dealer)
 				bindConnect(t, router, dealer, oursBind, tr)
 				mon.waitFor(t, zmq.EVENT_HANDSHAKE_SUCCEEDED)
@@ -113,7 +118,7 @@ func TestOurHeartbeatsAgainstLibzmq(t *testing.T) {
 					RoutingID:         []byte("hb"),
 					HeartbeatInterval: hbInterval,
 					HeartbeatTimeout:  hbTimeout,
-					HeartbeatTTL:      time.Second,
+					HeartbeatTTL:      hbTTL,
 				})
 				router := newLZ(t, socket.Router)
 				mon := monitorLZ(t, router)
