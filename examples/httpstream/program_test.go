@@ -29,4 +29,3 @@ func TestProgram(t *testing.T) {
 	require.Empty(t, p.Stop())
 	require.Equal(t, "httpstream: listening on "+ep+"\nhttpstream: GET /from-a-process HTTP/1.1\n", p.Stderr())
 }
-

@@ -60,4 +60,3 @@ func newProgSocket(t *testing.T, endpoint string) *socket.Socket {
 	require.NoError(t, s.Connect(endpoint))
 	return s
 }
-
