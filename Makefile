@@ -15,14 +15,16 @@ build:
 ## recycling tests without it (the race detector makes sync.Pool drop buffers at random,
 ## so those tests skip themselves under it), the wire and socket tests again with released
 ## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
-## smoke check, the short soak run, and every fuzz target for 10 s
+## smoke check, the short soak run, and every fuzz target for 10 s. Every go test has an
+## explicit -timeout, well above its run time on a loaded 2-core machine, so a hung test
+## fails with stacks instead of hanging CI
 test: deps
 	$(GO) vet ./...
 	$(MAKE) staticcheck
 	CGO_ENABLED=0 $(GO) build ./...
-	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Release' ./wire/ ./socket/
-	$(GO) test -count=1 -tags zmqpoison ./wire/ ./socket/
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 10m -run 'Release' ./wire/ ./socket/
+	$(GO) test -count=1 -timeout 15m -tags zmqpoison ./wire/ ./socket/
 	$(MAKE) test-interop
 	$(MAKE) test-prom
 	$(MAKE) bench-smoke
@@ -40,12 +42,12 @@ test-interop: deps
 		echo "test-interop: libzmq not found by pkg-config; install it with: apt-get install -y libzmq3-dev" >&2; \
 		exit 1; \
 	fi; \
-	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	cd interop && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 ## test-prom: the nested metrics/prom module (the client_golang collector, and zmqdevice's
 ## /metrics parsed by Prometheus's parser); pure Go
 test-prom:
-	cd metrics/prom && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	cd metrics/prom && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 10m ./...
 
 ## deps: install the system packages the tests need when they are missing (.ci/deps: as root
 ## with apt-get it installs them; otherwise it names them and stops)
@@ -60,7 +62,7 @@ bench-smoke:
 		echo "bench-smoke: libzmq not found by pkg-config; install it with: apt-get install -y libzmq3-dev" >&2; \
 		exit 1; \
 	fi
-	cd bench/peers && $(GO) vet ./... && $(GO) test -count=1 -run 'TestSmoke(Curve)?AgainstLibzmq' .
+	cd bench/peers && $(GO) vet ./... && $(GO) test -count=1 -timeout 10m -run 'TestSmoke(Curve)?AgainstLibzmq' .
 
 ## bench-compare: the side-by-side run with libzmq, go-zeromq and the floor; rewrites the
 ## "Side by side with libzmq" section of bench/RESULTS.md (takes about 8 minutes)

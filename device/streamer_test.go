@@ -127,11 +127,13 @@ func TestBackpressure(t *testing.T) {
 		blocked := make(chan struct{})
 		produced := make(chan error, 1)
 		go func() {
-			deadline := time.Now().Add(testTimeout)
 			once := sync.Once{}
 			for i := range n {
 				body := make([]byte, size)
 				binary.BigEndian.PutUint64(body, uint64(i))
+				// testTimeout bounds each message, not the whole run: under -race on a
+				// loaded machine, 50 MB through a device takes longer than that.
+				deadline := time.Now().Add(testTimeout)
 				for {
 					ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 					err := producer.Send(ctx, socket.NewMsg(body))

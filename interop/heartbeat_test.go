@@ -16,10 +16,16 @@ import (
 
 const (
 	hbInterval = 50 * time.Millisecond
-	hbTimeout  = 150 * time.Millisecond
-	// hbWatch is how long a connection must survive: ten intervals. This is the
-	// property under test (a connection that stays up), not a stand-in for an event.
-	hbWatch = 10 * hbInterval
+	// hbTimeout is generous so that a loaded machine (race detector, two busy cores,
+	// load average over 20) does not miss it: PONGs were seen to take over two
+	// seconds there, a scheduling stall, not a bug.
+	hbTimeout = 5 * time.Second
+	// hbTTL is the time to live each side announces in its PINGs, as generous.
+	hbTTL = hbTimeout
+	// hbWatch is how long a connection must survive: longer than the timeout and the
+	// TTL, so that a side that never answered PINGs would have been dropped. This is
+	// the property under test (a connection that stays up), not a stand-in for an event.
+	hbWatch = hbTimeout + time.Second
 )
 
 // expectNoOurDisconnect watches our monitor for d and fails on a disconnection.
@@ -79,7 +85,7 @@ func TestLibzmqHeartbeatsAgainstOurs(t *testing.T) {
 					func(s *zmq.Socket) error { return s.SetIdentity("hb") },
 					func(s *zmq.Socket) error { return s.SetHeartbeatIvl(hbInterval) },
 					func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(hbTimeout) },
-					func(s *zmq.Socket) error { return s.SetHeartbeatTtl(500 * time.Millisecond) })
+					func(s *zmq.Socket) error { return s.SetHeartbeatTtl(hbTTL) })
 				mon := monitorLZ(t, dealer)
 				bindConnect(t, router, dealer, oursBind, tr)
 				mon.waitFor(t, zmq.EVENT_HANDSHAKE_SUCCEEDED)
@@ -113,7 +119,7 @@ func TestOurHeartbeatsAgainstLibzmq(t *testing.T) {
 					RoutingID:         []byte("hb"),
 					HeartbeatInterval: hbInterval,
 					HeartbeatTimeout:  hbTimeout,
-					HeartbeatTTL:      time.Second,
+					HeartbeatTTL:      hbTTL,
 				})
 				router := newLZ(t, socket.Router)
 				mon := monitorLZ(t, router)
@@ -144,22 +150,26 @@ func TestHeartbeatDropsFrozenPeer(t *testing.T) {
 		t.Run(fmt.Sprintf("our heartbeating DEALER connects to a frozen peer on %s", tr), func(t *testing.T) {
 			t.Parallel()
 			ln, ep := rawListen(t, tr)
+			// A short timeout: this test waits for it to fire, and load only delays that.
+			const timeout = 500 * time.Millisecond
 			dealer := newOurs(t, socket.Dealer, socket.Options{
 				HeartbeatInterval: hbInterval,
-				HeartbeatTimeout:  hbTimeout,
+				HeartbeatTimeout:  timeout,
 			})
+			// Timed from before the connection exists: the monitor may report the
+			// handshake late on a loaded machine, and the drop cannot come sooner.
+			start := time.Now()
 			dealer.Connect(t, ep)
 			c := rawAccept(t, ln)
 			rawHandshake(t, c, 1, socket.Router)
 			go io.Copy(io.Discard, c) // swallow PINGs; never answer
 			dealer.waitEvent(t, socket.EventHandshakeSucceeded)
-			start := time.Now()
 			ev := dealer.waitEvent(t, socket.EventDisconnected)
 			took := time.Since(start)
 			t.Logf("dropped after %v: %v", took, ev)
 			require.Error(t, ev.Err, "the disconnection must carry a reason")
 			require.True(t, strings.Contains(ev.Err.Error(), "heartbeat"), "reason %q", ev.Err)
-			require.GreaterOrEqual(t, took, hbTimeout, "dropped before the heartbeat timeout")
+			require.GreaterOrEqual(t, took, timeout, "dropped before the heartbeat timeout")
 		})
 	}
 }

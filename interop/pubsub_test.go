@@ -33,11 +33,15 @@ func sideName(ours, theirs string, oursBind bool, tr string) string {
 	return fmt.Sprintf("%s connects to %s bound on %s", ours, theirs, tr)
 }
 
+// slowJoin bounds how long a subscription may take to reach a publisher: generous,
+// since connecting and subscribing took over 5 s under -race with both cores busy.
+const slowJoin = 4 * wait
+
 // publishUntil publishes msg (frames) in a loop until sub receives a message, and
 // returns it. Every message sub receives on the way must start with prefix.
 func publishUntil(t testing.TB, pub, sub peer, prefix string, frames ...string) [][]byte {
 	t.Helper()
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(slowJoin)
 	for time.Now().Before(deadline) {
 		pub.Send(t, frames...)
 		if m, ok := sub.TryRecv(t, 5*time.Millisecond); ok {
@@ -45,7 +49,7 @@ func publishUntil(t testing.TB, pub, sub peer, prefix string, frames ...string) 
 			return m
 		}
 	}
-	t.Fatalf("%v received nothing from %v within %v", sub, pub, wait)
+	t.Fatalf("%v received nothing from %v within %v", sub, pub, slowJoin)
 	return nil
 }
 

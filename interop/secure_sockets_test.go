@@ -215,9 +215,10 @@ func TestSecurePubSubLibzmqServer(t *testing.T) {
 }
 
 // TestSecureCurveHeartbeatsWithLibzmq idles a CURVE connection between a libzmq REQ
-// and our REP, both sending fast heartbeats inside MESSAGE with short timeouts: if
-// either side could not open the other's PING or PONG, the connection would drop
-// within a timeout.
+// and our REP, both sending fast heartbeats inside MESSAGE: if either side could not
+// open the other's PING or PONG, the connection would drop within a timeout. The
+// timeouts are generous (5 s) so that a loaded machine under the race detector does
+// not miss them.
 func TestSecureCurveHeartbeatsWithLibzmq(t *testing.T) {
 	for _, tr := range secureTransports {
 		t.Run(tr, func(t *testing.T) { testSecureCurveHeartbeats(t, tr) })
@@ -226,11 +227,12 @@ func TestSecureCurveHeartbeatsWithLibzmq(t *testing.T) {
 
 func testSecureCurveHeartbeats(t *testing.T, tr string) {
 	r := curveRole(t)
+	const timeout = 5 * time.Second
 	rep := newOurs(t, socket.Rep, socket.Options{Mechanism: r.server,
-		HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond})
+		HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: timeout})
 	req := newLZ(t, socket.Req, r.lzClient,
 		func(s *zmq.Socket) error { return s.SetHeartbeatIvl(20 * time.Millisecond) },
-		func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(200 * time.Millisecond) })
+		func(s *zmq.Socket) error { return s.SetHeartbeatTimeout(timeout) })
 	mon := monitorLZ(t, req)
 	req.Connect(t, rep.Bind(t, tr))
 	req.Send(t, "one")
@@ -238,8 +240,8 @@ func testSecureCurveHeartbeats(t *testing.T, tr string) {
 	rep.Send(t, "two")
 	require.Equal(t, []string{"two"}, str(req.Recv(t)))
 
-	// An absence: no disconnection on either side over five heartbeat timeouts.
-	deadline := time.Now().Add(time.Second)
+	// An absence: no disconnection on either side over more than a timeout.
+	deadline := time.Now().Add(timeout + time.Second)
 	for left := time.Until(deadline); left > 0; left = time.Until(deadline) {
 		if e, ok := mon.next(t, left); ok {
 			require.Zero(t, e.Type&(zmq.EVENT_DISCONNECTED|zmq.EVENT_CLOSED), "libzmq lost the connection: %v", e)

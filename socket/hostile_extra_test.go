@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,10 +121,12 @@ func TestHostileSlowGreeting(t *testing.T) {
 	start := time.Now()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	trickle := append(hstGreeting("NULL"), hstReady("PUSH")...)
+	var sent atomic.Int64 // bytes of trickle written
 	wg.Go(func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for _, b := range append(hstGreeting("NULL"), hstReady("PUSH")...) {
+		for _, b := range trickle {
 			select {
 			case <-tick.C:
 			case <-stop:
@@ -133,6 +136,7 @@ func TestHostileSlowGreeting(t *testing.T) {
 			if _, err := c.Write([]byte{b}); err != nil {
 				return
 			}
+			sent.Add(1)
 		}
 	})
 	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
@@ -147,7 +151,9 @@ func TestHostileSlowGreeting(t *testing.T) {
 	require.ErrorAs(t, e.Err, &ne, "%v", e)
 	require.True(t, ne.Timeout(), "%v", e)
 	require.GreaterOrEqual(t, elapsed, ivl-20*time.Millisecond)
-	require.Less(t, elapsed, time.Second, "the handshake interval was not enforced on the whole handshake")
+	// A condition, not a time bound: the handshake ended before the whole greeting
+	// could arrive (a loaded machine only slows the trickle down).
+	require.Less(t, sent.Load(), int64(len(trickle)), "the handshake interval was not enforced on the whole handshake")
 	// We sent our greeting as far as the peer's had come: in libzmq's steps, the
 	// signature, the version, then the rest.
 	got := hstExpectClosed(t, c, nil, hstWait)

@@ -159,7 +159,14 @@ func TestHostileSecureHugeHandshakeFrame(t *testing.T) {
 				}
 				t.Run(name, func(t *testing.T) {
 					leaks := hstLeakCheck(t)
-					env := hstSecBind(t, mech, socket.Options{MaxMsgSize: limit, HandshakeInterval: 500 * time.Millisecond})
+					// The interval must outlast the CURVE or PLAIN steps before the
+					// huge frame, under -race on a loaded machine too; only the case
+					// without MaxMsgSize waits for it to end the connection.
+					ivl := 2 * time.Second
+					if limit > 0 {
+						ivl = 20 * time.Second
+					}
+					env := hstSecBind(t, mech, socket.Options{MaxMsgSize: limit, HandshakeInterval: ivl})
 					var c net.Conn
 					if mech == "CURVE" {
 						rc := newRawCurve(t, env.addr, env.clientCert, env.serverCert.Public)

@@ -285,17 +285,20 @@ func TestConcurrentSendersAndReceivers(t *testing.T) {
 
 func TestHeartbeatsKeepIdleConnection(t *testing.T) {
 	runStream(t, func(t *testing.T, tr string) {
+		// PINGs every 10 ms, and a timeout generous enough for a loaded machine under
+		// the race detector: with both cores busy, stalls of over a second were seen.
+		const ivl, timeout = 10 * time.Millisecond, 3 * time.Second
 		events := make(chan Event, 64)
-		opts := Options{HeartbeatInterval: 10 * time.Millisecond, HeartbeatTimeout: 50 * time.Millisecond, Monitor: events}
-		a := newSocket(t, Pair, opts)
+		a := newSocket(t, Pair, Options{HeartbeatInterval: ivl, HeartbeatTimeout: timeout, Monitor: events})
 		ep := bind(t, a, tr)
-		b := newSocket(t, Pair, Options{HeartbeatInterval: 10 * time.Millisecond})
+		b := newSocket(t, Pair, Options{HeartbeatInterval: ivl, HeartbeatTimeout: timeout})
 		connect(t, b, ep)
 		send(t, b, "x")
 		recvStrings(t, a)
-		// Across many heartbeat intervals the connection stays up and no PING or PONG
-		// leaks into the data.
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		// Idle for longer than a timeout (hundreds of heartbeat intervals): had either
+		// side not answered PINGs, it would have been dropped by now. The connection
+		// stays up and no PING or PONG leaks into the data.
+		ctx, cancel := context.WithTimeout(context.Background(), timeout+timeout/2)
 		defer cancel()
 		_, err := a.Recv(ctx)
 		require.ErrorIs(t, err, context.DeadlineExceeded)

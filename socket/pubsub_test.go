@@ -10,13 +10,15 @@ import (
 )
 
 // publishUntil publishes m until sub receives a message, which proves the subscription
-// reached the publisher (the slow-joiner problem), and returns that message.
+// reached the publisher (the slow-joiner problem), and returns that message. It waits
+// longer for each copy (5 ms, doubling up to 100 ms), so few copies are in flight when
+// the first arrives; drain collects those.
 func publishUntil(t testing.TB, pub, sub *Socket, frames ...string) []string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	for wait := 5 * time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 100*time.Millisecond) {
 		require.NoError(t, pub.Send(ctxT(t), NewMsgString(frames...)))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), wait)
 		m, err := sub.Recv(ctx)
 		cancel()
 		if err == nil {
@@ -31,10 +33,16 @@ func publishUntil(t testing.TB, pub, sub *Socket, frames ...string) []string {
 	return nil
 }
 
-// drain reads whatever is queued on s until it has been quiet for a moment.
+// drainQuiet is how long drain waits for one more message: generous, because a copy
+// publishUntil sent just before the first one arrived may be delayed by a loaded
+// machine (race detector, busy cores), and a copy left behind would break the next
+// assertion.
+const drainQuiet = 250 * time.Millisecond
+
+// drain reads whatever is queued on s until it has been quiet for drainQuiet.
 func drain(s *Socket) {
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), drainQuiet)
 		_, err := s.Recv(ctx)
 		cancel()
 		if err != nil {

@@ -275,7 +275,8 @@ func TestSecurityCurveManyClients(t *testing.T) {
 // and PONGs travel sealed, and the connection stays up.
 func TestSecurityCurveHeartbeats(t *testing.T) {
 	sec := curveSecurity(t)
-	hb := Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 300 * time.Millisecond, HeartbeatTTL: time.Second}
+	// The timeout and TTL are generous for a loaded machine; the interval is short.
+	hb := Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 2 * time.Second, HeartbeatTTL: 3 * time.Second}
 	srvOpts, cliOpts := hb, hb
 	srvEvents, cliEvents := make(chan Event, 256), make(chan Event, 256)
 	srvOpts.Mechanism, srvOpts.Monitor = sec.server, srvEvents

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/brokerless/zmq/socket"
 )
@@ -28,7 +29,7 @@ const maxHeader = 8 << 10
 func main() {
 	bind := flag.String("bind", "tcp://127.0.0.1:8080", "endpoint to serve HTTP on")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, *bind, os.Stderr); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "httpstream:", err)
