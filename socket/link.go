@@ -115,3 +115,41 @@ func pushWaiting(q *queue.Queue, m Msg, room, quit <-chan struct{}) bool {
 		}
 	}
 }
+
+// attachDatagramPipe attaches a pipe over l, a connectionless link (a multicast or udp
+// endpoint) made by the binding b or the connecter conn, and calls start to run its
+// loops while the socket's lock is still held, so that Close cannot come between. A
+// pipe that sends wakes its sender through wake when messages are queued; one that
+// does not drops what the socket queues for it (subscriptions, joins), as its
+// receiving side filters what arrives by itself.
+func (s *Socket) attachDatagramPipe(l link, endpoint string, b *binding, conn *connecter, wake chan struct{}, send bool, start func(p *pipe)) error {
+	p := newPipe(s, endpoint)
+	p.link = l
+	p.everything = true
+	p.conn = conn
+	p.bind = b
+	if conn != nil {
+		conn.pipe = p
+	}
+	if send {
+		p.out.OnReadable(func() { signal(wake) })
+	} else {
+		p.out.OnReadable(func() { p.out.Discard() })
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.stop()
+		return ErrClosed
+	}
+	if !s.attachLocked(p) {
+		s.unlockStop()
+		return ErrPeerRefused
+	}
+	if b != nil {
+		b.pipes[p] = struct{}{}
+	}
+	start(p)
+	s.mu.Unlock()
+	return nil
+}

@@ -106,40 +106,14 @@ func (s *Socket) joinMulticast(e transport.Endpoint, endpoint string, b *binding
 		cancel()
 		return err
 	}
-	p := newPipe(s, endpoint)
-	p.link = l
-	p.everything = true
-	p.conn = conn
-	p.bind = b
-	if conn != nil {
-		conn.pipe = p
-	}
-	if l.snd != nil {
-		p.out.OnReadable(func() { signal(l.wake) })
-	} else {
-		// Subscriptions stay local: SUB filters what arrives.
-		p.out.OnReadable(func() { p.out.Discard() })
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.stop()
-		return ErrClosed
-	}
-	if !s.attachLocked(p) {
-		s.unlockStop()
-		return ErrPeerRefused
-	}
-	if b != nil {
-		b.pipes[p] = struct{}{}
-	}
-	if l.snd != nil {
-		s.wg.Go(func() { s.mcastSendLoop(ctx, p, l) })
-	} else {
-		s.wg.Go(func() { s.mcastRecvLoop(ctx, p, l) })
-	}
-	s.mu.Unlock()
-	return nil
+	// Subscriptions stay local on a receiver: SUB filters what arrives.
+	return s.attachDatagramPipe(l, endpoint, b, conn, l.wake, l.snd != nil, func(p *pipe) {
+		if l.snd != nil {
+			s.wg.Go(func() { s.mcastSendLoop(ctx, p, l) })
+		} else {
+			s.wg.Go(func() { s.mcastRecvLoop(ctx, p, l) })
+		}
+	})
 }
 
 // mcastSendLoop hands queued messages to the pgm sender, which paces them at the rate.

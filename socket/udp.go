@@ -106,41 +106,16 @@ func (s *Socket) openUDP(e transport.Endpoint, b *binding, conn *connecter) erro
 		endpoint = conn.endpoint
 	}
 	l := &udpLink{conn: uc, quit: make(chan struct{}), wake: make(chan struct{}, 1)}
-	p := newPipe(s, endpoint)
-	p.link = l
-	p.everything = true
-	p.conn = conn
-	p.bind = b
-	if conn != nil {
-		conn.pipe = p
-	}
-	if send {
-		p.out.OnReadable(func() { signal(l.wake) })
-	} else {
-		// Joins and leaves stay local: the DISH filters what arrives.
-		p.out.OnReadable(func() { p.out.Discard() })
-	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		l.stop()
-		return ErrClosed
-	}
-	if !s.attachLocked(p) {
-		s.unlockStop()
-		return ErrPeerRefused
-	}
-	if b != nil {
-		b.pipes[p] = struct{}{}
-	}
-	if send {
-		s.wg.Go(func() { s.udpSendLoop(p, l) })
-	}
-	if recv {
-		s.wg.Go(func() { s.udpRecvLoop(p, l) })
-	}
-	s.mu.Unlock()
-	return nil
+	// Joins and leaves stay local when the pipe does not send: the DISH filters what
+	// arrives.
+	return s.attachDatagramPipe(l, endpoint, b, conn, l.wake, send, func(p *pipe) {
+		if send {
+			s.wg.Go(func() { s.udpSendLoop(p, l) })
+		}
+		if recv {
+			s.wg.Go(func() { s.udpRecvLoop(p, l) })
+		}
+	})
 }
 
 // udpSendLoop turns each queued message into a datagram.
