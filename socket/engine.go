@@ -38,7 +38,32 @@ type engine struct {
 	pongCtx [16]byte
 	pongLen int
 
-	ttlArmed bool // reader: a PING's TTL set a read deadline that the next frame clears
+	ttlArmed bool      // reader: a PING's TTL set a read deadline that the next frame clears
+	ttlAt    time.Time // when that deadline expires
+
+	// What the reader checks in every message it hands on (see accept).
+	countFrames bool // only the heartbeat timeout reads the frame count
+	checkReq    bool // REQ: every reply starts with an empty delimiter
+
+	// Reading on the caller's goroutine (direct.go). Whoever reads the connection, the
+	// reader goroutine or a Recv reading directly, holds rmu; ttlArmed and ttlAt belong
+	// to the holder.
+	rmu         sync.Mutex
+	directOK    bool          // the connection may be read by Recv (set once)
+	noDirect    bool          // under rmu: a message did not fit the read buffer
+	wantDirect  atomic.Bool   // a Recv would read directly: the reader parks at its next pause
+	resume      chan struct{} // wakes a parked reader before its lease ends
+	directReads atomic.Uint64 // odd while a direct read runs; every one adds two
+	dbatch      []Msg         // under rmu: what a direct read decoded
+	dlimit      int           // the most messages a direct read decodes at once
+	lease       *time.Timer   // the parked reader's; made at its first park
+
+	// A direct read waits for bytes with a read deadline that others may move: dmu
+	// orders them. Under dmu.
+	dmu       sync.Mutex
+	dwaiting  bool      // a direct read waits for bytes
+	kicked    bool      // something else needs the waiting Recv: give up the wait
+	dDeadline time.Time // the waiting Recv's context deadline, or zero
 
 	// The write side: the writer goroutine, or a REQ/REP caller writing directly,
 	// holds wmu while it writes.
@@ -54,7 +79,7 @@ type engine struct {
 }
 
 func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
-	return &engine{
+	e := &engine{
 		s:           s,
 		p:           p,
 		c:           c,
@@ -65,7 +90,14 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		wbatch:      make([]Msg, 0, 64),
 		commandsOut: s.typ == Dish,
 		inbound:     draftInbound(s.typ),
+		countFrames: s.opts.HeartbeatInterval > 0,
+		checkReq:    s.typ == Req,
 	}
+	e.initDirect()
+	// The reader goroutine owns the connection from the start: a Recv must not read
+	// it before run has set it up.
+	e.rmu.Lock()
+	return e
 }
 
 func signal(ch chan struct{}) {
@@ -82,7 +114,12 @@ func (e *engine) run() error {
 	// Any bytes at all clear the read deadline a peer's PING TTL set, as in libzmq:
 	// a frame that takes longer than the TTL to arrive still proves the peer alive.
 	e.c.OnBytes(e.disarmTTL)
-	p.out.OnReadable(func() { signal(e.wake) })
+	// REQ and REP follow every message they queue with writeDirect, which wakes the
+	// writer itself when it cannot write the message at once: a round trip then
+	// wakes no writer at all.
+	if !e.sendsDirect() {
+		p.out.OnReadable(func() { signal(e.wake) })
+	}
 	p.in.OnWritable(func() { signal(e.room) })
 	err := e.runPair(e.readLoop, e.writeLoop)
 	p.out.OnReadable(nil)
@@ -93,8 +130,7 @@ func (e *engine) run() error {
 const maxReadBatch = 256
 
 func (e *engine) readLoop() error {
-	checkReq := e.s.typ == Req
-	countFrames := e.s.opts.HeartbeatInterval > 0 // only the heartbeat timeout reads the count
+	defer e.rmu.Unlock() // locked by newEngine
 	batch := make([]Msg, 0, maxReadBatch)
 	for {
 		// Hand over what has been decoded before the next read might wait for the
@@ -105,6 +141,13 @@ func (e *engine) readLoop() error {
 			}
 			clear(batch)
 			batch = batch[:0]
+		}
+		// A Recv that would rather read itself takes over at this pause.
+		if len(batch) == 0 && e.wantDirect.Load() && !e.ttlArmed && !e.c.MsgBuffered() {
+			if !e.park() {
+				return errStopped
+			}
+			continue
 		}
 		var m Msg
 		if err := e.c.ReadMsg(&m, e.onCommand); err != nil {
@@ -117,26 +160,39 @@ func (e *engine) readLoop() error {
 			e.deliverBatch(batch)
 			return err
 		}
-		if countFrames {
-			e.frames.Add(1)
+		keep, err := e.accept(&m)
+		if err != nil {
+			e.deliverBatch(batch)
+			return err
 		}
-		e.disarmTTL()
-		if checkReq && !validReply(m) {
-			return errBadReply
+		if keep {
+			batch = append(batch, m)
 		}
-		if e.inbound != nil {
-			keep, err := e.inbound(m)
-			if err != nil {
-				e.deliverBatch(batch)
-				return err
-			}
-			if !keep {
-				m.Release()
-				continue
-			}
-		}
-		batch = append(batch, m)
 	}
+}
+
+// accept checks a message just read, before it is handed on, and counts it as a sign
+// of life: it reports whether to deliver it, or an error that ends the connection.
+// The goroutine that holds e.rmu calls it.
+func (e *engine) accept(m *Msg) (bool, error) {
+	if e.countFrames {
+		e.frames.Add(1)
+	}
+	e.disarmTTL()
+	if e.checkReq && !validReply(*m) {
+		return false, errBadReply
+	}
+	if e.inbound != nil {
+		keep, err := e.inbound(*m)
+		if err != nil {
+			return false, err
+		}
+		if !keep {
+			m.Release()
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // deliverBatch queues msgs for the socket in order, waiting while the queue is full.
@@ -170,12 +226,24 @@ func validReply(m Msg) bool {
 func (e *engine) deliver(m Msg) bool { return pushWaiting(e.p.in, m, e.room, e.quit) }
 
 // disarmTTL clears the read deadline a peer's PING set: any frame, or any bytes of
-// one, proves it alive, as in libzmq. It runs on the reading goroutine only.
+// one, proves it alive, as in libzmq. The goroutine that holds e.rmu calls it.
 func (e *engine) disarmTTL() {
 	if e.ttlArmed {
+		e.dmu.Lock()
 		e.ttlArmed = false
-		e.c.NetConn().SetReadDeadline(time.Time{})
+		e.setReadDeadlineLocked()
+		e.dmu.Unlock()
 	}
+}
+
+// armTTL sets the read deadline a peer's PING asks for. The goroutine that holds
+// e.rmu calls it.
+func (e *engine) armTTL(ttl time.Duration) {
+	e.dmu.Lock()
+	e.ttlArmed = true
+	e.ttlAt = time.Now().Add(ttl)
+	e.setReadDeadlineLocked()
+	e.dmu.Unlock()
 }
 
 func (e *engine) onCommand(cmd wire.Command) error {
@@ -196,8 +264,7 @@ func (e *engine) onCommand(cmd wire.Command) error {
 		signal(e.wake)
 		if ttl > 0 {
 			// The peer asks to be dropped if it then stays silent this long.
-			e.ttlArmed = true
-			e.c.NetConn().SetReadDeadline(time.Now().Add(time.Duration(ttl) * 100 * time.Millisecond))
+			e.armTTL(time.Duration(ttl) * 100 * time.Millisecond)
 		} else {
 			e.disarmTTL()
 		}
@@ -349,14 +416,16 @@ const directMax = 16 << 10
 // to the writer goroutine is the largest part of a round trip's cost.
 func (e *engine) writeDirect() {
 	if !e.wmu.TryLock() {
-		return
+		return // the writer is writing, and settles after it: it takes the message
 	}
 	defer e.wmu.Unlock()
 	p := e.p
 	if e.c.Buffered() > 0 || p.out.Len() != 1 {
+		signal(e.wake)
 		return
 	}
 	if m, ok := p.out.Peek(); !ok || m.Size() > directMax {
+		signal(e.wake)
 		return
 	}
 	e.idle.Store(false) // before the pop, as in writeQueued
@@ -382,6 +451,10 @@ func (e *engine) writeDirect() {
 	}
 	e.settle()
 }
+
+// sendsDirect reports whether every message queued for e is followed by a call of
+// writeDirect: REQ and REP.
+func (e *engine) sendsDirect() bool { return e.s.typ == Req || e.s.typ == Rep }
 
 // settle marks the engine idle when nothing is left to write, and tells a lingering
 // Close. The writer's lock must be held, so that no batch is in flight.

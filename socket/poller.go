@@ -348,6 +348,8 @@ func (s *Socket) watch(h *pollHook) {
 	s.watchers = append(s.watchers, h)
 	s.watched.Store(true)
 	s.sig.Unlock()
+	s.resumeParked() // a Poller waits for the reader's deliveries
+	s.kickReader(nil)
 }
 
 // unwatch undoes watch.

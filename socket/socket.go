@@ -74,6 +74,11 @@ type Socket struct {
 	bslab     []byte // byte slab for routing ids handed to the application (under s.mu)
 	bslabUsed int
 
+	// Reading on Recv's goroutine (direct.go).
+	solo     *pipe                  // the only attached pipe, or nil (under s.mu)
+	reading  atomic.Pointer[engine] // the engine a Recv reads directly right now
+	parkable atomic.Pointer[engine] // the engine whose reader was asked to park
+
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
 	direct            link    // set by a protocol's send: write on the caller's goroutine
 	stopping          []link  // detached links to stop once s.mu is released (under s.mu)
@@ -236,6 +241,12 @@ func (s *Socket) recv(ctx context.Context, a *meta) (Msg, error) {
 			s.unlockStop()
 			return Msg{}, err
 		}
+		if retry, err := s.readDirect(ctx); err != nil {
+			s.unlockStop()
+			return Msg{}, err
+		} else if retry {
+			continue
+		}
 		if !s.waitLocked(ctx) {
 			s.unlockStop()
 			return Msg{}, ctx.Err()
@@ -341,6 +352,7 @@ func (s *Socket) wake() {
 	s.pending.Store(true)
 	s.wakeLocked()
 	s.sig.Unlock()
+	s.kickReader(nil)
 }
 
 // noteReadable, noteWritable and noteDead record a pipe event for the socket to process
@@ -363,6 +375,7 @@ func (s *Socket) note(list *[]*pipe, listed *bool, p *pipe) {
 	}
 	s.wakeLocked()
 	s.sig.Unlock()
+	s.kickReader(p)
 }
 
 // drainLocked applies the recorded pipe events. s.mu must be held.
@@ -424,6 +437,7 @@ func (s *Socket) attachLocked(p *pipe) bool {
 	}
 	p.attached = true
 	s.pipes[p] = struct{}{}
+	s.setSoloLocked()
 	// Messages may have arrived before the protocol knew the pipe.
 	if p.in.Len() > 0 {
 		s.proto.readable(p)
@@ -431,6 +445,7 @@ func (s *Socket) attachLocked(p *pipe) bool {
 	s.sig.Lock()
 	s.wakeLocked()
 	s.sig.Unlock()
+	s.kickReader(p)
 	return true
 }
 
@@ -444,6 +459,7 @@ func (s *Socket) detachLocked(p *pipe) {
 	if p.attached {
 		s.proto.detach(p)
 		delete(s.pipes, p)
+		s.setSoloLocked()
 	}
 	if p.bind != nil {
 		delete(p.bind.pipes, p)
@@ -460,4 +476,21 @@ func (s *Socket) detachLocked(p *pipe) {
 	s.sig.Lock()
 	s.wakeLocked()
 	s.sig.Unlock()
+	s.kickReader(p)
+}
+
+// setSoloLocked records the only attached pipe after a change, and sends a reader
+// parked for direct reads back to reading once there is more than one. s.mu must be
+// held.
+func (s *Socket) setSoloLocked() {
+	s.solo = nil
+	switch len(s.pipes) {
+	case 0:
+	case 1:
+		for p := range s.pipes {
+			s.solo = p
+		}
+	default:
+		s.resumeParked()
+	}
 }

@@ -227,6 +227,24 @@ var errNotCommandFrame = errors.New("transport: WriteCommandFrame needs exactly 
 // false, since where a message ends is sealed inside its frames.
 func (c *Conn) MsgBuffered() bool { return c.r.MsgBuffered() }
 
+// ReadMore reads from the connection once, adding what arrives to the buffered bytes
+// without decoding any of it (see wire.Reader.ReadMore): a goroutine that waits for a
+// message this way may give up, on a deadline, without disturbing the stream. A
+// timeout is not sticky; wire.ErrBufferFull means the next message does not fit the
+// buffer, and only ReadMsg can read it.
+func (c *Conn) ReadMore() error { return c.r.ReadMore() }
+
+// ReadBuffered returns how many bytes have been read from the connection and not
+// yet decoded.
+func (c *Conn) ReadBuffered() int { return c.r.Buffered() }
+
+// ReadCommands passes the whole command frames at the head of the buffered bytes to
+// onCommand and stops before anything else, without reading (see
+// wire.Reader.ReadCommands).
+func (c *Conn) ReadCommands(onCommand func(wire.Command) error) error {
+	return c.r.ReadCommands(onCommand)
+}
+
 // Flush writes everything queued to the connection.
 func (c *Conn) Flush() error { return c.w.Flush() }
 

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"io"
 	"math"
 )
@@ -106,6 +107,73 @@ func (r *Reader) MsgBuffered() bool {
 		b = b[n+int(size):]
 		if flags&FlagCommand == 0 && flags&FlagMore == 0 {
 			return true
+		}
+	}
+}
+
+// ErrBufferFull is returned by ReadMore when the buffer holds unread bytes to its
+// last byte: the message they begin does not fit, and only ReadMsg can read it.
+var ErrBufferFull = errors.New("wire: read buffer full")
+
+// ReadMore reads from the stream once, appending whatever arrives to the buffered
+// bytes, and first moves the unread bytes to the start of the buffer when little room
+// is left after them. It lets a caller wait for a whole message (MsgBuffered) before
+// decoding anything, so that a wait it abandons, a deadline that expires, leaves the
+// stream where it was. A timeout error is therefore not sticky, unlike any other
+// read error. Without room for even one byte it returns ErrBufferFull.
+func (r *Reader) ReadMore() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.r == r.w {
+		r.r, r.w = 0, 0
+	} else if len(r.buf)-r.w < len(r.buf)/4 && r.r > 0 {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		return ErrBufferFull
+	}
+	n, err := r.rd.Read(r.buf[r.w:])
+	r.w += n
+	if err != nil {
+		if t, ok := err.(interface{ Timeout() bool }); !ok || !t.Timeout() {
+			r.err = err
+		}
+		return err
+	}
+	if n == 0 {
+		return io.ErrNoProgress
+	}
+	return nil
+}
+
+// ReadCommands passes the whole command frames at the head of the buffer to
+// onCommand, as ReadMsg would, and stops at the first data frame, an incomplete
+// frame or the end of the buffered bytes, without reading from the stream. A caller
+// that waits for a message with ReadMore uses it to answer a PING that arrived alone.
+func (r *Reader) ReadCommands(onCommand func(Command) error) error {
+	if r.codec != nil {
+		return nil
+	}
+	for {
+		flags, size, n, err := ConsumeFrameHeader(r.buf[r.r:r.w])
+		if err != nil || n == 0 || flags&FlagCommand == 0 || size > uint64(r.w-r.r-n) {
+			return nil
+		}
+		if (r.max > 0 && size > uint64(r.max)) || size > math.MaxInt {
+			return nil // ReadMsg reports it
+		}
+		body := r.buf[r.r+n : r.r+n+int(size)]
+		r.r += n + int(size)
+		cmd, err := ParseCommand(body)
+		if err != nil {
+			return err
+		}
+		if onCommand != nil {
+			if err := onCommand(cmd); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -1,0 +1,297 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"time"
+
+	"github.com/brokerless/zmq/wire"
+)
+
+// Reading on the caller's goroutine.
+//
+// An engine's reader goroutine reads the connection and hands batches of messages to
+// the pipe, where Recv takes them. When Recv waits for each message as it comes, as a
+// REQ or REP does in a round trip and a PULL that keeps up with its pusher does, that
+// hand-off is most of what a message costs: the network wakes the reader, the reader
+// wakes Recv, and on a machine with more than one CPU the second wake-up often crosses
+// to another one. So a Recv on a socket whose only peer is a stream connection reads
+// the connection itself while the reader goroutine is parked: the network wakes the
+// goroutine that wants the message, and nothing else.
+//
+// The hand-over is lazy in both directions:
+//   - A Recv that finds nothing queued, while the reader goroutine is reading, asks for
+//     the connection (wantDirect) and waits as usual. The reader parks at its next
+//     pause, when it has handed on everything decoded and would otherwise wait for the
+//     network, and wakes the socket's waiters so that the Recv reads from then on.
+//   - A parked reader holds a lease (directLease). Each time it ends, the reader goes
+//     back to reading unless a Recv read directly in the meantime, so that a socket the
+//     application stops reading still drains its connection into the pipe up to
+//     RecvHWM, answers the peer's PINGs and notices a dead peer, as before.
+//
+// A direct read first waits for a whole message to be buffered (wire.Reader.ReadMore:
+// bytes are added but nothing decoded, so the wait can be abandoned at any moment),
+// answering the PINGs that arrive meanwhile, then decodes every whole message buffered,
+// up to a batch, and queues them on the pipe before it gives up the connection, so
+// that the order of messages never depends on who read them. Recv then takes the
+// first as if the reader had delivered it: every socket type's receive logic is
+// unchanged. Anything else that needs the waiting Recv (another pipe's message, a new
+// peer, Close) kicks it out of its wait with a read deadline in the past; a context
+// deadline is a read deadline too, and a context that can be cancelled without one
+// keeps Recv on the usual path.
+//
+// What stays with the reader goroutine: connections with a security codec (CURVE) or
+// below ZMTP 3.0, transports other than tcp and ipc, socket types that take commands
+// from their peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than
+// one peer or a Poller, a connection whose peer armed a PING TTL, and one that carries
+// a message larger than the read buffer.
+
+// directLease is how long a parked reader waits before it reads again, unless a Recv
+// read directly meanwhile. It bounds the delay of a peer's PING and of filling the pipe
+// after the application stops calling Recv.
+const directLease = 20 * time.Millisecond
+
+// directTypes are the socket types whose peers send only data (and heartbeats).
+func directType(t Type) bool {
+	switch t {
+	case Pull, Sub, XSub, Req, Rep, Dealer, Router, Pair:
+		return true
+	}
+	return false
+}
+
+// initDirect decides once whether Recv may read e's connection.
+func (e *engine) initDirect() {
+	if !directType(e.s.typ) || e.inbound != nil || e.c.Sealed() || e.c.Peer().Major < 3 {
+		return
+	}
+	switch e.c.NetConn().(type) {
+	case *net.TCPConn, *net.UnixConn:
+	default:
+		return
+	}
+	e.directOK = true
+	e.resume = make(chan struct{}, 1)
+	e.dlimit = maxReadBatch
+	if hwm := e.s.opts.RecvHWM; hwm > 0 {
+		e.dlimit = min(e.dlimit, hwm)
+	}
+}
+
+// readDirect lets a Recv that found nothing to return read the connection of the
+// socket's only peer itself, when it can. s.mu is held on entry and on return, but
+// released while reading. retry reports that Recv should look again at once instead
+// of waiting; err is ctx's deadline passing while it read.
+func (s *Socket) readDirect(ctx context.Context) (retry bool, err error) {
+	p := s.solo
+	if p == nil || s.watched.Load() {
+		return false, nil
+	}
+	e, ok := p.link.(*engine)
+	if !ok || !e.directOK {
+		return false, nil
+	}
+	deadline, hasDeadline := ctx.Deadline()
+	if !hasDeadline && ctx.Done() != nil {
+		return false, nil // only a deadline can end a wait in the network
+	}
+	if !e.rmu.TryLock() {
+		// The reader goroutine is reading: it parks at its next pause.
+		if !e.wantDirect.Load() {
+			e.wantDirect.Store(true)
+			s.parkable.Store(e)
+		}
+		return false, nil
+	}
+	if e.noDirect || e.ttlArmed {
+		e.rmu.Unlock()
+		e.resumeReader()
+		return false, nil
+	}
+	s.reading.Store(e)
+	// An event noted before reading was stored found no one to kick: look at it first.
+	if s.pending.Load() {
+		s.reading.Store(nil)
+		e.rmu.Unlock()
+		return true, nil
+	}
+	s.unlockStop()
+	err = e.readDirect(deadline)
+	s.reading.Store(nil)
+	s.mu.Lock()
+	return err == nil, err
+}
+
+// kickReader makes a Recv that reads directly give up its wait, unless the event
+// that calls for it concerns the pipe it reads (p; nil for the socket as a whole).
+func (s *Socket) kickReader(p *pipe) {
+	if e := s.reading.Load(); e != nil && (p == nil || e.p != p) {
+		e.kick()
+	}
+}
+
+// resumeParked sends a parked reader back to reading: the socket has gained a peer or
+// a Poller, and Recv no longer reads directly.
+func (s *Socket) resumeParked() {
+	if e := s.parkable.Swap(nil); e != nil {
+		e.resumeReader()
+	}
+}
+
+// readDirect waits for a whole message and queues every whole message buffered, up
+// to a batch. The caller holds e.rmu, which readDirect releases. It returns an error
+// only when deadline passes; a failure of the connection stops the engine, as it
+// would have stopped its reader.
+func (e *engine) readDirect(deadline time.Time) error {
+	e.directReads.Add(1)
+	defer func() {
+		e.directReads.Add(1)
+		e.rmu.Unlock()
+	}()
+	if !e.c.MsgBuffered() {
+		if err := e.waitMessage(deadline); err != nil || !e.c.MsgBuffered() {
+			return err
+		}
+	}
+	batch := e.dbatch[:0]
+	for len(batch) < e.dlimit && e.c.MsgBuffered() {
+		var m Msg
+		err := e.c.ReadMsg(&m, e.onCommand)
+		keep := false
+		if err == nil {
+			keep, err = e.accept(&m)
+		}
+		if err != nil {
+			e.fail(err)
+			break
+		}
+		if keep {
+			batch = append(batch, m)
+		}
+	}
+	if len(batch) > 0 {
+		// Queued before the connection is given up: whoever reads next queues after.
+		e.deliverBatch(batch)
+		clear(batch)
+	}
+	e.dbatch = batch[:0]
+	return nil
+}
+
+// waitMessage reads until a whole message is buffered, the wait is kicked, deadline
+// passes (its error), or the connection fails (the engine stops).
+func (e *engine) waitMessage(deadline time.Time) error {
+	e.dmu.Lock()
+	e.dwaiting, e.kicked, e.dDeadline = true, false, deadline
+	if !deadline.IsZero() {
+		e.setReadDeadlineLocked()
+	}
+	e.dmu.Unlock()
+	var err error
+	for {
+		if err = e.c.ReadMore(); err != nil {
+			break
+		}
+		if err = e.c.ReadCommands(e.onCommand); err != nil || e.c.MsgBuffered() {
+			break
+		}
+	}
+	e.dmu.Lock()
+	kicked := e.kicked
+	e.dwaiting, e.kicked, e.dDeadline = false, false, time.Time{}
+	if kicked || !deadline.IsZero() {
+		e.setReadDeadlineLocked()
+	}
+	e.dmu.Unlock()
+	var ne net.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &ne) && ne.Timeout():
+		if kicked {
+			return nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return context.DeadlineExceeded
+		}
+		e.fail(err) // the peer's PING TTL ran out
+	case errors.Is(err, wire.ErrBufferFull):
+		e.noDirect = true
+		e.resumeReader()
+	default:
+		if err == io.EOF && e.c.ReadBuffered() > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		e.fail(err)
+	}
+	return nil
+}
+
+// setReadDeadlineLocked sets the connection's read deadline from everything that
+// wants one: the peer's PING TTL, and for a direct read its context's deadline or a
+// kick. e.dmu must be held.
+func (e *engine) setReadDeadlineLocked() {
+	var dl time.Time
+	if e.ttlArmed {
+		dl = e.ttlAt
+	}
+	if e.dwaiting {
+		switch {
+		case e.kicked:
+			dl = time.Unix(1, 0)
+		case !e.dDeadline.IsZero() && (dl.IsZero() || e.dDeadline.Before(dl)):
+			dl = e.dDeadline
+		}
+	}
+	e.c.NetConn().SetReadDeadline(dl)
+}
+
+// kick makes a direct read that waits for bytes give up.
+func (e *engine) kick() {
+	e.dmu.Lock()
+	if e.dwaiting && !e.kicked {
+		e.kicked = true
+		e.setReadDeadlineLocked()
+	}
+	e.dmu.Unlock()
+}
+
+// resumeReader sends a parked reader back to reading at once.
+func (e *engine) resumeReader() {
+	e.wantDirect.Store(false)
+	signal(e.resume)
+}
+
+// park gives up the connection to direct reads until the lease runs out without one,
+// resumeReader is called, or the engine stops (false). The reader goroutine calls it
+// holding e.rmu, and holds it again when park returns.
+func (e *engine) park() bool {
+	e.rmu.Unlock()
+	defer e.rmu.Lock()
+	e.s.wake() // the Recv that asked may be waiting for this batch: it reads now
+	if e.lease == nil {
+		e.lease = time.NewTimer(directLease)
+	} else {
+		e.lease.Reset(directLease)
+	}
+	seen := e.directReads.Load()
+	for {
+		select {
+		case <-e.quit:
+			e.lease.Stop()
+			return false
+		case <-e.resume:
+			e.lease.Stop()
+			return true
+		case <-e.lease.C:
+			if n := e.directReads.Load(); n != seen || n%2 == 1 {
+				seen = n
+				e.lease.Reset(directLease)
+				continue
+			}
+			e.wantDirect.Store(false)
+			return true
+		}
+	}
+}
