@@ -40,14 +40,15 @@ type Reader struct {
 	short bool
 
 	// ReadMsg state.
-	owned     bool       // the message being assembled has a pooled body
-	chunk     *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
-	chunkUsed int        //
-	carved    int64      // messages that claimed chunk so far
-	claim     *bodyChunk // the chunk the message being assembled claims
-	slab      [][]byte   // current Frames slab; slab[slabUsed:] is free
-	slabUsed  int        //
-	frames    [][]byte   // frames of the message being assembled
+	owned      bool       // the message being assembled has a pooled body
+	chunk      *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
+	chunkUsed  int        //
+	carved     int64      // messages that claimed chunk so far
+	claim      *bodyChunk // the chunk the message being assembled claims
+	slab       [][]byte   // Frames slab for messages that chunk.frames cannot take
+	slabUsed   int        //
+	framesUsed int        // chunk.frames[framesUsed:] is free
+	frames     [][]byte   // frames of the message being assembled
 
 	props *Properties // of the connection, given to every chunk and message
 	tag   *bodyChunk  // claim without memory that carries props, or nil
@@ -374,9 +375,10 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	if r.codec != nil {
 		return r.readMsgSealed(m, onCommand)
 	}
-	frames := r.frames[:0]
 	r.owned = false
 	r.claim = nil
+	r.prepareChunk()
+	frames := r.frames[:0]
 	defer func() {
 		clear(frames)
 		r.frames = frames[:0]
@@ -421,6 +423,18 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 // finishMsg hands the frames of the message just assembled to m, with the claim
 // that lets Release recycle their memory.
 func (r *Reader) finishMsg(m *Msg, frames [][]byte) {
+	if c := r.chunk; c != nil && (r.claim == c || r.claim == nil) && len(c.frames)-r.framesUsed >= len(frames) {
+		// The Frames slice comes from the chunk too, and the message claims it even
+		// without a small body: released messages then leave no garbage at all.
+		n := len(frames)
+		f := c.frames[r.framesUsed : r.framesUsed+n : r.framesUsed+n]
+		r.framesUsed += n
+		copy(f, frames)
+		m.Frames = f
+		m.claim = c
+		r.carved++
+		return
+	}
 	m.Frames = r.carveFrames(frames)
 	m.claim = r.claim
 	switch {
@@ -470,6 +484,19 @@ func (r *Reader) readMsgBody(size int) ([]byte, error) {
 	return b, nil
 }
 
+// chunkFramesMin is the room for Frames that ReadMsg wants in the current chunk
+// before it starts a message; messages with more frames than are left get a slice
+// of their own.
+const chunkFramesMin = 16
+
+// prepareChunk starts a new chunk before a message when the current one has no
+// chunk or too little room left for Frames.
+func (r *Reader) prepareChunk() {
+	if r.chunk == nil || len(r.chunk.frames)-r.framesUsed < chunkFramesMin {
+		r.nextChunk()
+	}
+}
+
 // nextChunk starts a new body chunk and retires the current one, which is recycled
 // once every message that claimed it has been released. If the message being
 // assembled already has bodies in the current chunk, that chunk is never recycled
@@ -485,6 +512,7 @@ func (r *Reader) nextChunk() {
 	r.chunk = newBodyChunk()
 	r.chunk.props = r.props
 	r.chunkUsed = 0
+	r.framesUsed = 0
 	r.carved = 0
 }
 

@@ -36,9 +36,10 @@ func (r *Reader) SetCodec(c FrameCodec) {
 // ReadMsg's bodies do: small ones in the current slab, those over 4 KiB in
 // buffers of their own, so that Msg.Release recycles them alike.
 func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
-	frames := r.frames[:0]
 	r.owned = false
 	r.claim = nil
+	r.prepareChunk()
+	frames := r.frames[:0]
 	defer func() {
 		clear(frames)
 		r.frames = frames[:0]
