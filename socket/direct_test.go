@@ -2,6 +2,8 @@ package socket
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,5 +61,215 @@ func TestDirectReadRoundTrips(t *testing.T) {
 			require.Greater(t, soloEngine(t, req).directReads.Load()/2, uint64(rounds/2))
 			require.Greater(t, soloEngine(t, rep).directReads.Load()/2, uint64(rounds/2))
 		})
+	}
+}
+
+// engageDirect makes Recv on recv read its only connection directly: it passes n
+// messages from send and waits until a Recv has read one itself.
+func engageDirect(t *testing.T, send, recv *Socket) *engine {
+	t.Helper()
+	ctx := ctxT(t)
+	e := soloEngine(t, recv)
+	for i := 0; e.directReads.Load() == 0; i++ {
+		require.Less(t, i, 1000, "Recv never read the connection itself")
+		require.NoError(t, send.Send(ctx, NewMsg([]byte("warm-up"))))
+		m, err := recv.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "warm-up", string(m.Frames[0]))
+	}
+	return e
+}
+
+// TestDirectReadGivesWayToANewPeer checks that a Recv waiting in its only peer's
+// connection returns a message from a peer that connects meanwhile.
+func TestDirectReadGivesWayToANewPeer(t *testing.T) {
+	pull := newSocket(t, Pull, Options{})
+	ep := bind(t, pull, "tcp")
+	a := newSocket(t, Push, Options{})
+	connect(t, a, ep)
+	engageDirect(t, a, pull)
+
+	got := make(chan string, 1)
+	go func() {
+		m, err := pull.Recv(context.Background())
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- string(m.Frames[0])
+	}()
+	// Wait until that Recv is blocked in the connection, then bring the second peer.
+	require.Eventually(t, func() bool { return pull.reading.Load() != nil }, 10*time.Second, time.Millisecond)
+	b := newSocket(t, Push, Options{})
+	connect(t, b, ep)
+	require.NoError(t, b.Send(ctxT(t), NewMsg([]byte("from b"))))
+	select {
+	case s := <-got:
+		require.Equal(t, "from b", s)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Recv kept waiting on the first peer's connection")
+	}
+}
+
+// TestDirectReadDeadline checks that a context deadline ends a direct read on time
+// and leaves the stream intact for the next Recv.
+func TestDirectReadDeadline(t *testing.T) {
+	for _, tr := range []string{"tcp", "ipc"} {
+		t.Run(tr, func(t *testing.T) {
+			a := newSocket(t, Pair, Options{})
+			b := newSocket(t, Pair, Options{})
+			connect(t, b, bind(t, a, tr))
+			engageDirect(t, a, b)
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+				_, err := b.Recv(ctx)
+				cancel()
+				require.ErrorIs(t, err, context.DeadlineExceeded)
+			}
+			require.NoError(t, a.Send(ctxT(t), NewMsg([]byte("one"), []byte("two"))))
+			require.Equal(t, []string{"one", "two"}, recvStrings(t, b))
+		})
+	}
+}
+
+// TestDirectReadClose checks that closing a socket ends a Recv that waits in its
+// connection.
+func TestDirectReadClose(t *testing.T) {
+	a := newSocket(t, Pair, Options{})
+	b := newSocket(t, Pair, Options{})
+	connect(t, b, bind(t, a, "tcp"))
+	engageDirect(t, a, b)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := b.Recv(context.Background())
+		errc <- err
+	}()
+	require.Eventually(t, func() bool { return b.reading.Load() != nil }, 10*time.Second, time.Millisecond)
+	require.NoError(t, b.Close())
+	select {
+	case err := <-errc:
+		require.ErrorIs(t, err, ErrClosed)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Recv did not return after Close")
+	}
+}
+
+// TestDirectReadReaderResumes checks that once the application stops calling Recv,
+// the reader goroutine takes the connection back and queues what arrives, as it
+// would have without direct reads.
+func TestDirectReadReaderResumes(t *testing.T) {
+	push := newSocket(t, Push, Options{})
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	e := engageDirect(t, push, pull)
+	const n = 500
+	for i := range n {
+		require.NoError(t, push.Send(ctxT(t), NewMsg([]byte{byte(i)})))
+	}
+	require.Eventually(t, func() bool { return e.p.in.Len() == n }, 10*time.Second, time.Millisecond,
+		"the reader did not queue the messages nobody received")
+	for i := range n {
+		m, err := pull.Recv(ctxT(t))
+		require.NoError(t, err)
+		require.Equal(t, []byte{byte(i)}, m.Frames[0])
+	}
+}
+
+// TestDirectReadAnswersPings checks that a Recv waiting in its connection answers
+// the peer's PINGs: a server that takes many heartbeat timeouts to reply keeps its
+// client.
+func TestDirectReadAnswersPings(t *testing.T) {
+	hb := Options{HeartbeatInterval: 10 * time.Millisecond, HeartbeatTimeout: 60 * time.Millisecond}
+	rep := newSocket(t, Rep, hb)
+	req := newSocket(t, Req, Options{})
+	connect(t, req, bind(t, rep, "tcp"))
+	ctx := ctxT(t)
+	for i := range 20 { // round trips until REQ reads directly
+		require.NoError(t, req.Send(ctx, NewMsg([]byte{byte(i)})))
+		m, err := rep.Recv(ctx)
+		require.NoError(t, err)
+		require.NoError(t, rep.Send(ctx, m))
+		_, err = req.Recv(ctx)
+		require.NoError(t, err)
+	}
+	e := soloEngine(t, req)
+	require.NotZero(t, e.directReads.Load())
+	framesBefore := soloEngine(t, rep).frames.Load()
+	require.NoError(t, req.Send(ctx, NewMsg([]byte("slow"))))
+	m, err := rep.Recv(ctx)
+	require.NoError(t, err)
+	reply := make(chan error, 1)
+	go func() {
+		got, err := req.Recv(ctx)
+		if err == nil && string(got.Frames[0]) != "slow" {
+			err = fmt.Errorf("reply %q", got.Frames[0])
+		}
+		reply <- err
+	}()
+	// Let ten heartbeat timeouts pass while REQ waits in its connection: the PONGs it
+	// sends are counted by REP's engine as frames.
+	require.Eventually(t, func() bool { return soloEngine(t, rep).frames.Load() >= framesBefore+40 },
+		10*time.Second, time.Millisecond, "REQ answered no PINGs")
+	require.Equal(t, 1, rep.Stats().Peers)
+	require.NoError(t, rep.Send(ctx, m))
+	require.NoError(t, <-reply)
+}
+
+// TestDirectReadLargeAndSmall checks the order of messages when some are larger than
+// the read buffer, which only the reader goroutine reads, and others small.
+func TestDirectReadLargeAndSmall(t *testing.T) {
+	push := newSocket(t, Push, Options{})
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "ipc"))
+	engageDirect(t, push, pull)
+	ctx := ctxT(t)
+	big := make([]byte, 200<<10)
+	go func() {
+		for i := range 200 {
+			body := []byte{byte(i)}
+			if i%7 == 3 {
+				body = append(big[:0:0], big...)
+				body[0] = byte(i)
+			}
+			if push.Send(ctx, NewMsg(body)) != nil {
+				return
+			}
+		}
+	}()
+	for i := range 200 {
+		m, err := pull.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, byte(i), m.Frames[0][0], "message %d", i)
+		if i%7 == 3 {
+			require.Len(t, m.Frames[0], len(big))
+		}
+	}
+}
+
+// TestDirectReadOrderAcrossHandOvers alternates between a receiver that keeps up
+// (direct reads) and one that stops until the reader goroutine has queued messages,
+// and checks that every message arrives once, in order.
+func TestDirectReadOrderAcrossHandOvers(t *testing.T) {
+	push := newSocket(t, Push, Options{})
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	e := engageDirect(t, push, pull)
+	ctx := ctxT(t)
+	const n = 20000
+	go func() {
+		for i := range n {
+			if push.Send(ctx, NewMsg([]byte(strconv.Itoa(i)))) != nil {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		if i%2000 == 1000 {
+			require.Eventually(t, func() bool { return e.p.in.Len() > 0 }, 10*time.Second, time.Millisecond)
+		}
+		m, err := pull.Recv(ctx)
+		require.NoError(t, err)
+		require.Equal(t, strconv.Itoa(i), string(m.Frames[0]))
+		m.Release()
 	}
 }
