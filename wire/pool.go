@@ -108,7 +108,7 @@ func (c *bodyChunk) holds(f []byte) bool {
 // chunk without memory (noRefs) that only does that, for messages with no small body.
 type bodyChunk struct {
 	buf    []byte
-	frames [][]byte // Frames slices of the messages that claim the chunk
+	frames [][]byte    // Frames slices of the messages that claim the chunk
 	props  *Properties // of the connection the chunk's Reader reads; read-only
 	noRefs bool        // ownedOnly or a Reader's tag: never counted or pooled
 	_      [64]byte    // refs is written by receivers on other cores: keep it off buf's line
