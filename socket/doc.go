@@ -149,6 +149,25 @@
 // Options.Linger for queued messages to be written, then stops them all and returns
 // only when they have exited. Shutdown does the same with a context as the bound.
 //
+// # The message path
+//
+// A connection's reader goroutine decodes what arrives in batches and queues them on
+// the pipe, where Recv takes them; Send queues on the pipe, and the writer goroutine
+// writes whatever has queued up in one system call. Two shortcuts take the goroutine
+// hand-offs out of the common cases, where a hand-off would cost more than the work:
+//
+//   - A REQ or REP writes a message it sends on the caller's goroutine when the
+//     connection takes it at once, and wakes the writer only when it does not.
+//   - A Recv that finds nothing queued, on a socket whose only peer is a tcp or ipc
+//     connection, reads that connection itself while the reader goroutine is parked:
+//     a round trip or a PULL that keeps up with its pusher then wakes one goroutine
+//     per message, the one that wants it. The reader goes back to work when Recv
+//     stops reading for a while (so that the pipe fills up to RecvHWM and the peer's
+//     PINGs are answered as before), when a second peer or a Poller arrives, and for
+//     CURVE, ZMTP below 3.0 and messages larger than the read buffer.
+//
+// Which goroutine reads never changes what Recv returns, or in which order.
+//
 // # Errors
 //
 // Errors are sentinel values to test with errors.Is (ErrClosed, which also matches
