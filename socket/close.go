@@ -74,6 +74,7 @@ func (s *Socket) close(ctx context.Context, linger bool) (drained bool, err erro
 	s.wake() // anyone who waited again while Close lingered
 	s.mu.Lock()
 	s.drainLocked()
+	s.stopWatchingLocked()
 	conns := s.conns
 	s.conns = nil
 	for p := range s.pipes {

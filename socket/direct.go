@@ -38,9 +38,8 @@ import (
 // that the order of messages never depends on who read them. Recv then takes the
 // first as if the reader had delivered it: every socket type's receive logic is
 // unchanged. Anything else that needs the waiting Recv (another pipe's message, a new
-// peer, Close) kicks it out of its wait with a read deadline in the past; a context
-// deadline is a read deadline too, and a context that can be cancelled without one
-// keeps Recv on the usual path.
+// peer, Close, the end of Recv's context) kicks it out of its wait with a read
+// deadline in the past.
 //
 // What stays with the reader goroutine: connections with a security codec (CURVE) or
 // below ZMTP 3.0, transports other than tcp and ipc, socket types that take commands
@@ -83,19 +82,15 @@ func (e *engine) initDirect() {
 // readDirect lets a Recv that found nothing to return read the connection of the
 // socket's only peer itself, when it can. s.mu is held on entry and on return, but
 // released while reading. retry reports that Recv should look again at once instead
-// of waiting; err is ctx's deadline passing while it read.
-func (s *Socket) readDirect(ctx context.Context) (retry bool, err error) {
+// of waiting.
+func (s *Socket) readDirect(ctx context.Context) (retry bool) {
 	p := s.solo
 	if p == nil || s.watched.Load() {
-		return false, nil
+		return false
 	}
 	e, ok := p.link.(*engine)
 	if !ok || !e.directOK {
-		return false, nil
-	}
-	deadline, hasDeadline := ctx.Deadline()
-	if !hasDeadline && ctx.Done() != nil {
-		return false, nil // only a deadline can end a wait in the network
+		return false
 	}
 	if !e.rmu.TryLock() {
 		// The reader goroutine is reading: it parks at its next pause.
@@ -103,25 +98,52 @@ func (s *Socket) readDirect(ctx context.Context) (retry bool, err error) {
 			e.wantDirect.Store(true)
 			s.parkable.Store(e)
 		}
-		return false, nil
+		return false
 	}
 	if e.noDirect || e.ttlArmed {
 		e.rmu.Unlock()
 		e.resumeReader()
-		return false, nil
+		return false
 	}
+	s.watchContextLocked(ctx)
 	s.reading.Store(e)
-	// An event noted before reading was stored found no one to kick: look at it first.
-	if s.pending.Load() {
+	// An event noted before reading was stored found no one to kick, and a context
+	// that ended before it was watched kicked no one: look at them first.
+	if s.pending.Load() || ctx.Err() != nil {
 		s.reading.Store(nil)
 		e.rmu.Unlock()
-		return true, nil
+		return true
 	}
 	s.unlockStop()
-	err = e.readDirect(deadline)
+	e.readDirect()
 	s.reading.Store(nil)
 	s.mu.Lock()
-	return err == nil, err
+	return true
+}
+
+// watchContextLocked makes the end of ctx kick a direct read. The registration
+// (context.AfterFunc) is kept for the next Recv with the same context, so that a
+// receiving loop with one long-lived context registers once, not per message; a
+// Recv with another context replaces it, and Close removes it. Contexts are told
+// apart by their Done channel, which every context derived without a new deadline
+// or cancellation shares. s.mu must be held.
+func (s *Socket) watchContextLocked(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil || done == s.watchedDone {
+		return
+	}
+	s.stopWatchingLocked()
+	s.watchedDone = done
+	s.stopWatch = context.AfterFunc(ctx, func() { s.kickReader(nil) })
+}
+
+// stopWatchingLocked removes the registration of watchContextLocked. s.mu must be
+// held.
+func (s *Socket) stopWatchingLocked() {
+	if s.stopWatch != nil {
+		s.stopWatch()
+		s.stopWatch, s.watchedDone = nil, nil
+	}
 }
 
 // kickReader makes a Recv that reads directly give up its wait, unless the event
@@ -141,18 +163,18 @@ func (s *Socket) resumeParked() {
 }
 
 // readDirect waits for a whole message and queues every whole message buffered, up
-// to a batch. The caller holds e.rmu, which readDirect releases. It returns an error
-// only when deadline passes; a failure of the connection stops the engine, as it
-// would have stopped its reader.
-func (e *engine) readDirect(deadline time.Time) error {
+// to a batch, unless the wait is kicked. The caller holds e.rmu, which readDirect
+// releases. A failure of the connection stops the engine, as it would have stopped
+// its reader.
+func (e *engine) readDirect() {
 	e.directReads.Add(1)
 	defer func() {
 		e.directReads.Add(1)
 		e.rmu.Unlock()
 	}()
 	if !e.c.MsgBuffered() {
-		if err := e.waitMessage(deadline); err != nil || !e.c.MsgBuffered() {
-			return err
+		if e.waitMessage(); !e.c.MsgBuffered() {
+			return
 		}
 	}
 	batch := e.dbatch[:0]
@@ -177,17 +199,13 @@ func (e *engine) readDirect(deadline time.Time) error {
 		clear(batch)
 	}
 	e.dbatch = batch[:0]
-	return nil
 }
 
-// waitMessage reads until a whole message is buffered, the wait is kicked, deadline
-// passes (its error), or the connection fails (the engine stops).
-func (e *engine) waitMessage(deadline time.Time) error {
+// waitMessage reads until a whole message is buffered, the wait is kicked, or the
+// connection fails (the engine stops).
+func (e *engine) waitMessage() {
 	e.dmu.Lock()
-	e.dwaiting, e.kicked, e.dDeadline = true, false, deadline
-	if !deadline.IsZero() {
-		e.setReadDeadlineLocked()
-	}
+	e.dwaiting, e.kicked = true, false
 	e.dmu.Unlock()
 	var err error
 	for {
@@ -200,8 +218,8 @@ func (e *engine) waitMessage(deadline time.Time) error {
 	}
 	e.dmu.Lock()
 	kicked := e.kicked
-	e.dwaiting, e.kicked, e.dDeadline = false, false, time.Time{}
-	if kicked || !deadline.IsZero() {
+	e.dwaiting, e.kicked = false, false
+	if kicked {
 		e.setReadDeadlineLocked()
 	}
 	e.dmu.Unlock()
@@ -209,13 +227,9 @@ func (e *engine) waitMessage(deadline time.Time) error {
 	switch {
 	case err == nil:
 	case errors.As(err, &ne) && ne.Timeout():
-		if kicked {
-			return nil
+		if !kicked {
+			e.fail(err) // the peer's PING TTL ran out
 		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return context.DeadlineExceeded
-		}
-		e.fail(err) // the peer's PING TTL ran out
 	case errors.Is(err, wire.ErrBufferFull):
 		e.noDirect = true
 		e.resumeReader()
@@ -225,24 +239,17 @@ func (e *engine) waitMessage(deadline time.Time) error {
 		}
 		e.fail(err)
 	}
-	return nil
 }
 
-// setReadDeadlineLocked sets the connection's read deadline from everything that
-// wants one: the peer's PING TTL, and for a direct read its context's deadline or a
-// kick. e.dmu must be held.
+// setReadDeadlineLocked sets the connection's read deadline from what wants one:
+// the peer's PING TTL, or a kick of a direct read. e.dmu must be held.
 func (e *engine) setReadDeadlineLocked() {
 	var dl time.Time
 	if e.ttlArmed {
 		dl = e.ttlAt
 	}
-	if e.dwaiting {
-		switch {
-		case e.kicked:
-			dl = time.Unix(1, 0)
-		case !e.dDeadline.IsZero() && (dl.IsZero() || e.dDeadline.Before(dl)):
-			dl = e.dDeadline
-		}
+	if e.dwaiting && e.kicked {
+		dl = time.Unix(1, 0)
 	}
 	e.c.NetConn().SetReadDeadline(dl)
 }

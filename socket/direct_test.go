@@ -273,3 +273,35 @@ func TestDirectReadOrderAcrossHandOvers(t *testing.T) {
 		m.Release()
 	}
 }
+
+// TestDirectReadCancel checks that cancelling Recv's context ends a direct read, for a
+// context used once and for one a receiving loop shares.
+func TestDirectReadCancel(t *testing.T) {
+	a := newSocket(t, Pair, Options{})
+	b := newSocket(t, Pair, Options{})
+	connect(t, b, bind(t, a, "tcp"))
+	engageDirect(t, a, b)
+	loop, stop := context.WithCancel(context.Background())
+	for i := range 3 { // a loop's context, registered once
+		require.NoError(t, a.Send(ctxT(t), NewMsg([]byte{byte(i)})))
+		m, err := b.Recv(loop)
+		require.NoError(t, err)
+		require.Equal(t, []byte{byte(i)}, m.Frames[0])
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := b.Recv(loop)
+		errc <- err
+	}()
+	require.Eventually(t, func() bool { return b.reading.Load() != nil }, 10*time.Second, time.Millisecond)
+	stop()
+	select {
+	case err := <-errc:
+		require.ErrorIs(t, err, context.Canceled)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Recv did not return after its context was cancelled")
+	}
+	// The stream is intact.
+	require.NoError(t, a.Send(ctxT(t), NewMsg([]byte("after"))))
+	require.Equal(t, []string{"after"}, recvStrings(t, b))
+}

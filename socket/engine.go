@@ -60,10 +60,9 @@ type engine struct {
 
 	// A direct read waits for bytes with a read deadline that others may move: dmu
 	// orders them. Under dmu.
-	dmu       sync.Mutex
-	dwaiting  bool      // a direct read waits for bytes
-	kicked    bool      // something else needs the waiting Recv: give up the wait
-	dDeadline time.Time // the waiting Recv's context deadline, or zero
+	dmu      sync.Mutex
+	dwaiting bool // a direct read waits for bytes
+	kicked   bool // something else needs the waiting Recv: give up the wait
 
 	// The write side: the writer goroutine, or a REQ/REP caller writing directly,
 	// holds wmu while it writes.

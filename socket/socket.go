@@ -79,6 +79,9 @@ type Socket struct {
 	reading  atomic.Pointer[engine] // the engine a Recv reads directly right now
 	parkable atomic.Pointer[engine] // the engine whose reader was asked to park
 
+	watchedDone <-chan struct{} // the context whose end kicks a direct read (under s.mu)
+	stopWatch   func() bool     // removes that registration (under s.mu)
+
 	spareIn, spareOut []*pipe // drainLocked's recycled lists (under s.mu)
 	direct            link    // set by a protocol's send: write on the caller's goroutine
 	stopping          []link  // detached links to stop once s.mu is released (under s.mu)
@@ -241,10 +244,7 @@ func (s *Socket) recv(ctx context.Context, a *meta) (Msg, error) {
 			s.unlockStop()
 			return Msg{}, err
 		}
-		if retry, err := s.readDirect(ctx); err != nil {
-			s.unlockStop()
-			return Msg{}, err
-		} else if retry {
+		if s.readDirect(ctx) {
 			continue
 		}
 		if !s.waitLocked(ctx) {
