@@ -223,9 +223,15 @@ func (e *engine) waitMessage() {
 		e.setReadDeadlineLocked()
 	}
 	e.dmu.Unlock()
+	if err != nil {
+		e.directFailed(err, kicked)
+	}
+}
+
+// directFailed handles what ended a direct read's wait other than a whole message.
+func (e *engine) directFailed(err error, kicked bool) {
 	var ne net.Error
 	switch {
-	case err == nil:
 	case errors.As(err, &ne) && ne.Timeout():
 		if !kicked {
 			e.fail(err) // the peer's PING TTL ran out

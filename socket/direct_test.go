@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/internal/raceflag"
 	"github.com/stretchr/testify/require"
 )
 
@@ -304,4 +305,49 @@ func TestDirectReadCancel(t *testing.T) {
 	// The stream is intact.
 	require.NoError(t, a.Send(ctxT(t), NewMsg([]byte("after"))))
 	require.Equal(t, []string{"after"}, recvStrings(t, b))
+}
+
+// TestDirectReadAllocatesNothing checks that round trips with direct reads on both
+// sides allocate nothing once warm.
+func TestDirectReadAllocatesNothing(t *testing.T) {
+	if raceflag.Enabled {
+		t.Skip("the race detector allocates; make test runs this without it")
+	}
+	rep := newSocket(t, Rep, Options{})
+	req := newSocket(t, Req, Options{})
+	connect(t, req, bind(t, rep, "tcp"))
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		for {
+			m, err := rep.Recv(ctx)
+			if err != nil {
+				done <- nil
+				return
+			}
+			if err := rep.Send(ctx, m); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	request := Msg{Frames: [][]byte{make([]byte, 64)}}
+	roundTrip := func() {
+		if err := req.Send(ctx, request); err != nil {
+			t.Fatal(err)
+		}
+		reply, err := req.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply.Release()
+	}
+	for range 200 {
+		roundTrip()
+	}
+	require.NotZero(t, soloEngine(t, req).directReads.Load())
+	// Pools may refill once in a while; a per-message allocation would show as 1 or more.
+	require.Less(t, testing.AllocsPerRun(500, roundTrip), 0.1)
+	require.NoError(t, rep.Close())
+	require.NoError(t, <-done)
 }
