@@ -75,7 +75,7 @@ func (x *serverProto) sendTo(a meta, m Msg) error {
 	if !ok || p.dead {
 		return ErrHostUnreachable
 	}
-	if queued, _ := p.out.Push(m); queued {
+	if queued, _ := x.s.pushReply(p, m); queued {
 		return nil
 	}
 	return x.s.whenFull(m, func() *pipe { return p })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/brokerless/zmq/wire"
@@ -26,10 +27,12 @@ import (
 //     the connection (wantDirect) and waits as usual. The reader parks at its next
 //     pause, when it has handed on everything decoded and would otherwise wait for the
 //     network, and wakes the socket's waiters so that the Recv reads from then on.
-//   - A parked reader holds a lease (directLease). Each time it ends, the reader goes
-//     back to reading unless a Recv read directly in the meantime, so that a socket the
-//     application stops reading still drains its connection into the pipe up to
-//     RecvHWM, answers the peer's PINGs and notices a dead peer, as before.
+//   - A parked reader holds a lease (directLease). Each time it ends, unless a direct
+//     read is running, the reader goes back to reading if no Recv read directly in the
+//     meantime, or if bytes wait unread, so that a socket the application stops
+//     reading, or reads slowly, still drains its connection into the pipe up to
+//     RecvHWM, answers the peer's PINGs within a lease and notices a dead peer, as
+//     before.
 //
 // A direct read first waits for a whole message to be buffered (wire.Reader.ReadMore:
 // bytes are added but nothing decoded, so the wait can be abandoned at any moment),
@@ -44,8 +47,9 @@ import (
 // What stays with the reader goroutine: connections with a security codec (CURVE) or
 // below ZMTP 3.0, transports other than tcp and ipc, socket types that take commands
 // from their peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than
-// one peer or a Poller, a connection whose peer armed a PING TTL, and one that carries
-// a message larger than the read buffer.
+// one peer or a Poller, and a connection that carries a message larger than the read
+// buffer. A peer's PING TTL is a read deadline whoever reads: it ends a direct read's
+// wait as it would end the reader's.
 
 // directLease is how long a parked reader waits before it reads again, unless a Recv
 // read directly meanwhile. It bounds the delay of a peer's PING and of filling the pipe
@@ -72,6 +76,9 @@ func (e *engine) initDirect() {
 		return
 	}
 	e.directOK = true
+	if sc, ok := e.c.NetConn().(syscall.Conn); ok {
+		e.rawc, _ = sc.SyscallConn()
+	}
 	e.resume = make(chan struct{}, 1)
 	e.dlimit = maxReadBatch
 	if hwm := e.s.opts.RecvHWM; hwm > 0 {
@@ -100,7 +107,7 @@ func (s *Socket) readDirect(ctx context.Context) (retry bool) {
 		}
 		return false
 	}
-	if e.noDirect || e.ttlArmed {
+	if e.noDirect {
 		e.rmu.Unlock()
 		e.resumeReader()
 		return false
@@ -276,12 +283,14 @@ func (e *engine) resumeReader() {
 	signal(e.resume)
 }
 
-// park gives up the connection to direct reads until the lease runs out without one,
-// resumeReader is called, or the engine stops (false). The reader goroutine calls it
-// holding e.rmu, and holds it again when park returns.
+// park gives up the connection to direct reads and returns, holding e.rmu again,
+// when resumeReader is called or the lease runs out: when no direct read came during
+// a whole lease, or when none is running and bytes wait unread (a message the
+// application has not asked for yet, or a PING that must be answered within the
+// peer's heartbeat timeout). It reports false, without e.rmu, when the engine stops.
+// The reader goroutine calls it holding e.rmu.
 func (e *engine) park() bool {
 	e.rmu.Unlock()
-	defer e.rmu.Lock()
 	e.s.wake() // the Recv that asked may be waiting for this batch: it reads now
 	if e.lease == nil {
 		e.lease = time.NewTimer(directLease)
@@ -296,15 +305,19 @@ func (e *engine) park() bool {
 			return false
 		case <-e.resume:
 			e.lease.Stop()
+			e.rmu.Lock()
 			return true
 		case <-e.lease.C:
-			if n := e.directReads.Load(); n != seen || n%2 == 1 {
-				seen = n
-				e.lease.Reset(directLease)
-				continue
-			}
-			e.wantDirect.Store(false)
-			return true
 		}
+		n := e.directReads.Load()
+		if n%2 == 0 && !e.holdParked.Load() && e.rmu.TryLock() {
+			if n == seen || e.c.ReadBuffered() > 0 || socketHasBytes(e.rawc) {
+				e.wantDirect.Store(false)
+				return true
+			}
+			e.rmu.Unlock()
+		}
+		seen = n
+		e.lease.Reset(directLease)
 	}
 }

@@ -65,9 +65,18 @@ func TestDirectReadRoundTrips(t *testing.T) {
 	}
 }
 
-// engageDirect makes Recv on recv read its only connection directly: it passes n
-// messages from send and waits until a Recv has read one itself.
+// engageDirect makes Recv on recv read its only connection directly: it passes
+// messages from send until a Recv has read one itself, and keeps the reader parked
+// however slowly the test runs.
 func engageDirect(t *testing.T, send, recv *Socket) *engine {
+	t.Helper()
+	e := soloEngine(t, recv)
+	e.holdParked.Store(true)
+	return engage(t, send, recv)
+}
+
+// engage is engageDirect with readers that resume after the usual lease.
+func engage(t *testing.T, send, recv *Socket) *engine {
 	t.Helper()
 	ctx := ctxT(t)
 	e := soloEngine(t, recv)
@@ -162,7 +171,7 @@ func TestDirectReadReaderResumes(t *testing.T) {
 	push := newSocket(t, Push, Options{})
 	pull := newSocket(t, Pull, Options{})
 	connect(t, push, bind(t, pull, "tcp"))
-	e := engageDirect(t, push, pull)
+	e := engage(t, push, pull)
 	const n = 500
 	for i := range n {
 		require.NoError(t, push.Send(ctxT(t), NewMsg([]byte{byte(i)})))
@@ -177,15 +186,20 @@ func TestDirectReadReaderResumes(t *testing.T) {
 }
 
 // TestDirectReadAnswersPings checks that a Recv waiting in its connection answers
-// the peer's PINGs: a server that takes many heartbeat timeouts to reply keeps its
+// the peer's PINGs: a server that takes many heartbeat intervals to reply keeps its
 // client.
 func TestDirectReadAnswersPings(t *testing.T) {
-	hb := Options{HeartbeatInterval: 10 * time.Millisecond, HeartbeatTimeout: 60 * time.Millisecond}
+	hb := Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 2 * time.Second}
 	rep := newSocket(t, Rep, hb)
 	req := newSocket(t, Req, Options{})
 	connect(t, req, bind(t, rep, "tcp"))
 	ctx := ctxT(t)
-	for i := range 20 { // round trips until REQ reads directly
+	// REQ's reader stays parked once it parks, so only a waiting Recv reads: PINGs
+	// that arrive between round trips wait for the next one, well within the timeout.
+	e := soloEngine(t, req)
+	e.holdParked.Store(true)
+	for i := 0; e.directReads.Load() == 0; i++ { // round trips until REQ reads directly
+		require.Less(t, i, 1000, "REQ never read its connection itself")
 		require.NoError(t, req.Send(ctx, NewMsg([]byte{byte(i)})))
 		m, err := rep.Recv(ctx)
 		require.NoError(t, err)
@@ -193,8 +207,6 @@ func TestDirectReadAnswersPings(t *testing.T) {
 		_, err = req.Recv(ctx)
 		require.NoError(t, err)
 	}
-	e := soloEngine(t, req)
-	require.NotZero(t, e.directReads.Load())
 	framesBefore := soloEngine(t, rep).frames.Load()
 	require.NoError(t, req.Send(ctx, NewMsg([]byte("slow"))))
 	m, err := rep.Recv(ctx)
@@ -207,10 +219,12 @@ func TestDirectReadAnswersPings(t *testing.T) {
 		}
 		reply <- err
 	}()
-	// Let ten heartbeat timeouts pass while REQ waits in its connection: the PONGs it
-	// sends are counted by REP's engine as frames.
+	// While REQ waits in its connection, the PONGs it sends for forty PINGs are
+	// counted by REP's engine as frames.
+	require.Eventually(t, func() bool { return req.reading.Load() != nil }, 10*time.Second, time.Millisecond)
 	require.Eventually(t, func() bool { return soloEngine(t, rep).frames.Load() >= framesBefore+40 },
 		10*time.Second, time.Millisecond, "REQ answered no PINGs")
+	require.NotNil(t, req.reading.Load(), "REQ stopped reading directly")
 	require.Equal(t, 1, rep.Stats().Peers)
 	require.NoError(t, rep.Send(ctx, m))
 	require.NoError(t, <-reply)
@@ -254,7 +268,7 @@ func TestDirectReadOrderAcrossHandOvers(t *testing.T) {
 	push := newSocket(t, Push, Options{})
 	pull := newSocket(t, Pull, Options{})
 	connect(t, push, bind(t, pull, "tcp"))
-	e := engageDirect(t, push, pull)
+	e := engage(t, push, pull)
 	ctx := ctxT(t)
 	const n = 20000
 	go func() {
@@ -350,4 +364,49 @@ func TestDirectReadAllocatesNothing(t *testing.T) {
 	require.Less(t, testing.AllocsPerRun(500, roundTrip), 0.1)
 	require.NoError(t, rep.Close())
 	require.NoError(t, <-done)
+}
+
+// TestReplyThenStream mixes replies, which the caller writes itself, with streams of
+// Sends, which the writer batches, on a ROUTER and a DEALER, and checks that every
+// message arrives once and in order.
+func TestReplyThenStream(t *testing.T) {
+	for _, tr := range []string{"tcp", "ipc"} {
+		t.Run(tr, func(t *testing.T) {
+			router := newSocket(t, Router, Options{})
+			dealer := newSocket(t, Dealer, Options{})
+			connect(t, dealer, bind(t, router, tr))
+			ctx := ctxT(t)
+			for round := range 20 {
+				require.NoError(t, dealer.Send(ctx, NewMsg([]byte("request"))))
+				req, err := router.Recv(ctx)
+				require.NoError(t, err)
+				id := req.Frames[0]
+				// A reply, then round*10 more messages in a row.
+				for i := range 1 + round*10 {
+					require.NoError(t, router.Send(ctx, NewMsg(id, []byte(strconv.Itoa(i)))))
+				}
+				for i := range 1 + round*10 {
+					m, err := dealer.Recv(ctx)
+					require.NoError(t, err)
+					require.Equal(t, strconv.Itoa(i), string(m.Frames[0]), "round %d", round)
+				}
+			}
+		})
+	}
+}
+
+// TestParkedReaderAnswersPings checks that PINGs are answered while the application
+// is busy between Recvs: the parked reader goes back to reading when bytes wait.
+func TestParkedReaderAnswersPings(t *testing.T) {
+	hb := Options{HeartbeatInterval: 10 * time.Millisecond, HeartbeatTimeout: 300 * time.Millisecond}
+	push := newSocket(t, Push, hb)
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	e := engage(t, push, pull)
+	framesBefore := soloEngine(t, push).frames.Load()
+	// The application does not call Recv: PONGs keep coming all the same.
+	require.Eventually(t, func() bool { return soloEngine(t, push).frames.Load() >= framesBefore+20 },
+		10*time.Second, time.Millisecond, "the parked reader answered no PINGs")
+	require.Equal(t, 1, push.Stats().Peers)
+	require.False(t, e.wantDirect.Load(), "the reader is still parked")
 }

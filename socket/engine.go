@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/brokerless/zmq/transport"
@@ -49,14 +50,16 @@ type engine struct {
 	// reader goroutine or a Recv reading directly, holds rmu; ttlArmed and ttlAt belong
 	// to the holder.
 	rmu         sync.Mutex
-	directOK    bool          // the connection may be read by Recv (set once)
-	noDirect    bool          // under rmu: a message did not fit the read buffer
-	wantDirect  atomic.Bool   // a Recv would read directly: the reader parks at its next pause
-	resume      chan struct{} // wakes a parked reader before its lease ends
-	directReads atomic.Uint64 // odd while a direct read runs; every one adds two
-	dbatch      []Msg         // under rmu: what a direct read decoded
-	dlimit      int           // the most messages a direct read decodes at once
-	lease       *time.Timer   // the parked reader's; made at its first park
+	directOK    bool            // the connection may be read by Recv (set once)
+	noDirect    bool            // under rmu: a message did not fit the read buffer
+	wantDirect  atomic.Bool     // a Recv would read directly: the reader parks at its next pause
+	resume      chan struct{}   // wakes a parked reader before its lease ends
+	directReads atomic.Uint64   // odd while a direct read runs; every one adds two
+	dbatch      []Msg           // under rmu: what a direct read decoded
+	dlimit      int             // the most messages a direct read decodes at once
+	lease       *time.Timer     // the parked reader's; made at its first park
+	rawc        syscall.RawConn // for the parked reader's look at unread bytes
+	holdParked  atomic.Bool     // tests: a parked reader ignores its lease
 
 	// A direct read waits for bytes with a read deadline that others may move: dmu
 	// orders them. Under dmu.
@@ -117,7 +120,11 @@ func (e *engine) run() error {
 	// writer itself when it cannot write the message at once: a round trip then
 	// wakes no writer at all.
 	if !e.sendsDirect() {
-		p.out.OnReadable(func() { signal(e.wake) })
+		p.out.OnReadable(func() {
+			if e.s.replyPipe.Load() != p { // see Socket.pushReply
+				signal(e.wake)
+			}
+		})
 	}
 	p.in.OnWritable(func() { signal(e.room) })
 	err := e.runPair(e.readLoop, e.writeLoop)
@@ -142,8 +149,9 @@ func (e *engine) readLoop() error {
 			batch = batch[:0]
 		}
 		// A Recv that would rather read itself takes over at this pause.
-		if len(batch) == 0 && e.wantDirect.Load() && !e.ttlArmed && !e.c.MsgBuffered() {
+		if len(batch) == 0 && e.wantDirect.Load() && !e.c.MsgBuffered() {
 			if !e.park() {
+				e.rmu.Lock() // for the deferred Unlock
 				return errStopped
 			}
 			continue

@@ -236,7 +236,7 @@ func (x *routerProto) send(m Msg) error {
 		return nil
 	}
 	body := Msg{Frames: m.Frames[1:]}
-	queued, _ := p.out.Push(body)
+	queued, _ := x.s.pushReply(p, body)
 	if queued {
 		return nil
 	}

@@ -79,6 +79,11 @@ type Socket struct {
 	reading  atomic.Pointer[engine] // the engine a Recv reads directly right now
 	parkable atomic.Pointer[engine] // the engine whose reader was asked to park
 
+	// Writing a reply on the caller's goroutine (pushReply).
+	replying  bool                 // this Send follows a Recv (under s.mu)
+	recvMark  uint64               // s.recvd.msgs at the last Send (under s.mu)
+	replyPipe atomic.Pointer[pipe] // the pipe pushReply is pushing to
+
 	watchedDone <-chan struct{} // the context whose end kicks a direct read (under s.mu)
 	stopWatch   func() bool     // removes that registration (under s.mu)
 
@@ -167,6 +172,7 @@ func (s *Socket) send(ctx context.Context, m Msg, a *meta) error {
 			return ErrClosed
 		}
 		s.drainLocked()
+		s.replying = s.recvd.msgs != s.recvMark
 		var err error
 		if ap == nil {
 			err = s.proto.send(m)
@@ -179,6 +185,7 @@ func (s *Socket) send(ctx context.Context, m Msg, a *meta) error {
 			if err == nil {
 				s.sent.msgs++
 				s.sent.bytes += uint64(m.Size())
+				s.recvMark = s.recvd.msgs
 				if s.watched.Load() { // REP may now receive again
 					s.notifyWatchers()
 				}

@@ -38,7 +38,7 @@ func (o *lbOut) send(s *Socket, m Msg) (*pipe, error) {
 		if !ok {
 			break
 		}
-		queued, full := p.out.Push(m)
+		queued, full := s.pushReply(p, m)
 		if full || !queued {
 			o.lb.Deactivate(p)
 		}
@@ -129,4 +129,24 @@ func (f *fqIn) recv() (Msg, *pipe, bool) {
 			return m, p, true
 		}
 	}
+}
+
+// pushReply queues m on p. When the message answers one the socket received (a Send
+// after a Recv), and p is a stream connection, the caller then writes it itself
+// (writeDirect) instead of waking the connection's writer: a server answering many
+// clients, or a DEALER in a round trip, saves a goroutine wake-up per message, as
+// REQ and REP do. A stream of Sends still goes through the writer, which batches it.
+// s.mu must be held.
+func (s *Socket) pushReply(p *pipe, m Msg) (queued, full bool) {
+	e, ok := p.link.(*engine)
+	if !s.replying || !ok {
+		return p.out.Push(m)
+	}
+	s.replyPipe.Store(p) // the engine's notification leaves the writer asleep
+	queued, full = p.out.Push(m)
+	s.replyPipe.Store(nil)
+	if queued {
+		s.direct = e
+	}
+	return queued, full
 }
