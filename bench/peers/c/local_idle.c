@@ -1,5 +1,5 @@
-/* local_idle <bind-to> <clients>: memory per idle connection. A ROUTER binds and
-   notes its resident memory (VmRSS), waits until clients peers have sent one message
+/* local_idle <bind-to> <clients>: memory per idle connection. A ROUTER notes its
+   resident memory (VmRSS) before it binds (so before any peer), waits until clients peers have sent one message
    each, waits for its memory to settle (three samples 100 ms apart within 1%), and
    prints:
 
@@ -27,9 +27,9 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_ROUTER);
     if (!s)
         die ("zmq_socket");
+    long before = steady_rss_kib (); /* before binding: no peer yet */
     if (zmq_bind (s, argv[1]) != 0)
         die ("zmq_bind");
-    long before = steady_rss_kib ();
     zmq_msg_t *ids = calloc ((size_t) n, sizeof *ids);
     if (!ids) {
         fprintf (stderr, "out of memory\n");
