@@ -1,7 +1,7 @@
 /* local_idle <bind-to> <clients>: memory per idle connection. A ROUTER notes its
-   resident memory (VmRSS) before it binds (so before any peer), waits until clients peers have sent one message
-   each, waits for its memory to settle (three samples 100 ms apart within 1%), and
-   prints:
+   resident memory (VmRSS) before it binds (so before any peer), waits until clients
+   peers have sent one message each, waits for its memory to settle (three samples
+   100 ms apart within 1%), and prints:
 
        clients: 2000
        rss before: 3456 [KiB]
@@ -28,6 +28,7 @@ int main (int argc, char *argv[])
     if (!s)
         die ("zmq_socket");
     long before = steady_rss_kib (); /* before binding: no peer yet */
+    wide_backlog (s);
     if (zmq_bind (s, argv[1]) != 0)
         die ("zmq_bind");
     zmq_msg_t *ids = calloc ((size_t) n, sizeof *ids);

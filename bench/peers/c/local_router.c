@@ -28,6 +28,7 @@ int main (int argc, char *argv[])
     void *s = zmq_socket (ctx, ZMQ_ROUTER);
     if (!s)
         die ("zmq_socket");
+    wide_backlog (s);
     if (zmq_bind (s, argv[1]) != 0)
         die ("zmq_bind");
     zmq_msg_t id, body;

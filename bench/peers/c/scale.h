@@ -24,10 +24,20 @@ static inline void raise_nofile (void)
     }
 }
 
-/* scale_ctx is a context that allows sockets sockets (libzmq's default is 1023). */
+/* scale_ctx is a context that allows sockets sockets (libzmq's default is 1023). Each
+   connected libzmq socket holds two descriptors, its mailbox and its connection: a
+   count the file limit cannot hold fails here, clearly, rather than later in
+   libzmq's reconnect loop. */
 static inline void *scale_ctx (long sockets)
 {
     raise_nofile ();
+    struct rlimit rl;
+    if (sockets > 1 && getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+        && (rlim_t) (2 * sockets + 64) > rl.rlim_cur) {
+        fprintf (stderr, "%ld sockets need about %ld file descriptors (a mailbox and a connection each); the limit is %lu\n",
+                 sockets, 2 * sockets + 64, (unsigned long) rl.rlim_cur);
+        exit (1);
+    }
     void *ctx = zmq_ctx_new ();
     if (!ctx)
         die ("zmq_ctx_new");
@@ -79,6 +89,24 @@ static inline long steady_rss_kib (void)
         nanosleep (&ts, NULL);
     }
     return prev[2];
+}
+
+/* wide_backlog sets the listen backlog of s to the system's limit
+   (/proc/sys/net/core/somaxconn), as Go's net.Listen does: with libzmq's default of
+   100, thousands of peers connecting at once lose SYNs and wait out the kernel's
+   retransmission backoff (a second, then three, seven ...), which would measure the
+   setting rather than the library. Call it before zmq_bind. */
+static inline void wide_backlog (void *s)
+{
+    FILE *f = fopen ("/proc/sys/net/core/somaxconn", "r");
+    int backlog = 0;
+    if (f) {
+        if (fscanf (f, "%d", &backlog) != 1)
+            backlog = 0;
+        fclose (f);
+    }
+    if (backlog > 0 && zmq_setsockopt (s, ZMQ_BACKLOG, &backlog, sizeof backlog) != 0)
+        die ("zmq_setsockopt ZMQ_BACKLOG");
 }
 
 /* dealers opens n DEALER sockets in ctx and connects each to endpoint. */
