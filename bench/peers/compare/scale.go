@@ -1,7 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brokerless/zmq/bench/peers/internal/harness"
 )
 
 // Scale mode (-scale): a ROUTER server with many DEALER clients, libzmq's C programs
@@ -28,6 +37,87 @@ const (
 	scaleIdle   = "idle"   // server memory per idle connection
 )
 
+// scaleConfig holds the flags of scale mode.
+type scaleConfig struct {
+	on       bool
+	size     int           // request body of the router cells
+	requests int           // requests of one router run, all clients together
+	router   []int         // client counts of the router cells
+	conns    []int         // client counts of the conns cells
+	idle     []int         // client counts of the idle cells
+	client   string        // whose client programs: "ours", "libzmq", or "own" (each its own)
+	timeout  time.Duration // bound of one run
+
+	routerList, connsList, idleList string
+}
+
+// scaleFlags registers scale mode's flags.
+func scaleFlags(s *scaleConfig) {
+	flag.BoolVar(&s.on, "scale", false, "scale mode: a ROUTER server with many DEALER clients, libzmq and ours: throughput (-scale-router), connection setup rate (-scale-conns), memory per idle connection (-scale-idle); defaults -rounds 3 -impls libzmq,ours; writes the section \""+scaleHeading+"\"")
+	flag.IntVar(&s.size, "scale-size", 64, "scale mode: request size of the router cells in bytes")
+	flag.IntVar(&s.requests, "scale-requests", 200000, "scale mode: requests of one router run, all clients together")
+	flag.StringVar(&s.routerList, "scale-router", "1000,10000", "scale mode: client counts of the ROUTER throughput cells")
+	flag.StringVar(&s.connsList, "scale-conns", "1000", "scale mode: client counts of the connection-rate cells")
+	flag.StringVar(&s.idleList, "scale-idle", "1000,2000,5000,10000", "scale mode: client counts of the idle-memory cells")
+	flag.StringVar(&s.client, "scale-client", "ours", "scale mode: the client programs every server is measured with: ours (zmqbench), libzmq (bench/peers/c, at most about 9,900 clients under a file limit of 20,000), or own (each implementation its own)")
+	flag.DurationVar(&s.timeout, "scale-timeout", 3*time.Minute, "scale mode: bound of one run")
+}
+
+// scaleDefaults checks scale mode's flags and sets its defaults for the flags not given.
+func scaleDefaults(cfg *config, set map[string]bool, impls *string) {
+	s := &cfg.scale
+	if cfg.curve || cfg.ws {
+		fatalf("-scale is a mode of its own, without -curve or -ws")
+	}
+	if !set["impls"] {
+		*impls = "libzmq,ours"
+	}
+	if !set["rounds"] {
+		cfg.rounds = 3
+	}
+	if cfg.quick {
+		if !set["rounds"] {
+			cfg.rounds = 1
+		}
+		if !set["scale-requests"] {
+			s.requests = 20000
+		}
+		if !set["scale-router"] {
+			s.routerList = "100"
+		}
+		if !set["scale-conns"] {
+			s.connsList = "100"
+		}
+		if !set["scale-idle"] {
+			s.idleList = "100,200"
+		}
+	}
+	counts := func(list string) []int {
+		var out []int
+		for _, f := range splitList(list) {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				fatalf("bad client count %q", f)
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	s.router, s.conns, s.idle = counts(s.routerList), counts(s.connsList), counts(s.idleList)
+	if s.size < 1 || s.requests < 1 || s.timeout <= 0 {
+		fatalf("-scale-size, -scale-requests and -scale-timeout must be positive")
+	}
+	switch s.client {
+	case "ours", "libzmq":
+		if !slices.Contains(splitList(*impls), s.client) {
+			fatalf("-scale-client %s needs %s in -impls", s.client, s.client)
+		}
+	case "own":
+	default:
+		fatalf("-scale-client is ours, libzmq or own, not %q", s.client)
+	}
+}
+
 // scaleCell is one test at one client count, with every implementation's runs. For
 // router the values are replies/s, for conns connections/s, for idle bytes per
 // connection.
@@ -35,7 +125,13 @@ type scaleCell struct {
 	test    string // scaleRouter, scaleConns or scaleIdle
 	clients int
 	impls   []*implResult
+	// figures holds each implementation's other figures per run, by key and name:
+	// "server msg/s", "server rss KiB" and "server peak rss KiB" (router and conns),
+	// "rss before KiB" and "rss after KiB" (idle).
+	figures map[string]map[string][]float64
 }
+
+func (c *scaleCell) String() string { return fmt.Sprintf("scale %s %d", c.test, c.clients) }
 
 // get returns the runs of the implementation with the given key, or nil.
 func (c *scaleCell) get(key string) *implResult {
@@ -82,4 +178,323 @@ func memSeries(cells []*scaleCell) []memPoint {
 		out = append(out, pts...)
 	}
 	return out
+}
+
+// scaleSample is what one scale run printed: the cell's value and its other figures.
+type scaleSample struct {
+	value   float64
+	figures map[string]float64
+}
+
+// parseScale reads the "name: number [unit]" lines of the scale programs into a map
+// from name to number.
+func parseScale(out string) (map[string]float64, error) {
+	m := map[string]float64{}
+	for _, line := range strings.Split(out, "\n") {
+		key, val, ok := strings.Cut(strings.TrimSpace(line), ": ")
+		if !ok {
+			continue
+		}
+		num, _, _ := strings.Cut(strings.TrimSpace(val), " ")
+		f, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad line %q", line)
+		}
+		if _, dup := m[key]; dup {
+			return nil, fmt.Errorf("line %q twice in %q", key, out)
+		}
+		m[key] = f
+	}
+	return m, nil
+}
+
+// runScale runs one scale test: server's local program against client's remote one
+// over a fresh 127.0.0.1 port, and checks the report against the request.
+func (r *runner) runScale(test string, n int, server, client harness.Program) (scaleSample, error) {
+	s := r.cfg.scale
+	var local, remote []string
+	var want map[string]float64 // lines whose value is known in advance
+	var need []string           // lines that must be there
+	argv := func(ep string) {
+		nn := strconv.Itoa(n)
+		switch test {
+		case scaleRouter:
+			size, req := strconv.Itoa(s.size), strconv.Itoa(s.requests)
+			local = server.Argv("local_router", ep, size, req)
+			remote = client.Argv("remote_dealers", ep, size, req, nn)
+			want = map[string]float64{"message size": float64(s.size), "request count": float64(s.requests),
+				"clients": float64(n), "replies": float64(s.requests)}
+			need = []string{"mean throughput", "server throughput", "server rss", "server peak rss"}
+		case scaleConns:
+			local = server.Argv("local_router", ep, "1", nn)
+			remote = client.Argv("remote_conns", ep, nn)
+			want = map[string]float64{"message size": 1, "request count": float64(n), "clients": float64(n)}
+			need = []string{"mean connection rate", "server throughput", "server rss", "server peak rss"}
+		case scaleIdle:
+			local = server.Argv("local_idle", ep, nn)
+			remote = client.Argv("remote_idle", ep, nn)
+			want = map[string]float64{"clients": float64(n)}
+			need = []string{"rss before", "rss after", "memory per connection"}
+		}
+	}
+	var out string
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		port, perr := harness.FreePort()
+		if perr != nil {
+			return scaleSample{}, perr
+		}
+		ep := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+		argv(ep)
+		out, err = harness.RunPairOutput(local, remote, ep, harness.Options{Timeout: s.timeout})
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
+			break
+		}
+	}
+	if err != nil {
+		return scaleSample{}, err
+	}
+	m, err := parseScale(out)
+	if err != nil {
+		return scaleSample{}, err
+	}
+	for k, v := range want {
+		if got, ok := m[k]; !ok || got != v {
+			return scaleSample{}, fmt.Errorf("report does not match the request (%q: want %v): %q", k, v, out)
+		}
+	}
+	for _, k := range need {
+		if _, ok := m[k]; !ok {
+			return scaleSample{}, fmt.Errorf("no %q line in %q", k, out)
+		}
+	}
+	res := scaleSample{figures: map[string]float64{}}
+	switch test {
+	case scaleIdle:
+		res.value = m["memory per connection"]
+		res.figures["rss before KiB"] = m["rss before"]
+		res.figures["rss after KiB"] = m["rss after"]
+	default:
+		res.value = m["mean throughput"]
+		if test == scaleConns {
+			res.value = m["mean connection rate"]
+		}
+		res.figures["server msg/s"] = m["server throughput"]
+		res.figures["server rss KiB"] = m["server rss"]
+		res.figures["server peak rss KiB"] = m["server peak rss"]
+	}
+	return res, nil
+}
+
+// scaleClient returns the client program that server is measured with.
+func scaleClient(s scaleConfig, server harness.Program, progs []harness.Program) harness.Program {
+	if s.client == "own" {
+		return server
+	}
+	for _, p := range progs {
+		if p.Key == s.client {
+			return p
+		}
+	}
+	return server // scaleDefaults made sure the client is among progs
+}
+
+// scaleCellRun runs every server in progs on one test at n clients, interleaved,
+// r.cfg.rounds times, the starting one rotating.
+func (r *runner) scaleCellRun(test string, n int, progs []harness.Program) *scaleCell {
+	c := &scaleCell{test: test, clients: n, figures: map[string]map[string][]float64{}}
+	for _, p := range progs {
+		c.impls = append(c.impls, &implResult{prog: p, count: n})
+		c.figures[p.Key] = map[string][]float64{}
+	}
+	for round := 0; round < r.cfg.rounds; round++ {
+		for i := range c.impls {
+			ir := c.impls[(i+round)%len(c.impls)]
+			if len(ir.errs) >= 2 {
+				continue
+			}
+			client := scaleClient(r.cfg.scale, ir.prog, progs)
+			s, err := r.runScale(test, n, ir.prog, client)
+			line := map[string]any{"mode": "scale", "test": test, "clients": n, "impl": ir.prog.Key,
+				"client": client.Key, "round": round}
+			if err != nil {
+				ir.errs = append(ir.errs, err.Error())
+				line["error"] = err.Error()
+				fmt.Fprintf(os.Stderr, "%-18s %-7s round %d failed: %v\n", c, ir.prog.Key, round, err)
+			} else {
+				ir.values = append(ir.values, s.value)
+				line["value"] = s.value
+				for k, v := range s.figures {
+					c.figures[ir.prog.Key][k] = append(c.figures[ir.prog.Key][k], v)
+					line[k] = v
+				}
+			}
+			if r.raw != nil {
+				b, _ := json.Marshal(line)
+				fmt.Fprintf(r.raw, "%s\n", b)
+			}
+		}
+	}
+	var sum []string
+	for _, ir := range c.impls {
+		v := "fail"
+		if ir.ok() {
+			v = fmt.Sprintf("%.0f", ir.median())
+		}
+		sum = append(sum, ir.prog.Key+"="+v)
+	}
+	fmt.Fprintf(os.Stderr, "%-18s %s\n", c, strings.Join(sum, " "))
+	return c
+}
+
+// runScaleMode runs every scale cell: the idle ones first (they are the quickest
+// and the most sensitive to what ran before), then conns, then router.
+func (r *runner) runScaleMode(progs []harness.Program) []*scaleCell {
+	s := r.cfg.scale
+	var cells []*scaleCell
+	for _, n := range s.idle {
+		cells = append(cells, r.scaleCellRun(scaleIdle, n, progs))
+	}
+	for _, n := range s.conns {
+		cells = append(cells, r.scaleCellRun(scaleConns, n, progs))
+	}
+	for _, n := range s.router {
+		cells = append(cells, r.scaleCellRun(scaleRouter, n, progs))
+	}
+	return cells
+}
+
+// scaleTarget is issue 13's goal for ours ÷ libzmq in a cell, and whether more is
+// better: memory per idle connection at most half libzmq's, connection setup rate at
+// least libzmq's, ROUTER throughput with 10,000 clients or more at least twice
+// libzmq's. Other cells have none (goal 0).
+func scaleTarget(c *scaleCell) (goal float64, higher bool) {
+	switch {
+	case c.test == scaleIdle:
+		return 0.5, false
+	case c.test == scaleConns:
+		return 1, true
+	case c.test == scaleRouter && c.clients >= 10000:
+		return 2, true
+	}
+	return 0, true
+}
+
+var scaleTitle = map[string]string{
+	scaleRouter: "ROUTER throughput, replies/s",
+	scaleConns:  "connection setup, conn/s",
+	scaleIdle:   "memory per idle connection, bytes",
+}
+
+func scaleReport(cfg config, cells []*scaleCell, m machineInfo, took time.Duration, at time.Time, load string) string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	s := cfg.scale
+	cmd := os.Getenv("COMPARE_COMMAND")
+	if cmd == "" {
+		cmd = "cd bench/peers && go run ./compare " + strings.Join(os.Args[1:], " ")
+	}
+	client := map[string]string{
+		"ours":   "ours (zmqbench remote_dealers, remote_conns, remote_idle: one goroutine per DEALER)",
+		"libzmq": "libzmq's (bench/peers/c remote_dealers, remote_conns, remote_idle: one thread, epoll over the DEALERs' ZMQ_FD)",
+		"own":    "each implementation's own (zmqbench's for ours, bench/peers/c's for libzmq)",
+	}[s.client]
+	p("%s\n\n", scaleHeading)
+	p("Generated by `%s` on %s; the run took %v.\n\n", strings.TrimSpace(cmd), at.UTC().Format("2006-01-02 15:04 MST"), took.Round(time.Second))
+	p("- Machine: %s, %d logical CPUs, %s; %s. Load average (1, 5, 15 min) before the run: %s; after: %s.\n", m.cpu, m.cpus, m.kernel, m.virt, load, loadAverage())
+	p("- Software: %s, libzmq %s (system package, through our C programs in bench/peers/c); ours at commit %s.\n", m.goVersion, m.libzmq, m.commit)
+	p("- Method: two processes over 127.0.0.1, a fresh port per run. The server is the implementation named in the column (libzmq: `bench/peers/c/local_router`, `local_idle`; ours: `zmqbench local_router`, `local_idle`); the clients are %s for every server, so only the server differs. Implementations run interleaved in each cell (the starting one rotating), %d round(s); medians with the min–max range. Processes are not pinned, GOMAXPROCS is Go's default (%d), libzmq has one I/O thread; libzmq's servers listen with the system's backlog (somaxconn) as Go's listener does.\n", client, cfg.rounds, m.cpus)
+	p("- **ROUTER throughput**: N DEALERs in one client process, each with up to 4 requests of %s outstanding, %d requests in all; the ROUTER echoes each to its sender. Every DEALER first makes one empty round trip (connected and handshaken), then the clock runs until the last reply: replies per second at the clients.\n", sizeName(s.size), s.requests)
+	p("- **Connection setup**: N DEALERs opened at once, each sending one 1-byte request to the ROUTER; the clock runs from the first connect until every one has its reply (connect, handshake, one round trip): connections per second.\n")
+	p("- **Memory per idle connection**: the ROUTER process's resident memory (VmRSS) before it binds and, once N DEALERs have each sent one message, after it settles (three samples 100 ms apart within 1%%); (after − before) / N. Ours collects garbage and returns it to the system (runtime.GC, debug.FreeOSMemory) before each sample, so the figure is what the process holds. The issue's anchor: 2000 idle libzmq DEALERs cost 46.6 KiB each on our ROUTER and 27.5 KiB on libzmq's.\n")
+	p("- Target: issue 13's goal for ours ÷ libzmq (memory per idle connection ≤ 0.5×, connection setup ≥ 1×, ROUTER throughput with 10k clients ≥ 2×).\n\n")
+	p("| test | N | libzmq | ours | ours ÷ libzmq | target | met |\n|---|---:|---:|---:|---:|---|---|\n")
+	var notes []string
+	for _, c := range cells {
+		cellOf := func(key string) string {
+			ir := c.get(key)
+			if ir == nil {
+				return "–"
+			}
+			if !ir.ok() {
+				return "failed"
+			}
+			lo, hi := minMax(ir.values)
+			return fmt.Sprintf("%s (%s – %s)", scaleValue(ir.median()), scaleValue(lo), scaleValue(hi))
+		}
+		ours, lz := c.get("ours"), c.get("libzmq")
+		tgt, met := "–", "–"
+		if goal, higher := scaleTarget(c); goal > 0 {
+			tgt = fmt.Sprintf("≥ %g×", goal)
+			if !higher {
+				tgt = fmt.Sprintf("≤ %g×", goal)
+			}
+			if ours != nil && lz != nil && ours.ok() && lz.ok() && lz.median() > 0 {
+				r := ours.median() / lz.median()
+				met = "not met"
+				if (higher && r >= goal) || (!higher && r <= goal) {
+					met = "met"
+				}
+			}
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s |\n", scaleTitle[c.test], c.clients, cellOf("libzmq"), cellOf("ours"), ratio(ours, lz), tgt, met)
+		for _, ir := range c.impls {
+			if len(ir.errs) > 0 {
+				notes = append(notes, fmt.Sprintf("- %s, %s, N = %d: %d of %d runs failed: %s", ir.prog.Name, scaleTitle[c.test], c.clients,
+					len(ir.errs), len(ir.errs)+len(ir.values), shortErr(ir.errs)))
+			}
+		}
+	}
+	p("\nThe servers' own figures (medians): for the throughput and connection cells the ROUTER's resident memory at the end and its peak (VmRSS, VmHWM) and its own echo rate (first counted request to last); for the idle cells its resident memory before and after the N peers.\n\n")
+	p("| test | N | libzmq server | ours server |\n|---|---:|---|---|\n")
+	for _, c := range cells {
+		fig := func(key string) string {
+			f := c.figures[key]
+			if c.test == scaleIdle {
+				if len(f["rss after KiB"]) == 0 {
+					return "–"
+				}
+				return fmt.Sprintf("%s → %s", mib(median(f["rss before KiB"])), mib(median(f["rss after KiB"])))
+			}
+			if len(f["server rss KiB"]) == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("rss %s, peak %s, %s msg/s", mib(median(f["server rss KiB"])), mib(median(f["server peak rss KiB"])),
+				scaleValue(median(f["server msg/s"])))
+		}
+		p("| %s | %d | %s | %s |\n", scaleTitle[c.test], c.clients, fig("libzmq"), fig("ours"))
+	}
+	p("\n")
+	if len(notes) > 0 {
+		p("%s\n\n", strings.Join(slices.Compact(notes), "\n"))
+	}
+	return b.String()
+}
+
+// scaleValue formats a figure of the scale table: whole numbers, thousands as k.
+func scaleValue(v float64) string {
+	if v >= 1e5 {
+		return fmt.Sprintf("%.0f k", v/1e3)
+	}
+	if v >= 1e4 {
+		return fmt.Sprintf("%.1f k", v/1e3)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// mib formats KiB as MiB.
+func mib(kib float64) string { return fmt.Sprintf("%.1f MiB", kib/1024) }
+
+// scaleFinish runs scale mode and writes (or prints) its section.
+func (r *runner) scaleFinish(progs []harness.Program, m machineInfo, started time.Time, load string) {
+	cells := r.runScaleMode(progs)
+	md := scaleReport(r.cfg, cells, m, time.Since(started), started, load)
+	if !r.cfg.write {
+		fmt.Print(md)
+		return
+	}
+	if err := writeSection(r.cfg.out, scaleHeading, md); err != nil {
+		fatalf("%v", err)
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s (%v)\n", r.cfg.out, time.Since(started).Round(time.Second))
 }
