@@ -186,28 +186,6 @@ type scaleSample struct {
 	figures map[string]float64
 }
 
-// parseScale reads the "name: number [unit]" lines of the scale programs into a map
-// from name to number.
-func parseScale(out string) (map[string]float64, error) {
-	m := map[string]float64{}
-	for _, line := range strings.Split(out, "\n") {
-		key, val, ok := strings.Cut(strings.TrimSpace(line), ": ")
-		if !ok {
-			continue
-		}
-		num, _, _ := strings.Cut(strings.TrimSpace(val), " ")
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return nil, fmt.Errorf("bad line %q", line)
-		}
-		if _, dup := m[key]; dup {
-			return nil, fmt.Errorf("line %q twice in %q", key, out)
-		}
-		m[key] = f
-	}
-	return m, nil
-}
-
 // runScale runs one scale test: server's local program against client's remote one
 // over a fresh 127.0.0.1 port, and checks the report against the request.
 func (r *runner) runScale(test string, n int, server, client harness.Program) (scaleSample, error) {
@@ -254,7 +232,7 @@ func (r *runner) runScale(test string, n int, server, client harness.Program) (s
 	if err != nil {
 		return scaleSample{}, err
 	}
-	m, err := parseScale(out)
+	m, err := harness.Figures(out)
 	if err != nil {
 		return scaleSample{}, err
 	}
