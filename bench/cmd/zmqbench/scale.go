@@ -231,7 +231,7 @@ func remoteDealers(ctx context.Context, ep string, nums []int, w io.Writer) erro
 	close(begin)
 	wg.Wait()
 	elapsed := max(time.Since(start), time.Microsecond)
-	if err := errors.Join(errs...); err != nil {
+	if err := firstCause(errs); err != nil {
 		closeAll(socks)
 		return err
 	}
@@ -240,6 +240,21 @@ func remoteDealers(ctx context.Context, ep string, nums []int, w io.Writer) erro
 	}
 	_, err = fmt.Fprintf(w, "clients: %d\nreplies: %d\nmean throughput: %.0f [msg/s]\n", n, total, float64(total)/elapsed.Seconds())
 	return err
+}
+
+// firstCause returns the first error that is not the cancellation the first failure
+// caused in the other goroutines, or nil.
+func firstCause(errs []error) error {
+	var canceled error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+		if err != nil && canceled == nil {
+			canceled = err
+		}
+	}
+	return canceled
 }
 
 // dealerLoop sends quota requests of body on s, keeping up to scaleWindow outstanding,
