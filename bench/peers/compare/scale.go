@@ -361,7 +361,7 @@ func scaleTarget(c *scaleCell) (goal float64, higher bool) {
 var scaleTitle = map[string]string{
 	scaleRouter: "ROUTER throughput, replies/s",
 	scaleConns:  "connection setup, conn/s",
-	scaleIdle:   "memory per idle connection, bytes",
+	scaleIdle:   "memory per idle connection, KiB",
 }
 
 func scaleReport(cfg config, cells []*scaleCell, m machineInfo, took time.Duration, at time.Time, load string) string {
@@ -398,7 +398,11 @@ func scaleReport(cfg config, cells []*scaleCell, m machineInfo, took time.Durati
 				return "failed"
 			}
 			lo, hi := minMax(ir.values)
-			return fmt.Sprintf("%s (%s – %s)", scaleValue(ir.median()), scaleValue(lo), scaleValue(hi))
+			f := scaleValue
+			if c.test == scaleIdle {
+				f = kib
+			}
+			return fmt.Sprintf("%s (%s – %s)", f(ir.median()), f(lo), f(hi))
 		}
 		ours, lz := c.get("ours"), c.get("libzmq")
 		tgt, met := "–", "–"
@@ -459,6 +463,9 @@ func scaleValue(v float64) string {
 	}
 	return fmt.Sprintf("%.0f", v)
 }
+
+// kib formats bytes as KiB.
+func kib(b float64) string { return fmt.Sprintf("%.1f", b/1024) }
 
 // mib formats KiB as MiB.
 func mib(kib float64) string { return fmt.Sprintf("%.1f MiB", kib/1024) }
