@@ -180,8 +180,11 @@ func recvSized(ctx context.Context, s *socket.Socket, size int) error {
 		return err
 	}
 	defer m.Release()
-	if len(m.Frames) != 1 || len(m.Frames[0]) != size {
-		return fmt.Errorf("got a message of %d frames (first %d bytes), want one of %d bytes", len(m.Frames), len(m.Frames[0]), size)
+	if len(m.Frames) != 1 {
+		return fmt.Errorf("got a message of %d frames, want one of %d bytes", len(m.Frames), size)
+	}
+	if len(m.Frames[0]) != size {
+		return fmt.Errorf("got a message of %d bytes, want %d", len(m.Frames[0]), size)
 	}
 	return nil
 }
