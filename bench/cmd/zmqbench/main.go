@@ -14,6 +14,14 @@
 //	zmqbench scatter_thr <message-size> <message-count>                SCATTER → GATHER in one process
 //	zmqbench radio_thr   <message-size> <message-count>                RADIO → DISH in one process
 //
+// The scale tests, a ROUTER with many DEALERs (see scale.go):
+//
+//	zmqbench local_router   <bind-to> <message-size> <request-count>             ROUTER, echoes
+//	zmqbench remote_dealers <connect-to> <message-size> <request-count> <clients>  N DEALERs, prints
+//	zmqbench remote_conns   <connect-to> <clients>                                 N DEALERs at once, prints conn/s
+//	zmqbench local_idle     <bind-to> <clients>                                    ROUTER, prints memory per peer
+//	zmqbench remote_idle    <connect-to> <clients>                                 N idle DEALERs
+//
 // Endpoints may use any transport: tcp://127.0.0.1:5555, ipc:///tmp/bench.sock,
 // ipc://@abstract. The flags -json, -percentiles, -warmup, -endpoint, -curve and
 // -cpuprofile come before the positional arguments; see package
@@ -42,6 +50,9 @@ func main() {
 	if version.Requested(os.Args[1:]) {
 		fmt.Println(version.String("zmqbench"))
 		return
+	}
+	if handled, status := scaleMain(os.Args[1:], os.Stdout); handled {
+		os.Exit(status)
 	}
 	perf.Main(program)
 }

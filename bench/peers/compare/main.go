@@ -49,9 +49,10 @@ type config struct {
 	snapshot    bool
 	build       bool
 	quick       bool
-	curve       bool   // CURVE mode: see curve.go
-	ws          bool   // WebSocket mode: see ws.go
-	base        string // -base: another zmqbench binary, implementation "base"
+	curve       bool        // CURVE mode: see curve.go
+	ws          bool        // WebSocket mode: see ws.go
+	base        string      // -base: another zmqbench binary, implementation "base"
+	scale       scaleConfig // scale mode: see scale.go
 }
 
 func main() {
@@ -74,6 +75,7 @@ func main() {
 	flag.BoolVar(&cfg.curve, "curve", false, "CURVE mode: libzmq and ours with -curve (zmq_curve(7)'s example keys) beside libzmq-null and ours-null without it; defaults -transports tcp -sizes 64,16384 -metrics thr,lat,conn; writes the section \""+curveHeading+"\"")
 	flag.BoolVar(&cfg.ws, "ws", false, "WebSocket mode: thr and lat over ws://127.0.0.1:PORT"+wsPath+"; defaults -transports ws -sizes 64,1024 -metrics thr,lat -impls libzmq,ours (plus base with -base); writes the section \""+wsHeading+"\"")
 	flag.StringVar(&cfg.base, "base", "", "another zmqbench binary, run as implementation \"base\" (for instance one built from main, the before of a change)")
+	scaleFlags(&cfg.scale)
 	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536 (fan-out: -fanout-sizes), printed not written")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -89,6 +91,9 @@ func main() {
 	}
 	if cfg.ws {
 		wsDefaults(set, &transports, &sizes, &metrics, &impls, cfg.base)
+	}
+	if cfg.scale.on {
+		scaleDefaults(&cfg, set, &impls)
 	}
 	if cfg.quick {
 		if !set["rounds"] {
@@ -159,6 +164,10 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 	r := &runner{cfg: cfg, tmp: tmp, raw: raw}
+	if cfg.scale.on {
+		r.scaleFinish(progs, machine(commit), started, load)
+		return
+	}
 	var cells []*cellResult
 	for _, tr := range cfg.transports {
 		for _, metric := range cfg.metrics {

@@ -233,22 +233,34 @@ func timeout(o Options) time.Duration {
 // waits for both, and parses the report of whichever printed one (local_thr or
 // remote_lat).
 func RunPair(bindArgv, connectArgv []string, endpoint string, o Options) (Result, string, error) {
+	out, err := RunPairOutput(bindArgv, connectArgv, endpoint, o)
+	if err != nil {
+		return Result{}, out, err
+	}
+	r, err := Parse(out)
+	return r, out, err
+}
+
+// RunPairOutput is RunPair for programs whose lines Parse does not read (the scale
+// tests): it returns the binding process's standard output followed by the connecting
+// one's.
+func RunPairOutput(bindArgv, connectArgv []string, endpoint string, o Options) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout(o))
 	defer cancel()
 	binder, err := start(ctx, bindArgv, o.Env)
 	if err != nil {
-		return Result{}, "", err
+		return "", err
 	}
 	if err := waitListening(ctx, endpoint, binder); err != nil {
 		cancel()
 		<-binder.done
-		return Result{}, "", binder.describe(err)
+		return "", binder.describe(err)
 	}
 	connecter, err := start(ctx, connectArgv, o.Env)
 	if err != nil {
 		cancel()
 		<-binder.done
-		return Result{}, "", err
+		return "", err
 	}
 	// Wait for both, whichever ends first; a failure on one side dooms the other.
 	var errs []error
@@ -281,12 +293,7 @@ func RunPair(bindArgv, connectArgv []string, endpoint string, o Options) (Result
 			}()
 		}
 	}
-	out := binder.stdout.String() + connecter.stdout.String()
-	if err := errors.Join(errs...); err != nil {
-		return Result{}, out, err
-	}
-	r, err := Parse(out)
-	return r, out, err
+	return binder.stdout.String() + connecter.stdout.String(), errors.Join(errs...)
 }
 
 // waitListening polls until endpoint accepts connections, without connecting to it (a

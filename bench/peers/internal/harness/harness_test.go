@@ -36,3 +36,13 @@ func TestParse(t *testing.T) {
 		require.Error(t, err, "%q", bad)
 	}
 }
+
+func TestFigures(t *testing.T) {
+	m, err := Figures("message size: 64 [B]\nserver rss: 1234 [KiB]\nclients: 50\nno figure here\n")
+	require.NoError(t, err)
+	require.Equal(t, map[string]float64{"message size": 64, "server rss": 1234, "clients": 50}, m)
+	_, err = Figures("clients: 50\nclients: 50\n")
+	require.Error(t, err)
+	_, err = Figures("clients: many\n")
+	require.Error(t, err)
+}
