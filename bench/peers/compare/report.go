@@ -24,7 +24,10 @@ func ratio(a, b *implResult) string {
 	return fmt.Sprintf("%.2f×", a.median()/b.median())
 }
 
-func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, at time.Time) string {
+// report writes the side-by-side section. charts holds the markdown image links of the
+// charts drawn from the same cells (see sideCharts), keyed "thr TRANSPORT" and "lat
+// TRANSPORT"; each goes under its table.
+func report(cfg config, cells []*cellResult, charts map[string]string, m machineInfo, took time.Duration, at time.Time) string {
 	var b strings.Builder
 	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	cmd := os.Getenv("COMPARE_COMMAND")
@@ -37,7 +40,11 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 	p("- Software: %s, libzmq %s (system package, through our C programs in bench/peers/c and through pebbe/zmq4 v1.4.0), go-zeromq/zmq4 v0.17.0; ours at commit %s.\n", m.goVersion, m.libzmq, m.commit)
 	p("- Method: each cell runs every implementation interleaved (A B C …, the starting one rotating each round), %d round(s); a pilot run per implementation and cell picks the count (messages or round trips, shown as n) so that one measured run lasts about %v. tcp (127.0.0.1) and ipc (unix socket) run two processes, local_* binding and remote_* connecting; inproc runs one process with two threads or goroutines. Processes are not pinned; GOMAXPROCS is Go's default (%d) but in the GOMAXPROCS=1 rows; libzmq runs with its default one I/O thread and HWM 1000 everywhere. Throughput is libzmq's local_thr figure (count over the time from the first message to the last); latency is libzmq's remote_lat figure (elapsed / 2 × round trips), no warm-up. Figures are medians with the min–max range over the rounds.\n", cfg.rounds, cfg.target, m.cpus)
 	p("- Implementations: **libzmq (C)**: our small C programs over libzmq (same arguments and output as libzmq's perf tools). **pebbe/zmq4**: the same tests in Go through cgo (what a Go user of libzmq gets, a copy per received message included). **go-zeromq/zmq4**: the pure-Go library. **ours**: `zmqbench`; **ours, GOMAXPROCS=1**: the same binary with GOMAXPROCS=1 in each process (where two processes share two cores, one P each spares the Go scheduler waking a thread on the other core at every goroutine hand-off; in one process it also takes away the second core). **floor**: no ZeroMQ at all — one TCP or unix stream with ZMTP-sized frame headers (2 B short, 9 B long) through 64 KiB bufio at both ends, flushed only when full for throughput and per message for latency; Go channels for inproc.\n")
-	p("- Ratios: \"÷ libzmq\" and \"÷ floor\" divide an implementation's median by libzmq's and the floor's. For throughput above 1 is faster; for latency below 1 is faster.\n\n")
+	p("- Ratios: \"÷ libzmq\" and \"÷ floor\" divide an implementation's median by libzmq's and the floor's. For throughput above 1 is faster; for latency below 1 is faster.\n")
+	if len(charts) > 0 {
+		p("- Charts (under each table, drawn by the same run into bench/charts): libzmq, ours and the floor; each point is the median over the rounds, its bar the min–max. Throughput: msg/s and MB/s (msg/s × size / 10⁶) against message size, log scales. Latency: the round-trip percentiles p50, p90, p99, p99.9 and max of each run (every latency run is made with `-percentiles`, which reads the clock once per round trip, in the C programs too), per message size, log scale.\n")
+	}
+	p("\n")
 
 	// Summary for ours. The fan-out cells have their own line and table.
 	metrics := slices.DeleteFunc(slices.Clone(cfg.metrics), func(m string) bool { return m == fanoutMetric })
@@ -148,6 +155,9 @@ func report(cfg config, cells []*cellResult, m machineInfo, took time.Duration, 
 			p("\n")
 			if len(notes) > 0 {
 				p("%s\n\n", strings.Join(notes, "\n"))
+			}
+			if link, ok := charts[metric+" "+tr]; ok {
+				p("%s\n\n", link)
 			}
 		}
 	}
