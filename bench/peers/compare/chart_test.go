@@ -139,7 +139,7 @@ func TestReportLinksChartsUnderTheirTables(t *testing.T) {
 	cfg := config{rounds: 1, target: time.Second, transports: []string{"tcp"}, sizes: []int{64, 1024},
 		metrics: []string{"thr", "lat"}, impls: []string{"libzmq", "pebbe", "ours", "floor"}}
 	links := map[string]string{"thr tcp": "![thr](charts/side-thr-tcp.svg)", "lat tcp": "![lat](charts/side-lat-tcp.svg)"}
-	md := report(cfg, fixedCells(), links, machineInfo{}, time.Minute, time.Now())
+	md := report(cfg, fixedCells(), links, machineInfo{}, time.Minute, time.Now(), "1.00, 1.00, 1.00")
 	thrTable := strings.Index(md, "### tcp, 2 processes, throughput")
 	latTable := strings.Index(md, "### tcp, 2 processes, latency")
 	thrChart := strings.Index(md, links["thr tcp"])
@@ -148,7 +148,7 @@ func TestReportLinksChartsUnderTheirTables(t *testing.T) {
 	require.True(t, thrTable < thrChart && thrChart < latTable && latTable < latChart, md)
 	require.Contains(t, md, "- Charts (under each table")
 
-	md = report(cfg, fixedCells(), nil, machineInfo{}, time.Minute, time.Now())
+	md = report(cfg, fixedCells(), nil, machineInfo{}, time.Minute, time.Now(), "1.00, 1.00, 1.00")
 	require.NotContains(t, md, "![")
 	require.NotContains(t, md, "- Charts")
 }

@@ -190,7 +190,7 @@ func main() {
 	case cfg.ws:
 		md, head = wsReport(cfg, cells, machine(commit), time.Since(started), started, load), wsHeading
 	default:
-		md = report(cfg, cells, sideChartsOrWarn(cfg, cells), machine(commit), time.Since(started), started)
+		md = report(cfg, cells, sideChartsOrWarn(cfg, cells), machine(commit), time.Since(started), started, load)
 	}
 	if !cfg.write {
 		fmt.Print(md)
