@@ -141,11 +141,11 @@ func (pn chartPanel) plot() *plot.Plot {
 	if len(series) == 0 {
 		return nil
 	}
-	old := plot.DefaultFont
-	plot.DefaultFont = chartFont
 	p := plot.New()
-	plot.DefaultFont = old
-
+	for _, f := range []*font.Font{&p.Title.TextStyle.Font, &p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font,
+		&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font} {
+		f.Typeface, f.Variant = chartFont.Typeface, chartFont.Variant
+	}
 	p.Title.Text = pn.title
 	p.X.Label.Text = pn.xLabel
 	p.Y.Label.Text = pn.yLabel
