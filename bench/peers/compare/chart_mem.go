@@ -11,19 +11,8 @@ import (
 )
 
 // The chart of the scale section (-scale): memory per connection against the number
-// of connections, one line per implementation, both axes log. File:
-// charts/scale-mem.svg.
-
-// memPoint is one measurement of the scale mode: implementation Impl held N idle
-// connections at BytesPerConn bytes each.
-//
-// TODO(merge): scale.go on branch scale defines this type; this copy goes when the two
-// branches meet.
-type memPoint struct {
-	Impl         string
-	N            int
-	BytesPerConn float64
-}
+// of connections, one line per implementation, both axes log, from the memPoint series
+// of scale.go (memSeries). File: charts/scale-mem.svg.
 
 const scaleMemChart = "scale-mem.svg"
 
