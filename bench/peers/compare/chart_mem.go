@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -67,4 +69,22 @@ func memPanel(points []memPoint) chartPanel {
 		pn.series = append(pn.series, s)
 	}
 	return pn
+}
+
+// withScaleChart draws the memory chart of the scale cells when the section is
+// written and returns md, the section, with the chart's link at its end. A failure to
+// draw is reported and leaves md as it is. scaleFinish calls it on the section it built.
+func withScaleChart(cfg config, cells []*scaleCell, md string) string {
+	if !cfg.write {
+		return md
+	}
+	link, err := memChart(cfg.out, memSeries(cells))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "compare: chart not drawn: %v\n", err)
+		return md
+	}
+	if link == "" {
+		return md
+	}
+	return strings.TrimRight(md, "\n") + "\n\n" + link + "\n\n"
 }

@@ -176,6 +176,25 @@ func TestMemChart(t *testing.T) {
 	require.NoFileExists(t, filepath.Join(dir, chartDirName, scaleMemChart))
 }
 
+func TestWithScaleChart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{out: filepath.Join(dir, "RESULTS.md"), write: true}
+	cells := []*scaleCell{
+		{test: scaleIdle, clients: 100, impls: []*implResult{impl("libzmq", 30000, 31000), impl("ours", 12000)}},
+		{test: scaleIdle, clients: 1000, impls: []*implResult{impl("libzmq", 28000), impl("ours", 9000)}},
+	}
+	md := withScaleChart(cfg, cells, "## Scale side by side with libzmq\n\n| table |\n")
+	require.Equal(t, "## Scale side by side with libzmq\n\n| table |\n\n"+
+		"![memory per connection against the number of connections](charts/scale-mem.svg)\n\n", md)
+	texts := svgTexts(t, filepath.Join(dir, chartDirName, scaleMemChart))
+	require.Contains(t, texts, "libzmq (C)")
+	require.Contains(t, texts, "ours")
+
+	// Printed, not written: nothing drawn.
+	cfg.write = false
+	require.Equal(t, "md", withScaleChart(cfg, cells, "md"))
+}
+
 func TestMemPanelMedians(t *testing.T) {
 	pn := memPanel([]memPoint{{"ours", 1000, 9000}, {"ours", 1000, 9500}, {"ours", 1000, 12000}, {"ours", 10, 1}})
 	require.Len(t, pn.series, 1)
