@@ -50,23 +50,80 @@ static inline void recv_sized (void *s, zmq_msg_t *msg, size_t size)
     }
 }
 
-/* ping_pong runs n REQ round trips of size-byte messages and returns the elapsed µs. */
+/* Percentiles mode (-percentiles before the positional arguments of remote_lat and
+   inproc_lat, as zmqbench's flag): ping_pong also times every round trip, and
+   print_latency adds the round-trip p50, p90, p99, p99.9 and max, nearest rank, in
+   zmqbench's lines ("roundtrip p50: 31.106 [us]"). */
+static int percentiles_mode;
+static double *rtt_us; /* one entry per timed round trip, filled by ping_pong */
+static long rtt_n;
+
+/* percentiles_flag removes "-percentiles" from the leading flags (it may come before or
+   after -curve) and turns percentiles mode on. */
+static inline void percentiles_flag (int *argc, char ***argv)
+{
+    for (int i = 1; i < *argc && (*argv)[i][0] == '-'; i++) {
+        if (strcmp ((*argv)[i], "-percentiles") != 0)
+            continue;
+        for (int j = i; j > 0; j--)
+            (*argv)[j] = (*argv)[j - 1];
+        (*argc)--;
+        (*argv)++;
+        percentiles_mode = 1;
+        return;
+    }
+}
+
+/* ping_pong runs n REQ round trips of size-byte messages and returns the elapsed µs. In
+   percentiles mode it also keeps each round trip's µs (one clock read per round trip,
+   inside the timed loop, as zmqbench's). */
 static inline double ping_pong (void *s, size_t size, long n)
 {
     zmq_msg_t msg;
     if (zmq_msg_init_size (&msg, size) != 0)
         die ("zmq_msg_init_size");
     memset (zmq_msg_data (&msg), 0, size);
+    if (percentiles_mode && n > 0) {
+        rtt_us = malloc ((size_t) n * sizeof *rtt_us);
+        if (!rtt_us) {
+            fprintf (stderr, "no memory for %ld round-trip times\n", n);
+            exit (1);
+        }
+        rtt_n = n;
+    }
     double start = now_us ();
+    double last = start;
     for (long i = 0; i < n; i++) {
         /* zmq_msg_send empties msg; the reply refills it. */
         if (zmq_msg_send (&msg, s, 0) < 0)
             die ("zmq_msg_send");
         recv_sized (s, &msg, size);
+        if (rtt_us) {
+            double t = now_us ();
+            rtt_us[i] = t - last;
+            last = t;
+        }
     }
     double elapsed = now_us () - start;
     zmq_msg_close (&msg);
     return elapsed;
+}
+
+static inline int cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+/* rank is the nearest-rank p-th percentile of n sorted values (zmqbench's rule). */
+static inline double rank (const double *sorted, long n, double p)
+{
+    long i = (long) ((double) n * p + 0.999999999) - 1;
+    if (i < 0)
+        i = 0;
+    if (i >= n)
+        i = n - 1;
+    return sorted[i];
 }
 
 /* echo answers n requests on a REP socket with the request itself. */
@@ -156,6 +213,16 @@ static inline void print_latency (size_t size, long rt, double elapsed_us)
     printf ("message size: %d [B]\n", (int) size);
     printf ("roundtrip count: %d\n", (int) rt);
     printf ("average latency: %.3f [us]\n", elapsed_us / (double) (rt * 2));
+    if (!rtt_us || rtt_n == 0)
+        return;
+    qsort (rtt_us, (size_t) rtt_n, sizeof *rtt_us, cmp_double);
+    printf ("roundtrip p50: %.3f [us]\n", rank (rtt_us, rtt_n, 0.50));
+    printf ("roundtrip p90: %.3f [us]\n", rank (rtt_us, rtt_n, 0.90));
+    printf ("roundtrip p99: %.3f [us]\n", rank (rtt_us, rtt_n, 0.99));
+    printf ("roundtrip p99.9: %.3f [us]\n", rank (rtt_us, rtt_n, 0.999));
+    printf ("roundtrip max: %.3f [us]\n", rtt_us[rtt_n - 1]);
+    free (rtt_us);
+    rtt_us = NULL;
 }
 
 static inline void print_throughput (size_t size, long count, double elapsed_us)

@@ -1,5 +1,6 @@
-/* inproc_lat <message-size> <roundtrip-count>: REQ binds inproc://lat_test in the main
-   thread, REP connects in a second thread and echoes. */
+/* inproc_lat [-percentiles] <message-size> <roundtrip-count>: REQ binds
+   inproc://lat_test in the main thread, REP connects in a second thread and echoes;
+   -percentiles as remote_lat's. */
 #include <pthread.h>
 #include "common.h"
 
@@ -25,8 +26,9 @@ static void *responder (void *p)
 
 int main (int argc, char *argv[])
 {
+    percentiles_flag (&argc, &argv);
     if (argc != 3) {
-        fprintf (stderr, "usage: inproc_lat <message-size> <roundtrip-count>\n");
+        fprintf (stderr, "usage: inproc_lat [-percentiles] <message-size> <roundtrip-count>\n");
         return 2;
     }
     struct args a;

@@ -199,7 +199,7 @@ func main() {
 	case cfg.ws:
 		md, head = wsReport(cfg, cells, machine(commit), time.Since(started), started, load), wsHeading
 	default:
-		md = report(cfg, cells, machine(commit), time.Since(started), started)
+		md = report(cfg, cells, sideChartsOrWarn(cfg, cells), machine(commit), time.Since(started), started, load)
 	}
 	if !cfg.write {
 		fmt.Print(md)
@@ -366,7 +366,9 @@ type implResult struct {
 	// fanout only: msg/s received by all subscribers together, and the percentage of
 	// count × subscribers dropped.
 	delivered, dropPct []float64
-	errs               []string
+	// lat only: each run's round-trip percentiles in µs, by name (p50 … max).
+	rtt  map[string][]float64
+	errs []string
 }
 
 func (r *implResult) ok() bool { return len(r.values) > 0 }
@@ -399,7 +401,7 @@ func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration
 	args := []string{strconv.Itoa(c.size), strconv.Itoa(count)}
 	o := harness.Options{Timeout: timeout, Env: p.Env}
 	if c.transport == "inproc" && c.metric != connMetric {
-		res, _, err := harness.RunOne(p.Argv("inproc_"+c.metric, args...), o)
+		res, _, err := harness.RunOne(withPercentiles(c, p.Argv("inproc_"+c.metric, args...)), o)
 		return res, err
 	}
 	var res harness.Result
@@ -419,7 +421,7 @@ func (r *runner) run(c cell, p harness.Program, count int, timeout time.Duration
 		}
 		res, _, err = harness.RunPair(
 			p.Argv("local_"+c.metric, append([]string{ep}, args...)...),
-			p.Argv("remote_"+c.metric, append([]string{ep}, args...)...),
+			withPercentiles(c, p.Argv("remote_"+c.metric, append([]string{ep}, args...)...)),
 			ep, o)
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
 			break
@@ -448,7 +450,8 @@ type sample struct {
 	mbps    float64 // thr
 	seconds float64 // how long the measured part took
 
-	delivered, dropPct float64 // fanout, see implResult
+	delivered, dropPct float64            // fanout, see implResult
+	rtt                map[string]float64 // lat, see implResult
 }
 
 // measure runs one test of p in cell c with count messages or round trips.
@@ -460,7 +463,7 @@ func (r *runner) measure(c cell, p harness.Program, count int, timeout time.Dura
 	if err != nil {
 		return sample{}, err
 	}
-	return sample{value: value(c, res), mbps: res.Mbps, seconds: res.Seconds()}, nil
+	return sample{value: value(c, res), mbps: res.Mbps, seconds: res.Seconds(), rtt: res.RTTUS}, nil
 }
 
 // calibrate finds the count that makes one run of p in c last about cfg.target.
@@ -534,6 +537,11 @@ func (r *runner) cell(c cell, progs []harness.Program) *cellResult {
 				switch c.metric {
 				case "thr":
 					line["mb_s"] = s.mbps
+				case "lat":
+					ir.addRTT(s.rtt)
+					if len(s.rtt) > 0 {
+						line["rtt_us"] = s.rtt
+					}
 				case fanoutMetric:
 					ir.delivered = append(ir.delivered, s.delivered)
 					ir.dropPct = append(ir.dropPct, s.dropPct)

@@ -350,6 +350,7 @@ func (r *runner) scaleFinish(progs []harness.Program, m machineInfo, started tim
 		fmt.Print(md)
 		return
 	}
+	md = withScaleChart(r.cfg, cells, md)
 	if err := writeSection(r.cfg.out, scaleHeading, md); err != nil {
 		fatalf("%v", err)
 	}

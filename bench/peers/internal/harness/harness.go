@@ -55,6 +55,10 @@ type Result struct {
 	Mbps       float64
 	Conns      int     // connection-rate tests (remote_conn)
 	ConnPerSec float64 // connection-rate tests
+	// RTTUS holds the round-trip percentiles in µs that a latency test prints with
+	// -percentiles ("roundtrip p99: 79.608 [us]"), keyed p50, p90, p99, p99.9, max;
+	// nil when it printed none.
+	RTTUS map[string]float64
 }
 
 // Curve returns p with -curve as its first argument, which zmqbench and the C programs
@@ -87,7 +91,8 @@ func (r Result) Seconds() float64 {
 // Parse reads libzmq's perf lines. It requires "message size" and either the latency
 // pair ("roundtrip count", "average latency"), the throughput triple ("message count"
 // and both "mean throughput" lines) or the connection-rate pair of remote_conn
-// ("connection count", "mean connection rate").
+// ("connection count", "mean connection rate"). The round-trip percentile lines of
+// -percentiles, if any, go to RTTUS.
 func Parse(out string) (Result, error) {
 	var r Result
 	seen := map[string]bool{}
@@ -127,6 +132,14 @@ func Parse(out string) (Result, error) {
 			r.Conns = int(f)
 		case key == "mean connection rate":
 			r.ConnPerSec, err = num("[conn/s]")
+		case strings.HasPrefix(key, "roundtrip p") || key == "roundtrip max":
+			name := strings.TrimPrefix(key, "roundtrip ")
+			if f, err = num("[us]"); err == nil {
+				if r.RTTUS == nil {
+					r.RTTUS = map[string]float64{}
+				}
+				r.RTTUS[name] = f
+			}
 		default:
 			continue
 		}

@@ -20,9 +20,11 @@ func TestParse(t *testing.T) {
 	require.Equal(t, Result{Size: 1, Conns: 2000, ConnPerSec: 2143.7}, r)
 	require.InDelta(t, 2000/2143.7, r.Seconds(), 1e-9)
 
-	// Extra lines (percentiles) are ignored.
-	_, err = Parse("message size: 1 [B]\nroundtrip count: 5\naverage latency: 1.000 [us]\nroundtrip p50: 2.000 [us]\n")
+	// The percentile lines of -percentiles.
+	r, err = Parse("message size: 1 [B]\nroundtrip count: 5\naverage latency: 1.000 [us]\n" +
+		"roundtrip p50: 2.000 [us]\nroundtrip p99.9: 7.250 [us]\nroundtrip max: 9.5 [us]\n")
 	require.NoError(t, err)
+	require.Equal(t, map[string]float64{"p50": 2, "p99.9": 7.25, "max": 9.5}, r.RTTUS)
 
 	for _, bad := range []string{
 		"",
@@ -31,6 +33,7 @@ func TestParse(t *testing.T) {
 		"message size: 1 [B]\nmessage count: 5\nmean throughput: 5 [msg/s]\n",
 		"message size: 1 [B]\nconnection count: 5\n",
 		"message size: 1 [B]\nconnection count: 5\nmean connection rate: 9 [conn/s]\nroundtrip count: 5\naverage latency: 1 [us]\n",
+		"message size: 1 [B]\nroundtrip count: 5\naverage latency: 1 [us]\nroundtrip p99: fast [us]\n",
 	} {
 		_, err := Parse(bad)
 		require.Error(t, err, "%q", bad)
