@@ -3,6 +3,7 @@ package pattern
 import (
 	"fmt"
 	"testing"
+	"unsafe"
 )
 
 // manyTopics is the layout of zmqbench pub_subs's default cell: pipes × per distinct
@@ -136,5 +137,16 @@ func TestTrieWideNode(t *testing.T) {
 	}
 	if n := trieNodes(&tr.root); n != 0 || tr.Pipes() != 0 {
 		t.Fatalf("%d nodes and %d pipes left after removing everything", n, tr.Pipes())
+	}
+}
+
+// TestTrieNodeSize holds trieNode to the one cache line its comment promises, on
+// 64-bit platforms.
+func TestTrieNodeSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the 64-byte layout is for 64-bit platforms")
+	}
+	if s := unsafe.Sizeof(trieNode[*int]{}); s != 64 {
+		t.Fatalf("a trie node takes %d bytes, want 64", s)
 	}
 }
