@@ -57,8 +57,8 @@ func TestSmokeAgainstLibzmqPubSubs(t *testing.T) {
 			for k, v := range want {
 				require.Equal(t, v, got[k], "%q in\n%s", k, out)
 			}
-			for _, k := range []string{"setup", "publish cost", "churn"} {
-				require.Regexp(t, `^[0-9.]+ \[(ms|ns/msg|ops/s)\]$`, got[k], "%q in\n%s", k, out)
+			for _, k := range []string{"setup", "publish cost", "publish cpu", "churn", "churn cpu"} {
+				require.Regexp(t, `^[0-9.]+ \[(ms|ns/msg|ops/s|ns/op)\]$`, got[k], "%q in\n%s", k, out)
 				require.NotRegexp(t, `^0(\.0*)? `, got[k], "%q in\n%s", k, out)
 			}
 			t.Logf("%s", out)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,13 +46,15 @@ type subsResult struct {
 	SetupNS       int64   `json:"setup_ns"`
 	PublishNS     int64   `json:"publish_ns"`
 	PublishCost   float64 `json:"publish_ns_per_msg"`
-	Expected      int64   `json:"expected"` // deliveries the subscriptions call for
+	PublishCPU    float64 `json:"publish_cpu_ns_per_msg,omitempty"` // process CPU time / count
+	Expected      int64   `json:"expected"`                         // deliveries the subscriptions call for
 	Delivered     int64   `json:"delivered"`
 	Dropped       int64   `json:"dropped"`   // expected - delivered: full queues
 	Unmatched     int64   `json:"unmatched"` // messages no subscriber holds
 	ChurnOps      int     `json:"churn_ops"`
 	ChurnNS       int64   `json:"churn_ns"`
 	ChurnPerSec   float64 `json:"churn_ops_s"`
+	ChurnCPU      float64 `json:"churn_cpu_ns_per_op,omitempty"` // process CPU time / operations
 }
 
 // pubSubsReport is the pub_subs subcommand, <message-size> <message-count>
@@ -69,11 +72,15 @@ type subsResult struct {
 //     queue is full, as a PUB does; an end marker, repeated every millisecond, tells the
 //     subscribers the data is over, and what they received is compared with what the
 //     subscriptions call for: dropped is the difference, and the PUB's own drop counters
-//     must agree with it and with the unmatched messages;
+//     must agree with it and with the unmatched messages; publish cpu is the CPU time
+//     of the whole process (every goroutine: publishing, writing, reading, receiving)
+//     from the first message to the last subscriber's end marker, over the count, a
+//     figure that a busy machine changes less than the time;
 //   - churn: every subscriber cancels all its data subscriptions and subscribes to them
 //     again; the clock runs from the signal to the subscribers until the XPUB has
 //     reported every one of the 2 × subscriptions operations applied (with distinct
-//     topics each cancel is the last holder's, which an XPUB reports).
+//     topics each cancel is the last holder's, which an XPUB reports); churn cpu is the
+//     process's CPU time over that interval per operation.
 //
 // Every socket has the zero Options but the XPUB, whose reports of subscriptions are
 // not bounded by a high-water mark (RecvHWM Unlimited; libzmq's XPUB queues them without
@@ -85,12 +92,15 @@ type subsResult struct {
 //	subscriptions: 100000
 //	setup: 1234.5 [ms]
 //	publish cost: 812.3 [ns/msg]
+//	publish cpu: 1500.2 [ns/msg]
 //	delivered: 900000 of 900000
 //	dropped: 0
 //	unmatched: 100000
 //	churn operations: 200000
 //	churn: 345678 [ops/s]
+//	churn cpu: 4567.8 [ns/op]
 //
+// The cpu lines are left out where the process's CPU time cannot be read (not unix).
 // -warmup does not apply.
 func pubSubsReport(cfg perf.Config, args []int, w io.Writer) error {
 	size, count, subs, per := args[0], args[1], args[2], args[3]
@@ -126,11 +136,19 @@ func pubSubsReport(cfg perf.Config, args []int, w io.Writer) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err = fmt.Fprintf(w, "message size: %d [B]\nmessage count: %d\nsubscribers: %d\nsubscriptions: %d\n"+
-		"setup: %.1f [ms]\npublish cost: %.1f [ns/msg]\ndelivered: %d of %d\ndropped: %d\nunmatched: %d\n"+
-		"churn operations: %d\nchurn: %.0f [ops/s]\n",
-		r.Size, r.Count, r.Subscribers, r.Subscriptions, float64(r.SetupNS)/1e6, r.PublishCost,
+	var b strings.Builder
+	fmt.Fprintf(&b, "message size: %d [B]\nmessage count: %d\nsubscribers: %d\nsubscriptions: %d\n"+
+		"setup: %.1f [ms]\npublish cost: %.1f [ns/msg]\n",
+		r.Size, r.Count, r.Subscribers, r.Subscriptions, float64(r.SetupNS)/1e6, r.PublishCost)
+	if r.PublishCPU > 0 {
+		fmt.Fprintf(&b, "publish cpu: %.1f [ns/msg]\n", r.PublishCPU)
+	}
+	fmt.Fprintf(&b, "delivered: %d of %d\ndropped: %d\nunmatched: %d\nchurn operations: %d\nchurn: %.0f [ops/s]\n",
 		r.Delivered, r.Expected, r.Dropped, r.Unmatched, r.ChurnOps, r.ChurnPerSec)
+	if r.ChurnCPU > 0 {
+		fmt.Fprintf(&b, "churn cpu: %.1f [ns/op]\n", r.ChurnCPU)
+	}
+	_, err = io.WriteString(w, b.String())
 	return err
 }
 
@@ -233,6 +251,7 @@ func pubSubs(ep string, l subsLayout, size, count int) (res subsResult, err erro
 	setupTime := time.Since(setup)
 
 	before := pub.Stats().Drops
+	cpu0, cpuOK := processCPU()
 	start := time.Now()
 	for m := range count {
 		k := l.symbol(m)
@@ -245,6 +264,7 @@ func pubSubs(ep string, l subsLayout, size, count int) (res subsResult, err erro
 	if err := r.awaitEnd(ctx, pub); err != nil {
 		return res, subErr(err)
 	}
+	cpu1, _ := processCPU()
 
 	start = time.Now()
 	close(r.churn)
@@ -253,6 +273,7 @@ func pubSubs(ep string, l subsLayout, size, count int) (res subsResult, err erro
 		return res, subErr(fmt.Errorf("waiting for the churn: %w", err))
 	}
 	churn := time.Since(start)
+	cpu2, _ := processCPU()
 	wg.Wait() // every subscriber returns after its churn
 	if err := subErr(nil); err != nil {
 		return res, err
@@ -278,13 +299,18 @@ func pubSubs(ep string, l subsLayout, size, count int) (res subsResult, err erro
 	if churn <= 0 {
 		churn = time.Nanosecond
 	}
+	var publishCPU, churnCPU float64
+	if cpuOK {
+		publishCPU = float64(cpu1-cpu0) / float64(count)
+		churnCPU = float64(cpu2-cpu1) / float64(2*ops)
+	}
 	return subsResult{
 		Impl: "zmqbench", Test: "pub_subs", Endpoint: r.ep,
 		Size: size, Count: count, Subscribers: l.subs, PerSubscriber: l.per, Subscriptions: l.total,
 		SetupNS:   int64(setupTime),
-		PublishNS: int64(publish), PublishCost: float64(publish) / float64(count),
+		PublishNS: int64(publish), PublishCost: float64(publish) / float64(count), PublishCPU: publishCPU,
 		Expected: want, Delivered: got, Dropped: want - got, Unmatched: unmatched,
-		ChurnOps: 2 * ops, ChurnNS: int64(churn), ChurnPerSec: float64(2*ops) / churn.Seconds(),
+		ChurnOps: 2 * ops, ChurnNS: int64(churn), ChurnPerSec: float64(2*ops) / churn.Seconds(), ChurnCPU: churnCPU,
 	}, nil
 }
 

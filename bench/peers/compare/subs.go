@@ -20,7 +20,9 @@ import (
 // Each run gives the publish cost (ns per published message, nine in ten of which match
 // one subscriber and one in ten none), the churn (subscription changes per second as
 // applied by the publisher: every subscriber cancels and renews all its topics), the
-// setup time, and what was delivered of what the subscriptions call for. The result
+// setup time, and what was delivered of what the subscriptions call for; and, since
+// the machine is shared, the CPU time of the whole process per message and per
+// subscription change, which depends less on the load than the times do. The result
 // goes to its own section of RESULTS.md. The programs print:
 //
 //	message size: 64 [B]
@@ -29,11 +31,13 @@ import (
 //	subscriptions: 100000
 //	setup: 1234.5 [ms]
 //	publish cost: 812.3 [ns/msg]
+//	publish cpu: 1500.2 [ns/msg]
 //	delivered: 900000 of 900000
 //	dropped: 0
 //	unmatched: 100000
 //	churn operations: 200000
 //	churn: 345678 [ops/s]
+//	churn cpu: 4567.8 [ns/op]
 const subsHeading = "## Subscriptions side by side with libzmq"
 
 var (
@@ -83,6 +87,7 @@ func parseSubsCells(list string) ([]subsCell, error) {
 type subsReport struct {
 	size, count, subscribers, subscriptions int
 	setupMS, publishNS, churnPerSec         float64
+	publishCPU, churnCPU                    float64 // ns of process CPU time per message, per operation
 	delivered, expected, dropped, unmatched int64
 	churnOps                                int64
 }
@@ -133,6 +138,10 @@ func parseSubs(out string) (subsReport, error) {
 			r.churnOps = int64(num(val, ""))
 		case "churn":
 			r.churnPerSec = num(val, "[ops/s]")
+		case "publish cpu":
+			r.publishCPU = num(val, "[ns/msg]")
+		case "churn cpu":
+			r.churnCPU = num(val, "[ns/op]")
 		default:
 			continue
 		}
@@ -142,7 +151,7 @@ func parseSubs(out string) (subsReport, error) {
 		seen[key] = true
 	}
 	for _, k := range []string{"message size", "message count", "subscribers", "subscriptions", "setup",
-		"publish cost", "delivered", "dropped", "unmatched", "churn operations", "churn"} {
+		"publish cost", "publish cpu", "delivered", "dropped", "unmatched", "churn operations", "churn", "churn cpu"} {
 		if !seen[k] {
 			return r, fmt.Errorf("no %q line in %q", k, out)
 		}
@@ -156,7 +165,8 @@ func (r subsReport) check(c subsCell, size, count int) error {
 	total := c.subs * c.per
 	if r.size != size || r.count != count || r.subscribers != c.subs || r.subscriptions != total ||
 		r.churnOps != 2*int64(total) || r.expected+r.unmatched != int64(count) ||
-		r.dropped != r.expected-r.delivered || r.dropped < 0 || r.publishNS <= 0 || r.churnPerSec <= 0 {
+		r.dropped != r.expected-r.delivered || r.dropped < 0 || r.publishNS <= 0 || r.churnPerSec <= 0 ||
+		r.publishCPU <= 0 || r.churnCPU <= 0 {
 		return fmt.Errorf("report does not match the request (%d B, %d messages, %v): %+v", size, count, c, r)
 	}
 	return nil
@@ -166,6 +176,7 @@ func (r subsReport) check(c subsCell, size, count int) error {
 type subsRuns struct {
 	prog                        harness.Program
 	publish, churn, setup, drop []float64 // ns/msg, ops/s, ms, dropped share in %
+	publishCPU, churnCPU        []float64 // ns/msg, ns/op of process CPU time
 	maxDropped                  int64
 	expected                    int64
 	errs                        []string
@@ -206,11 +217,14 @@ func (r *runner) subsCells(progs []harness.Program, cells []subsCell, size, coun
 					ir.publish = append(ir.publish, rep.publishNS)
 					ir.churn = append(ir.churn, rep.churnPerSec)
 					ir.setup = append(ir.setup, rep.setupMS)
+					ir.publishCPU = append(ir.publishCPU, rep.publishCPU)
+					ir.churnCPU = append(ir.churnCPU, rep.churnCPU)
 					ir.drop = append(ir.drop, 100*float64(rep.dropped)/float64(max(1, rep.expected)))
 					ir.maxDropped = max(ir.maxDropped, rep.dropped)
 					ir.expected = rep.expected
 					line["publish_ns_per_msg"], line["churn_ops_s"], line["setup_ms"] = rep.publishNS, rep.churnPerSec, rep.setupMS
 					line["delivered"], line["expected"] = rep.delivered, rep.expected
+					line["publish_cpu_ns_per_msg"], line["churn_cpu_ns_per_op"] = rep.publishCPU, rep.churnCPU
 				}
 				if r.raw != nil {
 					b, _ := json.Marshal(line)
@@ -265,11 +279,12 @@ func subsSection(r *runner, progs []harness.Program, m machineInfo, started time
 	p("- Method: one process per run. An XPUB with XPUB_VERBOSE (a PUB that reports the subscriptions it applies; its sending side is PUB's in both libraries) binds tcp://127.0.0.1:*, and S SUB sockets, each run by its own thread (libzmq) or goroutine (ours), subscribe to N distinct topics each (`sym.` + digits + `.`, neighbouring symbols on different subscribers) and connect. "+
 		"**Publish cost**: %d messages of %d B, in a scattered order over the symbols, nine in ten held by one subscriber and one in ten by none; the time of the publishing loop over the count, while the subscribers receive. "+
 		"**Churn**: every subscriber cancels all its N topics and subscribes to them again; the clock runs from the signal to the subscribers until the XPUB has reported all 2 × S × N operations applied, so the figure is (un)subscriptions per second as applied by the publisher. "+
+		"**CPU time**: the process's user and system time (every thread or goroutine: publishing, writing, reading, receiving, applying) from the first message to the last subscriber's end marker, over the count, and over the churn interval per operation; on a shared machine it moves less than the times. "+
 		"**Setup**: from the first subscriber to the XPUB reporting all S × (N + 1) subscriptions (each subscriber also holds a control topic). "+
 		"Every socket has the default options (HWM 1000, libzmq's one I/O thread), except that our XPUB's reports of subscriptions are not bounded (libzmq's XPUB queues them without a bound). "+
 		"A PUB drops a message for a subscriber whose queue is full; each run compares what the subscribers received with what their subscriptions call for, and ours also checks its PUB's drop counters against that. "+
 		"libzmq and ours alternate (the starting one rotating), %d round(s); medians with the min–max range. Processes are not pinned; GOMAXPROCS is Go's default (%d).\n", count, size, r.cfg.rounds, m.cpus)
-	p("- Target: none; issue 13 asks for this benchmark, not for a figure. The ratio is ours ÷ libzmq: below 1 is better for the publish cost and the setup, above 1 for the churn.\n\n")
+	p("- Target: none; issue 13 asks for this benchmark, not for a figure. The ratio is ours ÷ libzmq: below 1 is better for the costs, CPU times and the setup, above 1 for the churn.\n\n")
 	p("| subscribers × subscriptions | figure | libzmq | ours | ours ÷ libzmq | target | met |\n|---|---|---:|---:|---:|---|---|\n")
 	var notes []string
 	for ci, c := range cells {
@@ -305,7 +320,9 @@ func subsSection(r *runner, progs []harness.Program, m machineInfo, started time
 			format func(float64) string
 		}{
 			{"publish cost, ns/msg (lower is better)", func(x *subsRuns) []float64 { return x.publish }, func(f float64) string { return fmt.Sprintf("%.0f", f) }},
+			{"publish CPU time, whole process, ns/msg (lower is better)", func(x *subsRuns) []float64 { return x.publishCPU }, func(f float64) string { return fmt.Sprintf("%.0f", f) }},
 			{"churn, (un)subscriptions/s (higher is better)", func(x *subsRuns) []float64 { return x.churn }, func(f float64) string { return fmtValue("thr", f) }},
+			{"churn CPU time, whole process, ns per (un)subscription (lower is better)", func(x *subsRuns) []float64 { return x.churnCPU }, func(f float64) string { return fmt.Sprintf("%.0f", f) }},
 			{"setup, ms (lower is better)", func(x *subsRuns) []float64 { return x.setup }, func(f float64) string { return fmt.Sprintf("%.0f", f) }},
 		}
 		for _, row := range rows {
