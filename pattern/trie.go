@@ -24,11 +24,80 @@ type Trie[P comparable] struct {
 	buf  []byte // prefix scratch for RemovePipe
 }
 
+// A trieNode is 64 bytes, one cache line on common CPUs, and its children are one
+// array of label and pointer side by side: a step down the trie reads the node and
+// that array, and nothing else. With many subscriptions most nodes are cold, so
+// Match's cost is the cache lines it touches.
 type trieNode[P comparable] struct {
 	parent *trieNode[P]
-	label  byte // edge from parent; unused at the root
-	kids   edges[trieNode[P]]
+	label  byte           // edge from parent; unused at the root
+	kids   []trieEdge[P]  // sorted by label
 	pipes  []*triePipe[P] // pipes holding the prefix ending here
+}
+
+// trieEdge is one child of a node and the byte that leads to it.
+type trieEdge[P comparable] struct {
+	label byte
+	node  *trieNode[P]
+}
+
+// trieScan is the fan-out up to which child scans the edges one by one; above it, it
+// searches them by halves.
+const trieScan = 16
+
+// child returns the child labelled c, or nil.
+func (n *trieNode[P]) child(c byte) *trieNode[P] {
+	kids := n.kids
+	if len(kids) <= trieScan {
+		for i := range kids {
+			if kids[i].label == c {
+				return kids[i].node
+			}
+		}
+		return nil
+	}
+	lo, hi := 0, len(kids)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if kids[m].label < c {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(kids) && kids[lo].label == c {
+		return kids[lo].node
+	}
+	return nil
+}
+
+// addChild inserts k under label c, which must not be present, keeping the order.
+func (n *trieNode[P]) addChild(c byte, k *trieNode[P]) {
+	i := 0
+	for i < len(n.kids) && n.kids[i].label < c {
+		i++
+	}
+	n.kids = append(n.kids, trieEdge[P]{})
+	copy(n.kids[i+1:], n.kids[i:])
+	n.kids[i] = trieEdge[P]{label: c, node: k}
+}
+
+// removeChild deletes the child labelled c, if any. A node that loses its last child
+// drops its array, so a long-lived node does not keep a large one after churn.
+func (n *trieNode[P]) removeChild(c byte) {
+	for i := range n.kids {
+		if n.kids[i].label != c {
+			continue
+		}
+		last := len(n.kids) - 1
+		copy(n.kids[i:], n.kids[i+1:])
+		n.kids[last] = trieEdge[P]{}
+		n.kids = n.kids[:last]
+		if last == 0 {
+			n.kids = nil
+		}
+		return
+	}
 }
 
 // triePipe is the per-pipe record. Nodes point at it, so Match reaches the
@@ -45,10 +114,10 @@ type triePipe[P comparable] struct {
 func (t *Trie[P]) Add(prefix []byte, p P) (added, first bool) {
 	n := &t.root
 	for _, c := range prefix {
-		k := n.kids.get(c)
+		k := n.child(c)
 		if k == nil {
 			k = &trieNode[P]{parent: n, label: c}
-			n.kids.add(c, k)
+			n.addChild(c, k)
 		}
 		n = k
 	}
@@ -126,7 +195,7 @@ func (t *Trie[P]) Match(topic []byte, fn func(P)) {
 		if i == len(topic) {
 			return
 		}
-		if n = n.kids.get(topic[i]); n == nil {
+		if n = n.child(topic[i]); n == nil {
 			return
 		}
 	}
@@ -153,7 +222,7 @@ func (t *Trie[P]) Pipes() int { return len(t.recs) }
 func (t *Trie[P]) find(prefix []byte) *trieNode[P] {
 	n := &t.root
 	for _, c := range prefix {
-		if n = n.kids.get(c); n == nil {
+		if n = n.child(c); n == nil {
 			return nil
 		}
 	}
@@ -185,9 +254,9 @@ func (t *Trie[P]) detach(r *triePipe[P], n *trieNode[P]) (last bool) {
 
 // prune frees n and its ancestors while they hold no pipe and lead nowhere.
 func (t *Trie[P]) prune(n *trieNode[P]) {
-	for n.parent != nil && len(n.pipes) == 0 && n.kids.len() == 0 {
+	for n.parent != nil && len(n.pipes) == 0 && len(n.kids) == 0 {
 		p := n.parent
-		p.kids.remove(n.label)
+		p.removeChild(n.label)
 		n.parent = nil
 		n = p
 	}

@@ -131,9 +131,13 @@ func TestTrieRemovePipe(t *testing.T) {
 // trieNodes counts the nodes below n.
 func trieNodes[P comparable](n *trieNode[P]) int {
 	c := 0
-	for _, k := range n.kids.kids {
-		if k.parent != n {
+	for i, e := range n.kids {
+		k := e.node
+		if k.parent != n || k.label != e.label {
 			panic("broken parent link")
+		}
+		if i > 0 && n.kids[i-1].label >= e.label {
+			panic("edges out of order")
 		}
 		c += 1 + trieNodes(k)
 	}

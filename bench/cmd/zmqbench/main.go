@@ -10,6 +10,8 @@
 //	zmqbench inproc_thr <message-size> <message-count>                 PUSH/PULL in one process
 //	zmqbench proxy_thr  <message-size> <message-count>                 2 XPUB → XSUB/XPUB proxy → SUB
 //	zmqbench fanout_thr <message-size> <message-count> <subscribers>   PUB → N SUB over tcp
+//	zmqbench pub_subs   <message-size> <message-count> <subscribers> <subscriptions-per-subscriber>
+//	                                                                    PUB with many subscriptions
 //	zmqbench client_lat  <message-size> <roundtrip-count>              CLIENT/SERVER in one process
 //	zmqbench scatter_thr <message-size> <message-count>                SCATTER → GATHER in one process
 //	zmqbench radio_thr   <message-size> <message-count>                RADIO → DISH in one process
@@ -69,6 +71,7 @@ func extras() map[string]perf.Extra {
 	m := map[string]perf.Extra{
 		"proxy_thr":  {Usage: "<message-size> <message-count>", Run: proxyThr},
 		"fanout_thr": {Usage: "<message-size> <message-count> <subscribers>", Report: fanoutReport},
+		"pub_subs":   {Usage: "<message-size> <message-count> <subscribers> <subscriptions-per-subscriber>", Report: pubSubsReport},
 	}
 	for name, e := range draftExtras {
 		m[name] = e

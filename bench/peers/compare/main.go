@@ -51,6 +51,7 @@ type config struct {
 	quick       bool
 	curve       bool        // CURVE mode: see curve.go
 	ws          bool        // WebSocket mode: see ws.go
+	subs        bool        // subscriptions mode: see subs.go
 	base        string      // -base: another zmqbench binary, implementation "base"
 	scale       scaleConfig // scale mode: see scale.go
 }
@@ -74,6 +75,7 @@ func main() {
 	flag.BoolVar(&cfg.build, "build", true, "build every program first")
 	flag.BoolVar(&cfg.curve, "curve", false, "CURVE mode: libzmq and ours with -curve (zmq_curve(7)'s example keys) beside libzmq-null and ours-null without it; defaults -transports tcp -sizes 64,16384 -metrics thr,lat,conn; writes the section \""+curveHeading+"\"")
 	flag.BoolVar(&cfg.ws, "ws", false, "WebSocket mode: thr and lat over ws://127.0.0.1:PORT"+wsPath+"; defaults -transports ws -sizes 64,1024 -metrics thr,lat -impls libzmq,ours (plus base with -base); writes the section \""+wsHeading+"\"")
+	flag.BoolVar(&cfg.subs, "subs", false, "subscriptions mode: pub_subs (publish cost and churn of one PUB with many subscriptions), libzmq and ours, cells -subs-cells; writes the section \""+subsHeading+"\"")
 	flag.StringVar(&cfg.base, "base", "", "another zmqbench binary, run as implementation \"base\" (for instance one built from main, the before of a change)")
 	scaleFlags(&cfg.scale)
 	flag.BoolVar(&cfg.quick, "quick", false, "a tiny run: 1 round, -target 100ms, sizes 64 and 65536 (fan-out: -fanout-sizes), printed not written")
@@ -83,8 +85,11 @@ func main() {
 	}
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if cfg.curve && cfg.ws {
-		fatalf("-curve and -ws are separate modes")
+	if (cfg.curve && cfg.ws) || (cfg.subs && (cfg.curve || cfg.ws)) {
+		fatalf("-curve, -ws and -subs are separate modes")
+	}
+	if cfg.subs {
+		subsDefaults(set, cfg.quick, &transports, &metrics, &impls)
 	}
 	if cfg.curve {
 		curveDefaults(set, &transports, &sizes, &metrics, &impls)
@@ -194,6 +199,11 @@ func main() {
 	}
 	md, head := "", heading
 	switch {
+	case cfg.subs:
+		if md, err = subsSection(r, progs, machine(commit), started, load); err != nil {
+			fatalf("%v", err)
+		}
+		head = subsHeading
 	case cfg.curve:
 		md, head = curveReport(cfg, cells, machine(commit), time.Since(started), started), curveHeading
 	case cfg.ws:
