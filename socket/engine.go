@@ -423,7 +423,11 @@ const directMax = 16 << 10
 // to the writer goroutine is the largest part of a round trip's cost.
 func (e *engine) writeDirect() {
 	if !e.wmu.TryLock() {
-		return // the writer is writing, and settles after it: it takes the message
+		// The writer or another writeDirect holds the connection, and may have
+		// looked at the queue for the last time already: the writer takes the
+		// message.
+		signal(e.wake)
+		return
 	}
 	defer e.wmu.Unlock()
 	p := e.p
