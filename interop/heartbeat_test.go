@@ -51,6 +51,46 @@ func expectNoOurDisconnect(t testing.TB, o *ours, d time.Duration) {
 	}
 }
 
+// pendingOurEvents returns the events waiting on our monitor, without waiting.
+func pendingOurEvents(o *ours) []string {
+	var seen []string
+	for {
+		select {
+		case e := <-o.mon:
+			seen = append(seen, e.String())
+		default:
+			return seen
+		}
+	}
+}
+
+// pendingLibzmqEvents returns the events waiting on a libzmq monitor, without waiting.
+func pendingLibzmqEvents(t testing.TB, m *lzMonitor) []string {
+	t.Helper()
+	var seen []string
+	for {
+		e, ok := m.next(t, 0)
+		if !ok {
+			return seen
+		}
+		seen = append(seen, e.String())
+	}
+}
+
+// recvData receives the first data message after the heartbeat period. When none
+// comes within wait it fails with what both monitors saw meanwhile: a connection
+// dropped by a heartbeat timeout or a PING's TTL (either side stalled for longer than
+// hbTimeout) takes a message in flight with it, and says so there.
+func recvData(t testing.TB, o *ours, m *lzMonitor) [][]byte {
+	t.Helper()
+	msg, ok := o.TryRecv(t, wait)
+	if !ok {
+		t.Fatalf("%v received no data within %v; our events: %q; libzmq's: %q",
+			o, wait, pendingOurEvents(o), pendingLibzmqEvents(t, m))
+	}
+	return msg
+}
+
 // expectNoLibzmqDisconnect watches a libzmq monitor for d and fails on a
 // disconnection.
 func expectNoLibzmqDisconnect(t testing.TB, m *lzMonitor, d time.Duration) {
@@ -95,7 +135,7 @@ func TestLibzmqHeartbeatsAgainstOurs(t *testing.T) {
 				expectNoOurDisconnect(t, router, 0)
 
 				dealer.Send(t, "data")
-				want(t, router, router.Recv(t), "hb", "data")
+				want(t, router, recvData(t, router, mon), "hb", "data")
 				m, ok := router.TryRecv(t, quiet)
 				require.False(t, ok, "our ROUTER received %q after the data", m)
 				router.Send(t, "hb", "back")

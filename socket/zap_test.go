@@ -298,7 +298,18 @@ func TestZAPMalformedReply(t *testing.T) {
 			pull := newSocket(t, Pull, Options{InprocRegistry: reg, ZAPDomain: "d", Monitor: srvEvents})
 			push := newSocket(t, Push, Options{ReconnectInterval: 10 * time.Millisecond})
 			connect(t, push, bind(t, pull, "tcp"))
-			ev := waitHandshake(t, srvEvents)
+			// The failed handshake's event is not necessarily the first: the server
+			// closes the connection before it reports the failure, so the client's
+			// retry, 10 ms later, may succeed and be reported first on a loaded
+			// machine. Wait for the failure itself; a malformed reply taken for a
+			// good one leaves none, and the wait fails.
+			ev := waitEvent(t, srvEvents, func(e Event) bool {
+				switch e.Type {
+				case EventHandshakeAuth, EventHandshakeProtocol, EventHandshakeFailed:
+					return true
+				}
+				return false
+			})
 			require.Equal(t, EventHandshakeProtocol, ev.Type, "%v", ev)
 			require.Equal(t, tc.code, ev.Code)
 			require.ErrorIs(t, ev.Err, ErrZAPReply)

@@ -22,6 +22,10 @@
 // while they are within its -recovery interval; what cannot be repaired is
 // reported, and the subscriber carries on from the next whole update. Give
 // it the same -rate and -recovery as the publisher: they size its window.
+//
+// Interrupt (SIGINT or SIGTERM) stops it with status 0: it prints the average of the
+// updates it has, or nothing before the first. When -timeout passes without any
+// update it exits with status 1.
 package main
 
 import (
@@ -61,11 +65,15 @@ func main() {
 	if err != nil {
 		log.Fatalf("mcastsub: %v", err)
 	}
+	if got == 0 {
+		return // interrupted before the first update: nothing to average
+	}
 	fmt.Printf("Average temperature for zipcode %q was %dF over %d updates\n", strings.TrimSpace(*zip), avg, got)
 }
 
 // subscribe receives n updates starting with zip from endpoint and returns
-// their average temperature and how many it got (fewer when ctx ends first).
+// their average temperature and how many it got (fewer when ctx ends first; none,
+// and no error, when ctx ends before the first).
 // Unrepaired multicast loss is reported on logw.
 func subscribe(ctx context.Context, endpoint string, opts socket.Options, zip string, n int,
 	timeout time.Duration, logw io.Writer) (avg, got int, err error) {
@@ -115,6 +123,9 @@ func subscribe(ctx context.Context, endpoint string, opts socket.Options, zip st
 		got++
 	}
 	if got == 0 {
+		if ctx.Err() != nil {
+			return 0, 0, nil // interrupted: a clean stop, not a failure
+		}
 		return 0, 0, errors.New("no update received")
 	}
 	return total / got, got, nil

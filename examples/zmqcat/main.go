@@ -302,8 +302,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return code
 	}
 
-	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout), peer: firstPeer}
+	cat := &cat{c: c, s: s, in: bufio.NewReader(stdin), out: bufio.NewWriter(stdout), peer: firstPeer,
+		done: make(chan struct{})}
 	err = cat.run(ctx)
+	close(cat.done)
 
 	// Give queued messages up to --linger to reach their peers.
 	lctx, cancel := context.WithTimeout(ctx, c.linger)
@@ -442,6 +444,45 @@ type cat struct {
 	received int
 	peer     uint32 // PEER: where a line without an ID goes
 	from     uint32 // SERVER, PEER: the sender of the message received last
+
+	lines chan stdinMsg // what the stdin reader read; see nextMsg
+	done  chan struct{} // closed when run has returned: the stdin reader stops handing over
+}
+
+// stdinMsg is a message read from stdin, or the error that ended stdin.
+type stdinMsg struct {
+	m   socket.Msg
+	err error
+}
+
+// nextMsg returns the next message of stdin (io.EOF after the last), or ctx's error
+// as soon as ctx ends: a signal must not wait for the user's next line. stdin is read
+// by a goroutine of its own, started on first use, since a read of stdin cannot be
+// interrupted. That goroutine may stay blocked in a read after run returns; it touches
+// nothing but stdin and its channel, and the program exits next.
+func (x *cat) nextMsg(ctx context.Context) (socket.Msg, error) {
+	if x.lines == nil {
+		x.lines = make(chan stdinMsg)
+		go func() {
+			for {
+				m, err := x.readMsg()
+				select {
+				case x.lines <- stdinMsg{m, err}:
+				case <-x.done:
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	select {
+	case r := <-x.lines:
+		return r.m, r.err
+	case <-ctx.Done():
+		return socket.Msg{}, ctx.Err()
+	}
 }
 
 func (x *cat) run(ctx context.Context) error {
@@ -542,11 +583,14 @@ func (x *cat) print(m socket.Msg) error {
 // sendAll sends every line of stdin.
 func (x *cat) sendAll(ctx context.Context) error {
 	for {
-		m, err := x.readMsg()
+		m, err := x.nextMsg(ctx)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return fmt.Errorf("reading stdin: %w", err)
 		}
 		if err := x.send(ctx, m); err != nil {
@@ -558,11 +602,14 @@ func (x *cat) sendAll(ctx context.Context) error {
 // request sends each line of stdin and prints the reply.
 func (x *cat) request(ctx context.Context) error {
 	for x.c.count == 0 || x.received < x.c.count {
-		m, err := x.readMsg()
+		m, err := x.nextMsg(ctx)
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return fmt.Errorf("reading stdin: %w", err)
 		}
 		if err := x.send(ctx, m); err != nil {
@@ -653,13 +700,13 @@ func (x *cat) recvAll(ctx context.Context, armed <-chan struct{}, handle func(so
 
 // duplex sends stdin lines from a goroutine while receiving and printing messages.
 func (x *cat) duplex(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel: the sender returns once ctx ends
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	eof := make(chan struct{})
 	sendErr := make(chan error, 1)
-	go func() {
-		// This goroutine may stay blocked in a stdin read after duplex returns; it
-		// touches nothing but the socket and its channels.
+	wg.Go(func() {
 		err := x.sendAll(ctx)
 		if err != nil {
 			sendErr <- err
@@ -667,7 +714,7 @@ func (x *cat) duplex(ctx context.Context) error {
 			return
 		}
 		close(eof)
-	}()
+	})
 	err := x.recvAll(ctx, eof, nil)
 	if err == nil {
 		// --count is reached; stdin still gets sent in full.

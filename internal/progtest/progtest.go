@@ -113,17 +113,29 @@ func (p *Proc) Stderr() string { return p.err.String() }
 // test if the program exits first or Timeout passes.
 func (p *Proc) WaitOutput(what string, cond func(stdout string) bool) {
 	p.t.Helper()
+	p.waitFor(p.out, what, cond)
+}
+
+// WaitStderr is WaitOutput for the program's standard error, where programs that
+// use package log report what they are doing.
+func (p *Proc) WaitStderr(what string, cond func(stderr string) bool) {
+	p.t.Helper()
+	p.waitFor(p.err, what, cond)
+}
+
+func (p *Proc) waitFor(b *buffer, what string, cond func(string) bool) {
+	p.t.Helper()
 	deadline := time.NewTimer(Timeout)
 	defer deadline.Stop()
 	for {
-		ch := p.out.changed()
-		if cond(p.out.String()) {
+		ch := b.changed()
+		if cond(b.String()) {
 			return
 		}
 		select {
 		case <-ch:
 		case <-p.done:
-			if cond(p.out.String()) {
+			if cond(b.String()) {
 				return
 			}
 			p.t.Fatalf("%s exited (%v) before %s; stdout:\n%s\nstderr:\n%s", p.name, p.werr, what, p.Stdout(), p.Stderr())
@@ -150,6 +162,22 @@ func (p *Proc) Wait() string {
 	}
 	require.NoError(p.t, p.werr, "%s exit; stdout:\n%s\nstderr:\n%s", p.name, p.Stdout(), p.Stderr())
 	return p.Stdout()
+}
+
+// Exit waits for the program to exit by itself and returns its exit status, whatever
+// it is; a program killed by a signal, or still running after Timeout, fails the test.
+func (p *Proc) Exit() int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(Timeout):
+		p.t.Fatalf("%s did not exit within %v; stdout:\n%s\nstderr:\n%s", p.name, Timeout, p.Stdout(), p.Stderr())
+	}
+	code := p.cmd.ProcessState.ExitCode()
+	if code < 0 {
+		p.t.Fatalf("%s did not exit by itself: %v; stdout:\n%s\nstderr:\n%s", p.name, p.werr, p.Stdout(), p.Stderr())
+	}
+	return code
 }
 
 // Stop sends SIGTERM, waits for the program to exit and requires status 0. It returns

@@ -33,6 +33,20 @@ func TestFailingExit(t *testing.T) {
 	require.Equal(t, "failing as asked\n", p.Stderr())
 }
 
+// TestExitStatus: Exit returns the status of a program that exits by itself, and
+// WaitStderr sees what it wrote to standard error.
+func TestExitStatus(t *testing.T) {
+	bin := Build(t, "./testdata/waiter")
+	p := Start(t, bin, nil, "-fail")
+	p.WaitStderr("the failure message", func(s string) bool { return strings.Contains(s, "failing as asked") })
+	require.Equal(t, 1, p.Exit())
+
+	p = Start(t, bin, nil)
+	p.WaitLines(1)
+	require.Equal(t, "ready\nstopped\n", p.Stop())
+	require.Equal(t, 0, p.Exit())
+}
+
 // TestListen: a connection to the Listener's endpoint is seen.
 func TestListen(t *testing.T) {
 	l := Listen(t)

@@ -51,6 +51,11 @@ type Fault struct {
 	Target string    // the process or link
 	Start  time.Time // the process confirmed dead, or the drop rules in place
 	End    time.Time // the process started again, or the rules about to be removed
+	// Ready is when the restarted process ran (its first line on stderr, see
+	// ReadyLine): recovery is timed from it, as what comes before it is the machine
+	// starting a process, not the library reconnecting. Zero for a link, or when the
+	// process never said it ran: recovery is then timed from End.
+	Ready time.Time
 
 	Path        string        // the scenario whose processes it hit; "" for a link, which carries every scenario
 	MaxLoss     int           // messages this fault may lose (what the killed process and its buffers held)
@@ -63,8 +68,9 @@ type Fault struct {
 
 	// Filled by Check.
 	Lost     int           // messages lost and attributed to this fault
-	Recovery time.Duration // from End to the first message through the restored path; -1 if none
+	Recovery time.Duration // from Ready (or End) to the first message through the restored path; -1 if none
 	// (for a link: the slowest scenario's)
+	Transit time.Duration // that first message's time from send to receipt, which Recovery includes
 }
 
 // Stream describes one producer incarnation.
@@ -388,11 +394,12 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 		path     string
 		consumer int
 	}
+	type arrival struct{ recv, sent int64 }
 	leaked := make([]int, len(faults))
-	first := make([]map[key]int64, len(faults)) // first arrival after each fault
-	before := make([]map[key]bool, len(faults)) // consumers receiving before it
+	first := make([]map[key]arrival, len(faults)) // first arrival after each fault
+	before := make([]map[key]bool, len(faults))   // consumers receiving before it
 	for i := range faults {
-		first[i], before[i] = map[key]int64{}, map[key]bool{}
+		first[i], before[i] = map[key]arrival{}, map[key]bool{}
 	}
 	killedAt := map[int]int64{}
 	for _, f := range faults {
@@ -432,8 +439,8 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			if !through || r.Recv < end {
 				continue
 			}
-			if t, ok := first[i][k]; !ok || r.Recv < t {
-				first[i][k] = r.Recv
+			if a, ok := first[i][k]; !ok || r.Recv < a.recv {
+				first[i][k] = arrival{r.Recv, r.Sent}
 			}
 		}
 	}
@@ -452,11 +459,18 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 			}
 		}
 		f.Recovery = -1
+		from := f.End
+		if f.Ready.After(from) {
+			from = f.Ready
+		}
+		// A first message may be read before the ready line is: no recovery is
+		// shorter than nothing.
+		since := func(recv int64) time.Duration { return max(0, time.Duration(recv-from.UnixNano())) }
 		if len(want) == 0 {
 			// One path to wait for: the restarted process's own traffic.
-			for _, t := range first[i] {
-				if d := time.Duration(t - f.End.UnixNano()); f.Recovery < 0 || d < f.Recovery {
-					f.Recovery = d
+			for _, a := range first[i] {
+				if d := since(a.recv); f.Recovery < 0 || d < f.Recovery {
+					f.Recovery, f.Transit = d, time.Duration(a.recv-a.sent)
 				}
 			}
 		}
@@ -468,12 +482,14 @@ func (c *Checker) recovery(res *Result, faults []*Fault) {
 		})
 		missing := ""
 		for _, k := range want {
-			t, ok := first[i][k]
+			a, ok := first[i][k]
 			if !ok {
 				f.Recovery, missing = -1, fmt.Sprintf(" (consumer %d of %s)", k.consumer, k.path)
 				break
 			}
-			f.Recovery = max(f.Recovery, time.Duration(t-f.End.UnixNano()))
+			if d := since(a.recv); d > f.Recovery {
+				f.Recovery, f.Transit = d, time.Duration(a.recv-a.sent)
+			}
 		}
 		switch {
 		case f.Recovery < 0:

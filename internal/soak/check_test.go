@@ -210,6 +210,36 @@ func TestCheckRecoveryMeasuredAndBounded(t *testing.T) {
 	require.True(t, r.OK(), r.Violations)
 }
 
+// TestCheckRecoveryFromReady: a restarted process that the machine was slow to start
+// is timed from when it ran, and the first message's transit is reported.
+func TestCheckRecoveryFromReady(t *testing.T) {
+	c := NewChecker()
+	newStream(c, 0, false)
+	c.AddStream(Stream{ID: 2, Producer: "p", Start: at(2000)})
+	c.ReportSent(2, 1, true)
+	feed(c, 1, seq(0, 10)...)
+	c.ReportSent(1, 10, false)
+	c.Add(Record{Stream: 2, Seq: 0, Sent: at(5100).UnixNano(), Recv: at(5400).UnixNano(), Consumer: 1})
+	f := &Fault{Kind: KillProducer, Target: "p", Start: at(100), End: at(2000), Ready: at(5000),
+		MaxLoss: 5, MaxRecovery: time.Second, Stream: 1, NewStream: 2}
+	r := c.Check([]*Fault{f})
+	require.True(t, r.OK(), r.Violations)
+	require.Equal(t, 400*time.Millisecond, f.Recovery)
+	require.Equal(t, 300*time.Millisecond, f.Transit)
+
+	// Without the ready time it is timed from the start, and over the bound.
+	f.Ready = time.Time{}
+	r = c.Check([]*Fault{f})
+	require.Equal(t, 3400*time.Millisecond, f.Recovery)
+	hasViolation(t, r, "took 3.4s")
+
+	// A message read before the ready line was: recovery is 0, not negative.
+	f.Ready = at(5500)
+	r = c.Check([]*Fault{f})
+	require.True(t, r.OK(), r.Violations)
+	require.Equal(t, time.Duration(0), f.Recovery)
+}
+
 func TestCheckDetectsNoRecovery(t *testing.T) {
 	c := NewChecker()
 	newStream(c, 100, true)

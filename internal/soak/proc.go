@@ -13,11 +13,19 @@ import (
 	"time"
 )
 
+// ReadyLine is what a soak peer writes on standard error as soon as it runs,
+// before it makes its sockets: the orchestrator times recovery from it, so that a
+// process that a loaded machine is slow to start is not charged to the library. A
+// device's first line on standard error (its log) counts the same.
+const ReadyLine = "soakready"
+
 // proc is one process incarnation started inside a namespace.
 type proc struct {
 	name    string
 	kind    string // "ours", "libzmq" or "device"
 	start   time.Time
+	ready   chan struct{} // closed at the process's first line on stderr
+	readyAt time.Time     // set before ready closes
 	cmd     interface{ Wait() error }
 	pid     int
 	done    chan struct{}
@@ -52,7 +60,7 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 	if err != nil {
 		return nil, err
 	}
-	p := &proc{name: name, kind: kind, cmd: cmd, done: make(chan struct{}), goroutines: -1}
+	p := &proc{name: name, kind: kind, cmd: cmd, done: make(chan struct{}), ready: make(chan struct{}), goroutines: -1}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -80,8 +88,16 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 func (p *proc) scanStderr(r io.Reader, log io.Writer, hook func(string) bool) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	first := true
 	for sc.Scan() {
 		line := sc.Text()
+		if first {
+			p.readyAt, first = time.Now(), false
+			close(p.ready)
+		}
+		if line == ReadyLine {
+			continue
+		}
 		if hook != nil && hook(line) {
 			continue
 		}
@@ -106,6 +122,21 @@ func (p *proc) scanStderr(r io.Reader, log io.Writer, hook func(string) bool) {
 		p.tail = append(p.tail, line)
 		p.mu.Unlock()
 	}
+}
+
+// waitReady waits up to limit for the process's first line on stderr and returns
+// when it came, or the zero time if it did not come in time or the process exited
+// without one.
+func (p *proc) waitReady(limit time.Duration) time.Time {
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-p.ready:
+		return p.readyAt
+	case <-p.done:
+	case <-t.C:
+	}
+	return time.Time{}
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

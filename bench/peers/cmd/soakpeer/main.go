@@ -29,6 +29,7 @@ func main() {
 	hwm := flag.Int("hwm", 1000, "high-water mark")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	fmt.Fprintln(os.Stderr, soak.ReadyLine)
 	var err error
 	switch *role {
 	case "push":

@@ -32,6 +32,7 @@ func peerMain(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	fmt.Fprintln(os.Stderr, soak.ReadyLine)
 
 	// Goroutine counts for the orchestrator's flatness check.
 	var wg sync.WaitGroup
