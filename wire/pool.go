@@ -112,7 +112,8 @@ type bodyChunk struct {
 	noRefs bool        // ownedOnly or a Reader's tag: never counted or pooled
 	_      [64]byte    // refs is written by receivers on other cores: keep it off buf's line
 	refs   atomic.Int64
-	_      [56]byte
+	parked atomic.Bool // the Reader is idle and lets the last release recycle the chunk
+	_      [55]byte
 }
 
 const chunkBias = 1 << 62
@@ -131,6 +132,7 @@ func newBodyChunk() *bodyChunk {
 	}
 	poisonReuse(c.buf)
 	c.refs.Store(chunkBias)
+	c.parked.Store(false)
 	return c
 }
 
@@ -148,8 +150,13 @@ func (c *bodyChunk) release() {
 	if poisonEnabled && c.refs.Load() <= 0 {
 		panic("wire: Msg.Release called more often than messages were received")
 	}
-	if c.refs.Add(-1) == 0 {
+	switch n := c.refs.Add(-1); {
+	case n == 0:
 		c.props = nil
 		chunkPool.Put(c)
+	case n == chunkBias && c.parked.Load() && c.parked.CompareAndSwap(true, false):
+		// The last outstanding message of a chunk its idle Reader parked
+		// (Reader.parkChunk): retire it for the Reader.
+		c.retire(0)
 	}
 }

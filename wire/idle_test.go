@@ -1,0 +1,211 @@
+package wire
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// idleStream is an IdleReader fed by a channel: each receive is bytes that arrive
+// together. When nothing is pending it calls idle, then onIdle (the test's look at the
+// Reader while it waits), and waits.
+type idleStream struct {
+	in      chan []byte
+	pending []byte
+	onIdle  func()
+}
+
+func (s *idleStream) Read(p []byte) (int, error) {
+	return s.ReadWhenReady(func() []byte { return p }, func() {})
+}
+
+func (s *idleStream) ReadWhenReady(space func() []byte, idle func()) (int, error) {
+	if len(s.pending) == 0 {
+		select {
+		case b, ok := <-s.in:
+			if !ok {
+				return 0, io.EOF
+			}
+			s.pending = b
+		default:
+			idle()
+			if s.onIdle != nil {
+				s.onIdle()
+			}
+			b, ok := <-s.in
+			if !ok {
+				return 0, io.EOF
+			}
+			s.pending = b
+		}
+	}
+	n := copy(space(), s.pending)
+	s.pending = s.pending[n:]
+	return n, nil
+}
+
+func TestWriterHoldsBufferOnlyWhileQueued(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out, 0)
+	require.Nil(t, w.buf, "a new Writer holds no buffer")
+	require.NoError(t, w.WriteMsg(frames("a", "bc")))
+	require.NotNil(t, w.buf)
+	require.NoError(t, w.Flush())
+	require.Nil(t, w.buf, "flushed: the buffer went back")
+
+	// A referenced body goes out in the same flush, and then the buffer goes back.
+	big := bytes.Repeat([]byte{7}, 16<<10)
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{big}}))
+	require.NoError(t, w.Flush())
+	require.Nil(t, w.buf)
+
+	// A partial FlushSome keeps the rest, and the last piece gives the buffer back.
+	require.NoError(t, w.WriteMsg(frames("hello")))
+	done, err := w.FlushSome(func(b []byte) (int, error) { return out.Write(b[:2]) })
+	require.NoError(t, err)
+	require.False(t, done)
+	require.NotNil(t, w.buf)
+	done, err = w.FlushSome(out.Write)
+	require.NoError(t, err)
+	require.True(t, done)
+	require.Nil(t, w.buf)
+
+	r := NewReader(&out, 0)
+	for _, want := range []Msg{frames("a", "bc"), {Frames: [][]byte{big}}, frames("hello")} {
+		var m Msg
+		require.NoError(t, r.ReadMsg(&m, nil))
+		require.Equal(t, want.Frames, m.Frames)
+	}
+
+	// A Writer of another size keeps its own buffer.
+	w = NewWriter(io.Discard, 4096)
+	require.NoError(t, w.WriteMsg(frames("x")))
+	require.NoError(t, w.Flush())
+	require.NotNil(t, w.buf)
+}
+
+func TestReaderGivesBackWhileIdle(t *testing.T) {
+	s := &idleStream{in: make(chan []byte, 4)}
+	r := NewReader(s, 0)
+	r.ReleaseWhenIdle()
+	type look struct {
+		buf    bool
+		parked bool
+	}
+	looks := make(chan look, 8)
+	s.onIdle = func() { looks <- look{buf: r.buf != nil, parked: r.chunkParked} }
+
+	s.in <- encodeMsgs(t, frames("one"))
+	var m1 Msg
+	require.NoError(t, r.ReadMsg(&m1, nil))
+	c := m1.claim
+	require.NotNil(t, c)
+
+	// The next read finds nothing: the buffer goes back and the slab is parked.
+	read := make(chan Msg)
+	go func() {
+		var m Msg
+		if err := r.ReadMsg(&m, nil); err == nil {
+			read <- m
+		}
+		close(read)
+	}()
+	require.Equal(t, look{buf: false, parked: true}, <-looks)
+	require.True(t, c.parked.Load())
+
+	// Releasing the one message in it recycles the parked slab.
+	require.Equal(t, "one", string(m1.Frames[0]))
+	m1.Release()
+	require.False(t, c.parked.Load())
+	require.Zero(t, c.refs.Load(), "recycled")
+
+	// Input arrives: the Reader takes a buffer and a new slab.
+	s.in <- encodeMsgs(t, frames("two", "2"))
+	m2 := <-read
+	require.Equal(t, [][]byte{[]byte("two"), []byte("2")}, m2.Frames)
+	require.NotNil(t, m2.claim)
+	require.NotNil(t, r.buf)
+	m2.Release()
+	close(s.in)
+	var m Msg
+	require.Equal(t, io.EOF, r.ReadMsg(&m, nil))
+}
+
+func TestReaderKeepsParkedSlabOfKeptMessages(t *testing.T) {
+	s := &idleStream{in: make(chan []byte)}
+	r := NewReader(s, 0)
+	r.ReleaseWhenIdle()
+	waiting := make(chan bool)
+	s.onIdle = func() { waiting <- r.chunkParked }
+	var kept []Msg
+	for i := range 3 {
+		read := make(chan Msg)
+		go func() {
+			var m Msg
+			if err := r.ReadMsg(&m, nil); err == nil {
+				read <- m
+			}
+			close(read)
+		}()
+		parked := <-waiting
+		require.Equal(t, i > 0, parked, "a slab exists from the first message on")
+		s.in <- encodeMsgs(t, frames(fmt.Sprint("msg ", i)))
+		m, ok := <-read
+		require.True(t, ok)
+		kept = append(kept, m)
+	}
+	// Nobody released a message, so the Reader took its slab back each time.
+	require.Same(t, kept[0].claim, kept[2].claim)
+	for i, m := range kept {
+		require.Equal(t, fmt.Sprint("msg ", i), string(m.Frames[0]))
+	}
+	for i := range kept {
+		kept[i].Release()
+	}
+	close(s.in)
+	var m Msg
+	require.Equal(t, io.EOF, r.ReadMsg(&m, nil))
+}
+
+// TestReaderParkRacesRelease releases each message on another goroutine while the
+// Reader parks and takes back its slab, so that the race detector and the bodies'
+// contents can catch a slab recycled while in use.
+func TestReaderParkRacesRelease(t *testing.T) {
+	s := &idleStream{in: make(chan []byte, 1)}
+	r := NewReader(s, 0)
+	r.ReleaseWhenIdle()
+	const n = 2000
+	msgs := make(chan Msg, 16)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			s.in <- encodeMsgs(t, frames(fmt.Sprintf("message %d", i), "tail"))
+		}
+		close(s.in)
+	})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			m, ok := <-msgs
+			if !ok {
+				return
+			}
+			if string(m.Frames[0]) != fmt.Sprintf("message %d", i) || string(m.Frames[1]) != "tail" {
+				panic(fmt.Sprintf("message %d arrived as %q", i, m.Frames))
+			}
+			m.Release()
+		}
+	})
+	for range n {
+		var m Msg
+		require.NoError(t, r.ReadMsg(&m, nil))
+		msgs <- m
+	}
+	close(msgs)
+	var m Msg
+	require.Equal(t, io.EOF, r.ReadMsg(&m, nil))
+	wg.Wait()
+}
