@@ -34,17 +34,19 @@ const (
 // accepted it. -idleconns DEALERs (2000 by default) connect from another process, so
 // that the figures hold the server's memory only; each makes one request, which the
 // ROUTER answers, and then stays connected without traffic. The benchmark reports, per
-// connection, the growth of the Go heap in use and of goroutine stacks in use (after two
-// collections, so that no pool holds what traffic left behind), of the process's
-// resident set (Linux), and the goroutines the connection keeps. Run it once per
+// connection, the growth of the Go heap in use (heap-B/conn: spans; live-B/conn: the
+// objects in them) and of goroutine stacks in use (after four collections, so that no
+// pool holds what traffic left behind: after two, some pooled buffers are still counted), their sum (B/conn: spans and stacks), the growth
+// of the process's resident set (Linux), and the goroutines the connection keeps. Run it once per
 // transport with -benchtime=1x; every further iteration repeats the whole measurement.
 func BenchmarkIdleConnMemory(b *testing.B) {
 	for _, tr := range []string{"tcp", "ipc"} {
 		b.Run(tr, func(b *testing.B) {
-			var heap, stack, rss, gs float64
+			var heap, live, stack, rss, gs float64
 			for range b.N {
 				m := measureIdleConns(b, tr, *idleConns)
 				heap += m.heap
+				live += m.live
 				stack += m.stack
 				rss += m.rss
 				gs += m.goroutines
@@ -52,6 +54,7 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 			n := float64(b.N)
 			b.ReportMetric(0, "ns/op")
 			b.ReportMetric(heap/n, "heap-B/conn")
+			b.ReportMetric(live/n, "live-B/conn")
 			b.ReportMetric(stack/n, "stack-B/conn")
 			b.ReportMetric((heap+stack)/n, "B/conn")
 			if rss != 0 {
@@ -63,17 +66,19 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 }
 
 // idleCost is the growth per connection of each measure.
-type idleCost struct{ heap, stack, rss, goroutines float64 }
+type idleCost struct{ heap, live, stack, rss, goroutines float64 }
 
-// idleSnapshot reads the measures after two collections: the first frees what traffic
-// left unreferenced, the second empties the pools, and both shrink goroutine stacks that
-// are mostly unused.
-func idleSnapshot() (heap, stack, rss uint64, goroutines int) {
+// idleSnapshot reads the measures after four collections: they free what traffic left
+// unreferenced, empty the pools, and shrink goroutine stacks that are mostly unused.
+// heap counts the spans in use, live only the objects in them.
+func idleSnapshot() (heap, live, stack, rss uint64, goroutines int) {
+	runtime.GC()
+	runtime.GC()
 	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.HeapInuse, ms.StackInuse, residentBytes(), runtime.NumGoroutine()
+	return ms.HeapInuse, ms.HeapAlloc, ms.StackInuse, residentBytes(), runtime.NumGoroutine()
 }
 
 // residentBytes returns the process's resident set size, or 0 where /proc is missing.
@@ -100,7 +105,7 @@ func measureIdleConns(b *testing.B, tr string, n int) idleCost {
 	defer b.StartTimer()
 	router := newSocket(b, Router, Options{})
 	ep := bind(b, router, tr)
-	heap0, stack0, rss0, g0 := idleSnapshot()
+	heap0, live0, stack0, rss0, g0 := idleSnapshot()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleConnClients$", "-test.count=1")
 	cmd.Env = append(os.Environ(), idleClientEndpoint+"="+ep, idleClientCount+"="+strconv.Itoa(n))
@@ -127,7 +132,7 @@ func measureIdleConns(b *testing.B, tr string, n int) idleCost {
 	require.NoError(b, err, "the client process ended before its clients were ready")
 	require.Equal(b, "ready\n", ready)
 
-	heap1, stack1, rss1, g1 := idleSnapshot()
+	heap1, live1, stack1, rss1, g1 := idleSnapshot()
 	if *idleHeapOut != "" {
 		f, err := os.Create(fmt.Sprintf("%s.%s", *idleHeapOut, tr))
 		require.NoError(b, err)
@@ -135,7 +140,7 @@ func measureIdleConns(b *testing.B, tr string, n int) idleCost {
 		require.NoError(b, f.Close())
 	}
 	per := func(after, before uint64) float64 { return (float64(after) - float64(before)) / float64(n) }
-	c := idleCost{heap: per(heap1, heap0), stack: per(stack1, stack0), goroutines: float64(g1-g0) / float64(n)}
+	c := idleCost{heap: per(heap1, heap0), live: per(live1, live0), stack: per(stack1, stack0), goroutines: float64(g1-g0) / float64(n)}
 	if rss0 != 0 && rss1 != 0 {
 		c.rss = per(rss1, rss0)
 	}
