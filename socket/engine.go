@@ -92,10 +92,22 @@ func (e *engine) run() error {
 // maxReadBatch bounds how many messages the reader hands over at once.
 const maxReadBatch = 256
 
+// readBatches holds the arrays readers gather decoded messages in. A reader takes one
+// when it decodes a message and gives it back once it has handed everything over and
+// the next read may wait, so that an idle connection's reader keeps no array, nor a
+// goroutine stack large enough to hold one.
+var readBatches = sync.Pool{New: func() any { return new([maxReadBatch]Msg) }}
+
 func (e *engine) readLoop() error {
 	checkReq := e.s.typ == Req
 	countFrames := e.s.opts.HeartbeatInterval > 0 // only the heartbeat timeout reads the count
-	batch := make([]Msg, 0, maxReadBatch)
+	var batch []Msg                               // from readBatches while it holds messages
+	defer func() {
+		if batch != nil {
+			clear(batch)
+			readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
+		}
+	}()
 	for {
 		// Hand over what has been decoded before the next read might wait for the
 		// network: one queue operation and one wake-up per batch, never a delay.
@@ -104,7 +116,8 @@ func (e *engine) readLoop() error {
 				return errStopped
 			}
 			clear(batch)
-			batch = batch[:0]
+			readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
+			batch = nil
 		}
 		var m Msg
 		if err := e.c.ReadMsg(&m, e.onCommand); err != nil {
@@ -134,6 +147,9 @@ func (e *engine) readLoop() error {
 				m.Release()
 				continue
 			}
+		}
+		if batch == nil {
+			batch = readBatches.Get().(*[maxReadBatch]Msg)[:0]
 		}
 		batch = append(batch, m)
 	}
