@@ -43,7 +43,7 @@ type engine struct {
 	// The write side: the writer goroutine, or a REQ/REP caller writing directly,
 	// holds wmu while it writes.
 	wmu         sync.Mutex
-	wbatch      []Msg
+	wbatch      []Msg  // grows to the largest batch taken; nil until the first
 	cmdBuf      []byte // scratch for command frames
 	convertSubs bool   // SUB/XSUB to a 3.1 peer: subscriptions become commands
 	commandsOut bool   // DISH: every queued frame is a JOIN or LEAVE command body
@@ -62,7 +62,6 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		room:        make(chan struct{}, 1),
 		stopper:     newStopper(c),
 		convertSubs: (s.typ == Sub || s.typ == XSub) && p.minor >= 1,
-		wbatch:      make([]Msg, 0, 64),
 		commandsOut: s.typ == Dish,
 		inbound:     draftInbound(s.typ),
 	}
