@@ -74,8 +74,21 @@ func TestWriterHoldsBufferOnlyWhileQueued(t *testing.T) {
 	require.True(t, done)
 	require.Nil(t, w.buf)
 
+	// The flushes that make room while queueing keep the buffer for what follows.
+	kib := Msg{Frames: [][]byte{make([]byte, 1024)}}
+	for range 100 {
+		require.NoError(t, w.WriteMsg(kib))
+	}
+	require.Equal(t, writeBufSize, cap(w.buf), "still the pooled buffer")
+	require.NoError(t, w.Flush())
+	require.Nil(t, w.buf)
+
 	r := NewReader(&out, 0)
-	for _, want := range []Msg{frames("a", "bc"), {Frames: [][]byte{big}}, frames("hello")} {
+	want := []Msg{frames("a", "bc"), {Frames: [][]byte{big}}, frames("hello")}
+	for range 100 {
+		want = append(want, kib)
+	}
+	for _, want := range want {
 		var m Msg
 		require.NoError(t, r.ReadMsg(&m, nil))
 		require.Equal(t, want.Frames, m.Frames)

@@ -184,13 +184,15 @@ func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	return w.flush()
+	err := w.flush()
+	// Only here: the flushes inside WriteFrame and WriteRaw make room for more.
+	w.release()
+	return err
 }
 
 func (w *Writer) flush() error {
 	if len(w.segs) == 0 {
 		if len(w.buf) == 0 {
-			w.release()
 			return nil
 		}
 		n, err := w.wr.Write(w.buf)
@@ -199,7 +201,6 @@ func (w *Writer) flush() error {
 		}
 		w.buf = w.buf[:0]
 		w.err = err
-		w.release()
 		return err
 	}
 	if w.mark < len(w.buf) {
@@ -214,7 +215,6 @@ func (w *Writer) flush() error {
 	w.mark = 0
 	w.refd = 0
 	w.err = err
-	w.release()
 	return err
 }
 
