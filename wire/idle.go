@@ -61,9 +61,9 @@ func (r *Reader) idle() {
 // still being assembled stays. A slab whose messages are all released already is
 // recycled at once.
 //
-// The slab's refs then count its outstanding messages above the bias, and its parked
-// flag decides the race between the last release and the Reader's return: whoever
-// clears it owns the slab.
+// The slab's refs then count its outstanding messages above the bias, and its
+// parkedBy decides the race between the last release and the Reader's return: whoever
+// clears it retires the slab, and the Reader, if it loses, never touches it again.
 func (r *Reader) parkChunk() {
 	c := r.chunk
 	if c == nil || r.chunkParked || r.claim == c {
@@ -71,9 +71,9 @@ func (r *Reader) parkChunk() {
 	}
 	c.refs.Add(r.carved)
 	r.carved = 0
-	c.parked.Store(true)
+	c.parkedBy.Store(r)
 	r.chunkParked = true
-	if c.refs.Load() == chunkBias && c.parked.CompareAndSwap(true, false) {
+	if c.refs.Load() == chunkBias && c.parkedBy.CompareAndSwap(r, nil) {
 		r.chunk, r.chunkParked = nil, false
 		c.retire(0)
 	}
@@ -86,7 +86,7 @@ func (r *Reader) unparkChunk() {
 		return
 	}
 	r.chunkParked = false
-	if !r.chunk.parked.CompareAndSwap(true, false) {
+	if !r.chunk.parkedBy.CompareAndSwap(r, nil) {
 		r.chunk = nil
 		r.chunkUsed = 0
 

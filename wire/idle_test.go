@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerless/zmq/internal/raceflag"
 )
 
 // idleStream is an IdleReader fed by a channel: each receive is bytes that arrive
@@ -128,12 +130,12 @@ func TestReaderGivesBackWhileIdle(t *testing.T) {
 		close(read)
 	}()
 	require.Equal(t, look{buf: false, parked: true}, <-looks)
-	require.True(t, c.parked.Load())
+	require.Same(t, r, c.parkedBy.Load())
 
 	// Releasing the one message in it recycles the parked slab.
 	require.Equal(t, "one", string(m1.Frames[0]))
 	m1.Release()
-	require.False(t, c.parked.Load())
+	require.Nil(t, c.parkedBy.Load())
 	require.Zero(t, c.refs.Load(), "recycled")
 
 	// Input arrives: the Reader takes a buffer and a new slab.
@@ -221,4 +223,43 @@ func TestReaderParkRacesRelease(t *testing.T) {
 	var m Msg
 	require.Equal(t, io.EOF, r.ReadMsg(&m, nil))
 	wg.Wait()
+}
+
+// TestReaderDoesNotTakeBackARecycledSlab: a Reader parks its slab, a release recycles
+// it, and another Reader has it and has parked it in turn by the time the first wakes:
+// the first must take a new slab, not the other's.
+func TestReaderDoesNotTakeBackARecycledSlab(t *testing.T) {
+	s := &idleStream{in: make(chan []byte, 1)}
+	r := NewReader(s, 0)
+	r.ReleaseWhenIdle()
+	s.in <- encodeMsgs(t, frames("one"))
+	var m Msg
+	require.NoError(t, r.ReadMsg(&m, nil))
+	c := m.claim
+	other := &Reader{}
+	var parkedBy *Reader
+	var refs int64
+	var taken *bodyChunk
+	s.onIdle = func() {
+		// The Reader waits for more with its slab parked. Meanwhile the release
+		// recycles it, and another Reader takes a slab (this one, as the pool
+		// hands it straight back), carves a message and parks it.
+		parkedBy = c.parkedBy.Load()
+		m.Release()
+		refs = c.refs.Load()
+		taken = newBodyChunk()
+		taken.refs.Add(1)
+		taken.parkedBy.Store(other)
+		s.in <- encodeMsgs(t, frames("two"))
+	}
+	var m2 Msg
+	require.NoError(t, r.ReadMsg(&m2, nil))
+	require.Same(t, r, parkedBy)
+	require.Zero(t, refs, "recycled by the release")
+	if !raceflag.Enabled { // the race detector makes pools drop at random
+		require.Same(t, c, taken)
+	}
+	require.NotSame(t, taken, m2.claim, "the other Reader's slab")
+	require.Same(t, other, taken.parkedBy.Load())
+	require.Equal(t, "two", string(m2.Frames[0]))
 }
