@@ -70,7 +70,7 @@ type engine struct {
 	// The write side: the writer goroutine, or a REQ/REP caller writing directly,
 	// holds wmu while it writes.
 	wmu         sync.Mutex
-	wbatch      []Msg
+	wbatch      []Msg  // grows to the largest batch taken; nil until the first
 	cmdBuf      []byte // scratch for command frames
 	convertSubs bool   // SUB/XSUB to a 3.1 peer: subscriptions become commands
 	commandsOut bool   // DISH: every queued frame is a JOIN or LEAVE command body
@@ -89,7 +89,6 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		room:        make(chan struct{}, 1),
 		stopper:     newStopper(c),
 		convertSubs: (s.typ == Sub || s.typ == XSub) && p.minor >= 1,
-		wbatch:      make([]Msg, 0, 64),
 		commandsOut: s.typ == Dish,
 		inbound:     draftInbound(s.typ),
 		countFrames: s.opts.HeartbeatInterval > 0,
@@ -135,9 +134,21 @@ func (e *engine) run() error {
 // maxReadBatch bounds how many messages the reader hands over at once.
 const maxReadBatch = 256
 
+// readBatches holds the arrays readers gather decoded messages in. A reader takes one
+// when it decodes a message and gives it back once it has handed everything over and
+// the next read may wait, so that an idle connection's reader keeps no array, nor a
+// goroutine stack large enough to hold one.
+var readBatches = sync.Pool{New: func() any { return new([maxReadBatch]Msg) }}
+
 func (e *engine) readLoop() error {
 	defer e.rmu.Unlock() // locked by newEngine
-	batch := make([]Msg, 0, maxReadBatch)
+	var batch []Msg      // from readBatches while it holds messages
+	defer func() {
+		if batch != nil {
+			clear(batch)
+			readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
+		}
+	}()
 	for {
 		// Hand over what has been decoded before the next read might wait for the
 		// network: one queue operation and one wake-up per batch, never a delay.
@@ -146,7 +157,8 @@ func (e *engine) readLoop() error {
 				return errStopped
 			}
 			clear(batch)
-			batch = batch[:0]
+			readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
+			batch = nil
 		}
 		// A Recv that would rather read itself takes over at this pause.
 		if len(batch) == 0 && e.wantDirect.Load() && !e.c.MsgBuffered() {
@@ -173,6 +185,9 @@ func (e *engine) readLoop() error {
 			return err
 		}
 		if keep {
+			if batch == nil {
+				batch = readBatches.Get().(*[maxReadBatch]Msg)[:0]
+			}
 			batch = append(batch, m)
 		}
 	}

@@ -112,7 +112,7 @@ func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration,
 	} else {
 		c.w = wire.NewWriter(nc, 0)
 	}
-	c.r = wire.NewReader(connReader{c}, 0)
+	c.r = wire.NewReader(newConnReader(c), 0)
 	if timeout > 0 {
 		if err := nc.SetDeadline(time.Now().Add(timeout)); err != nil {
 			nc.Close()
@@ -131,6 +131,9 @@ func HandshakeWith(nc net.Conn, cfg wire.HandshakeConfig, timeout time.Duration,
 		}
 	}
 	c.peer = peer
+	// From now on everything read is copied out of the read buffer, which can then
+	// go back to its pool while the connection is idle.
+	c.r.ReleaseWhenIdle()
 	if cm, ok := cfg.Mechanism.(wire.CodecMechanism); ok {
 		if codec := cm.Codec(); codec != nil {
 			c.r.SetCodec(codec)

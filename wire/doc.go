@@ -31,6 +31,13 @@
 // large body's buffer at once. Writer.WriteMsg copies small bodies and
 // references bodies of 8 KiB or more until Flush, sending them with writev.
 //
+// Buffers follow the traffic: a Writer of the default size holds its buffer
+// only while bytes are queued, and a Reader over an IdleReader (a connection
+// with a file descriptor), after ReleaseWhenIdle, gives its buffer back while
+// the stream has nothing to read, and its slab once the messages in it are
+// released. Both come from pools shared by every connection, so an idle
+// connection holds neither.
+//
 // # Errors
 //
 // Every violation of the protocol by the peer is a *ProtocolError carrying

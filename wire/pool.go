@@ -113,7 +113,12 @@ type bodyChunk struct {
 	noRefs bool        // ownedOnly or a Reader's tag: never counted or pooled
 	_      [64]byte    // refs is written by receivers on other cores: keep it off buf's line
 	refs   atomic.Int64
-	_      [56]byte
+	// parkedBy is the idle Reader that lets the last release retire the chunk for it
+	// (Reader.parkChunk); whoever clears it owns that retirement. It names the Reader,
+	// not just a flag, so that a Reader that wakes to find its chunk recycled and
+	// parked again by another Reader does not take it back.
+	parkedBy atomic.Pointer[Reader]
+	_        [48]byte
 }
 
 const chunkBias = 1 << 62
@@ -134,6 +139,7 @@ func newBodyChunk() *bodyChunk {
 	}
 	poisonReuse(c.buf)
 	c.refs.Store(chunkBias)
+	c.parkedBy.Store(nil)
 	return c
 }
 
@@ -151,8 +157,15 @@ func (c *bodyChunk) release() {
 	if poisonEnabled && c.refs.Load() <= 0 {
 		panic("wire: Msg.Release called more often than messages were received")
 	}
-	if c.refs.Add(-1) == 0 {
+	switch n := c.refs.Add(-1); {
+	case n == 0:
 		c.props = nil
 		chunkPool.Put(c)
+	case n == chunkBias:
+		// The last outstanding message of a chunk its idle Reader parked
+		// (Reader.parkChunk): retire it for the Reader.
+		if rd := c.parkedBy.Load(); rd != nil && c.parkedBy.CompareAndSwap(rd, nil) {
+			c.retire(0)
+		}
 	}
 }

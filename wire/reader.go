@@ -12,7 +12,8 @@ const (
 	minReaderBuf   = 4 << 10  // smallest Reader buffer: must hold any slab-copied body
 	slabChunkSize  = 32 << 10 // ReadMsg copies small bodies into chunks of this size
 	ownBufMin      = 4 << 10  // ReadMsg gives bodies larger than this their own buffer
-	frameSlabLen   = 512      // ReadMsg carves Frames slices from arrays of this many
+	frameSlabLen   = 512      // ReadMsg carves Frames slices from arrays of up to this many
+	minFrameSlab   = 16       // the first array after an idle time holds this many
 	growStep       = 1 << 20  // first allocation for a body that does not fit the buffer
 	maxEmptyReads  = 100      // consecutive (0, nil) reads before io.ErrNoProgress
 	shortFill      = 512      // read size for the header after a large body (see Reader.short)
@@ -27,10 +28,11 @@ const (
 // closed; I/O errors are sticky.
 type Reader struct {
 	rd      io.Reader
-	buf     []byte
-	r, w    int   // buf[r:w] is buffered, unread data
-	err     error // sticky error from rd
-	max     int64 // largest accepted frame body; <= 0: no limit
+	buf     []byte // nil while a pooled buffer is given back (see idle)
+	size    int    // len(buf) when there is one
+	r, w    int    // buf[r:w] is buffered, unread data
+	err     error  // sticky error from rd
+	max     int64  // largest accepted frame body; <= 0: no limit
 	scratch []byte
 
 	// short is set after ReadMsg read a body into a buffer of its own, and cleared by
@@ -56,6 +58,15 @@ type Reader struct {
 	codec   FrameCodec // opens every frame after a CURVE handshake; nil: frames in clear
 	over    int64      // what the codec adds to a frame body, allowed above max
 	clearHB bool       // with a codec, PING and PONG may arrive unsealed: see SetClearHeartbeats
+
+	// Idle state (see ReleaseWhenIdle): lazy is rd when it can wait for input without
+	// a buffer, once the Reader may give its buffer back.
+	lazy        IdleReader
+	need        int           // the byte count fill is waiting for, for space
+	spaceFn     func() []byte // r.space, made once
+	idleFn      func()        // r.idle, made once
+	chunkParked bool          // chunk may be recycled by a release until unparkChunk
+	slabNext    int           // length of the next Frames slab
 }
 
 // SetProperties makes every message ReadMsg returns from now on carry p, the
@@ -70,13 +81,19 @@ func (r *Reader) SetProperties(p *Properties) {
 }
 
 // NewReader returns a Reader reading from r with a buffer of bufSize bytes.
-// bufSize 0 means 64 KiB; sizes below 4 KiB are raised to 4 KiB.
+// bufSize 0 means 64 KiB; sizes below 4 KiB are raised to 4 KiB. A Reader of the
+// default size takes its buffer from a pool shared by all Readers when it first
+// reads; see ReleaseWhenIdle for when it gives it back.
 func NewReader(r io.Reader, bufSize int) *Reader {
 	if bufSize == 0 {
 		bufSize = defaultBufSize
 	}
 	bufSize = max(bufSize, minReaderBuf)
-	return &Reader{rd: r, buf: make([]byte, bufSize)}
+	rd := &Reader{rd: r, size: bufSize, slabNext: minFrameSlab}
+	if bufSize != defaultBufSize {
+		rd.buf = make([]byte, bufSize)
+	}
+	return rd
 }
 
 // SetMaxFrame sets the largest frame body the Reader accepts, like libzmq's
@@ -126,16 +143,29 @@ func (r *Reader) ReadMore() error {
 	if r.err != nil {
 		return r.err
 	}
+	var n int
+	var err error
 	if r.r == r.w {
 		r.r, r.w = 0, 0
-	} else if len(r.buf)-r.w < len(r.buf)/4 && r.r > 0 {
-		r.w = copy(r.buf, r.buf[r.r:r.w])
-		r.r = 0
 	}
-	if r.w == len(r.buf) {
-		return ErrBufferFull
+	if r.lazy != nil && r.r == r.w {
+		// Nothing buffered: the buffer goes back while the stream is idle, as in fill.
+		r.need = 1
+		n, err = r.lazy.ReadWhenReady(r.spaceFn, r.idleFn)
+		r.unparkChunk()
+	} else {
+		if r.buf == nil {
+			r.buf = takeReadBuf()
+		}
+		if len(r.buf)-r.w < len(r.buf)/4 && r.r > 0 {
+			r.w = copy(r.buf, r.buf[r.r:r.w])
+			r.r = 0
+		}
+		if r.w == len(r.buf) {
+			return ErrBufferFull
+		}
+		n, err = r.rd.Read(r.buf[r.w:])
 	}
-	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
 	if err != nil {
 		if t, ok := err.(interface{ Timeout() bool }); !ok || !t.Timeout() {
@@ -185,19 +215,28 @@ func (r *Reader) fill(n int) error {
 	if r.w-r.r >= n {
 		return nil
 	}
+	if r.buf == nil {
+		r.buf = takeReadBuf() // r.r == r.w == 0 while there is none
+	}
 	if r.r+n > len(r.buf) {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
-	end := len(r.buf)
-	if r.short {
-		end = min(end, r.r+max(n, shortFill))
-	}
+	r.need = n
 	for empty := 0; r.w-r.r < n; {
 		if r.err != nil {
 			return r.err
 		}
-		m, err := r.rd.Read(r.buf[r.w:end])
+		var m int
+		var err error
+		if r.lazy != nil && r.r == r.w {
+			// Nothing is buffered, so the buffer can go back while the stream is
+			// idle: between messages, or between frames.
+			m, err = r.lazy.ReadWhenReady(r.spaceFn, r.idleFn)
+			r.unparkChunk()
+		} else {
+			m, err = r.rd.Read(r.space())
+		}
 		r.w += m
 		if err != nil {
 			r.err = err
@@ -211,6 +250,19 @@ func (r *Reader) fill(n int) error {
 		}
 	}
 	return nil
+}
+
+// space returns the free part of the buffer that the next read of fill may fill,
+// taking a buffer from the pool if the Reader gave its own back.
+func (r *Reader) space() []byte {
+	if r.buf == nil {
+		r.buf = takeReadBuf()
+	}
+	end := len(r.buf)
+	if r.short {
+		end = min(end, r.r+max(r.need, shortFill))
+	}
+	return r.buf[r.w:end]
 }
 
 // unexpected turns io.EOF into io.ErrUnexpectedEOF, for a stream that ends
@@ -281,7 +333,7 @@ func (r *Reader) readHeader() (flags byte, size int, err error) {
 // readBody returns the next size bytes, valid until the next read: a slice of
 // the buffer when they fit, otherwise of the reusable scratch buffer.
 func (r *Reader) readBody(size int) ([]byte, error) {
-	if size <= len(r.buf) {
+	if size <= r.size {
 		if err := r.fill(size); err != nil {
 			return nil, unexpected(err)
 		}
@@ -520,8 +572,9 @@ func (r *Reader) nextChunk() {
 func (r *Reader) carveFrames(frames [][]byte) [][]byte {
 	n := len(frames)
 	if len(r.slab)-r.slabUsed < n {
-		r.slab = make([][]byte, max(frameSlabLen, n))
+		r.slab = make([][]byte, max(r.slabNext, n))
 		r.slabUsed = 0
+		r.slabNext = min(2*r.slabNext, frameSlabLen)
 	}
 	s := r.slab[r.slabUsed : r.slabUsed+n : r.slabUsed+n]
 	r.slabUsed += n

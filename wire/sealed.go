@@ -151,7 +151,7 @@ func isHeartbeat(body []byte) bool {
 // does not keep a buffer as large as its largest message. Past the largest pool
 // class the buffer grows as the bytes arrive, as in readLarge.
 func (r *Reader) readSealed(size int) (body []byte, pooled bool, err error) {
-	if size <= len(r.buf) {
+	if size <= r.size {
 		body, err = r.readBody(size)
 		return body, false, err
 	}

@@ -258,6 +258,7 @@ func (r *Reader) useV1(subscribeAll bool) {
 	}
 	r.rd, r.err = d, nil
 	r.r, r.w = 0, 0
+	r.lazy = nil // d reads the stream now
 }
 
 // useV1 switches w to ZMTP/1.0 framing. Nothing may be buffered in w.

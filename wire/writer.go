@@ -32,6 +32,11 @@ type Writer struct {
 	err  error       // sticky write error
 	v1   bool        // wr rewrites the output into ZMTP/1.0 framing (see useV1)
 
+	// pooled: buf comes from writeBufs when the first byte is queued and goes back
+	// when everything queued has been written, so an idle Writer holds no buffer
+	// (see bufpool.go). Only Writers of the default size pool their buffers.
+	pooled bool
+
 	codec FrameCodec // seals every frame after a CURVE handshake; nil: frames in clear
 	big   []byte     // a sealed frame too large for buf, kept for reuse up to maxSealKeep
 
@@ -40,17 +45,40 @@ type Writer struct {
 }
 
 // NewWriter returns a Writer writing to w with a buffer of bufSize bytes.
-// bufSize 0 means 64 KiB; sizes below 512 bytes are raised to 512.
+// bufSize 0 means 64 KiB; sizes below 512 bytes are raised to 512. A Writer of
+// the default size holds its buffer only while it has bytes queued: the buffer
+// comes from a pool shared by all Writers and goes back once a flush has written
+// everything, so that an idle connection costs no buffer.
 func NewWriter(w io.Writer, bufSize int) *Writer {
 	if bufSize == 0 {
 		bufSize = defaultBufSize
 	}
 	bufSize = max(bufSize, minWriterBuf)
-	return &Writer{
-		wr:   w,
-		size: bufSize,
-		ref:  min(refBodyMin, bufSize/2),
-		buf:  make([]byte, 0, bufSize+9),
+	wr := &Writer{
+		wr:     w,
+		size:   bufSize,
+		ref:    min(refBodyMin, bufSize/2),
+		pooled: bufSize == defaultBufSize,
+	}
+	if !wr.pooled {
+		wr.buf = make([]byte, 0, bufSize+9)
+	}
+	return wr
+}
+
+// reserve makes sure w has a buffer to queue bytes in.
+func (w *Writer) reserve() {
+	if w.buf == nil {
+		w.buf = takeWriteBuf()
+	}
+}
+
+// release gives a pooled buffer back once nothing is queued in it.
+func (w *Writer) release() {
+	if w.pooled && len(w.buf) == 0 && len(w.segs) == 0 && w.buf != nil {
+		giveWriteBuf(w.buf)
+		w.buf = nil
+		w.mark = 0
 	}
 }
 
@@ -83,6 +111,7 @@ func (w *Writer) WriteMsg(m Msg) error {
 // LONG flag is set from len(body). Bodies of 8 KiB or more are referenced, as
 // in WriteMsg.
 func (w *Writer) WriteFrame(flags byte, body []byte) error {
+	w.reserve()
 	if w.framer != nil {
 		if w.codec != nil {
 			return w.writeSealedFramed(flags, body)
@@ -130,6 +159,7 @@ func (w *Writer) WriteRaw(b []byte) error {
 	if w.err != nil {
 		return w.err
 	}
+	w.reserve()
 	if w.framer != nil {
 		return w.writeRawFramed(b)
 	}
@@ -154,7 +184,10 @@ func (w *Writer) Flush() error {
 	if w.err != nil {
 		return w.err
 	}
-	return w.flush()
+	err := w.flush()
+	// Only here: the flushes inside WriteFrame and WriteRaw make room for more.
+	w.release()
+	return err
 }
 
 func (w *Writer) flush() error {
@@ -199,6 +232,7 @@ func (w *Writer) FlushSome(write func([]byte) (int, error)) (done bool, err erro
 		return false, nil
 	}
 	if len(w.buf) == 0 {
+		w.release()
 		return true, nil
 	}
 	n, err := write(w.buf)
@@ -209,5 +243,6 @@ func (w *Writer) FlushSome(write func([]byte) (int, error)) (done bool, err erro
 		w.err = err
 		return false, err
 	}
+	w.release()
 	return rest == 0, nil
 }

@@ -272,10 +272,15 @@ func (q *Queue) pushLocked(m wire.Msg) {
 	q.n++
 }
 
+// minRing is the ring a queue starts with at its first message: a pipe whose peer sends
+// one message now and then, like most of a server's idle connections, needs no more, and
+// a busy one doubles it in a few steps.
+const minRing = 2
+
 func (q *Queue) grow() {
 	size := 2 * len(q.buf)
 	if size == 0 {
-		size = 16
+		size = minRing
 	}
 	nb := make([]wire.Msg, size)
 	for i := 0; i < q.n; i++ {
