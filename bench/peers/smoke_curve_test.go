@@ -2,7 +2,6 @@ package peers_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -19,17 +18,7 @@ import (
 // really changes what goes over the wire. It skips without libzmq's headers or a C
 // compiler.
 func TestSmokeCurveAgainstLibzmq(t *testing.T) {
-	if err := harness.HaveLibzmq(); err != nil {
-		t.Skipf("libzmq not available: %v", err)
-	}
-	dirs, err := harness.FindDirs()
-	require.NoError(t, err)
-	require.NoError(t, dirs.BuildC())
-	bin := filepath.Join(t.TempDir(), "zmqbench")
-	require.NoError(t, dirs.BuildOurs(bin))
-
-	libzmq := harness.CProgram("libzmq", "libzmq", dirs.CBin())
-	ours := harness.GoProgram("ours", "zmqbench", bin)
+	libzmq, ours := smokePrograms(t)
 	counts := map[string]int{"thr": 20000, "lat": 500, "conn": 50}
 	const size = 64
 

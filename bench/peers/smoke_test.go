@@ -18,17 +18,7 @@ import (
 // print libzmq's lines with the requested size and counts. It skips without libzmq's
 // headers or a C compiler.
 func TestSmokeAgainstLibzmq(t *testing.T) {
-	if err := harness.HaveLibzmq(); err != nil {
-		t.Skipf("libzmq not available: %v", err)
-	}
-	dirs, err := harness.FindDirs()
-	require.NoError(t, err)
-	require.NoError(t, dirs.BuildC())
-	bin := filepath.Join(t.TempDir(), "zmqbench")
-	require.NoError(t, dirs.BuildOurs(bin))
-
-	libzmq := harness.CProgram("libzmq", "libzmq", dirs.CBin())
-	ours := harness.GoProgram("ours", "zmqbench", bin)
+	libzmq, ours := smokePrograms(t)
 	const (
 		size       = 64
 		count      = 20000 // throughput messages
