@@ -96,8 +96,8 @@ func (s *Socket) readDirect(ctx context.Context) (retry bool) {
 		return false
 	}
 	e, ok := p.link.(*engine)
-	if !ok || !e.directOK {
-		return false
+	if !ok || !e.directOK || e.stopping() {
+		return false // a stopping engine's pipe is detached soon: wait for that
 	}
 	if !e.rmu.TryLock() {
 		// The reader goroutine is reading: it parks at its next pause.

@@ -67,6 +67,16 @@ func (st *stopper) stop() {
 	})
 }
 
+// stopping reports whether stop has been called.
+func (st *stopper) stopping() bool {
+	select {
+	case <-st.quit:
+		return true
+	default:
+		return false
+	}
+}
+
 // fail stops the link and records err as the reason, unless the link was already
 // stopping: then err is only an echo of the shutdown (a closed connection).
 func (st *stopper) fail(err error) {
