@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brokerless/zmq/transport/ws"
 	"github.com/brokerless/zmq/wire"
 )
 
@@ -45,7 +46,7 @@ import (
 // deadline in the past.
 //
 // What stays with the reader goroutine: connections with a security codec (CURVE) or
-// below ZMTP 3.0, transports other than tcp and ipc, socket types that take commands
+// below ZMTP 3.0, transports other than tcp, ipc and plain ws (not wss), socket types that take commands
 // from their peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than
 // one peer or a Poller, and a connection that carries a message larger than the read
 // buffer. A peer's PING TTL is a read deadline whoever reads: it ends a direct read's
@@ -70,8 +71,12 @@ func (e *engine) initDirect() {
 	if !directType(e.s.typ) || e.inbound != nil || e.c.Sealed() || e.c.Peer().Major < 3 {
 		return
 	}
-	switch e.c.NetConn().(type) {
+	switch nc := e.c.NetConn().(type) {
 	case *net.TCPConn, *net.UnixConn:
+	case *ws.Conn:
+		if !nc.Plain() {
+			return // a read deadline may break a TLS record for good
+		}
 	default:
 		return
 	}

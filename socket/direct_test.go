@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -29,7 +30,7 @@ func soloEngine(t *testing.T, s *Socket) *engine {
 // TestDirectReadRoundTrips checks that once REQ and REP wait for each message, both
 // read their connection on the caller's goroutine, and that every reply still comes.
 func TestDirectReadRoundTrips(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
 		t.Run(tr, func(t *testing.T) {
 			rep := newSocket(t, Rep, Options{})
 			req := newSocket(t, Req, Options{})
@@ -124,7 +125,7 @@ func TestDirectReadGivesWayToANewPeer(t *testing.T) {
 // TestDirectReadDeadline checks that a context deadline ends a direct read on time
 // and leaves the stream intact for the next Recv.
 func TestDirectReadDeadline(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc"} {
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
 		t.Run(tr, func(t *testing.T) {
 			a := newSocket(t, Pair, Options{})
 			b := newSocket(t, Pair, Options{})
@@ -409,4 +410,51 @@ func TestParkedReaderAnswersPings(t *testing.T) {
 		10*time.Second, time.Millisecond, "the parked reader answered no PINGs")
 	require.Equal(t, 1, push.Stats().Peers)
 	require.False(t, e.wantDirect.Load(), "the reader is still parked")
+}
+
+// TestDirectReadTimeoutsMidMessage receives 40 KiB messages with contexts so short
+// that many direct reads are kicked while a message is half read, in the middle of a
+// ZMTP or WebSocket frame, and checks that every message arrives whole and in order.
+func TestDirectReadTimeoutsMidMessage(t *testing.T) {
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
+		t.Run(tr, func(t *testing.T) {
+			a := newSocket(t, Pair, Options{})
+			b := newSocket(t, Pair, Options{})
+			connect(t, b, bind(t, a, tr))
+			engageDirect(t, a, b)
+			const n, size = 300, 40 << 10
+			go func() {
+				for i := range n {
+					body := make([]byte, size)
+					for j := range body {
+						body[j] = byte(i + j)
+					}
+					if a.Send(ctxT(t), NewMsg(body)) != nil {
+						return
+					}
+				}
+			}()
+			deadline := time.Now().Add(30 * time.Second)
+			timeouts := 0
+			for i := 0; i < n; {
+				require.True(t, time.Now().Before(deadline), "received %d of %d", i, n)
+				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Microsecond)
+				m, err := b.Recv(ctx)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					timeouts++
+					continue
+				}
+				require.NoError(t, err)
+				require.Len(t, m.Frames[0], size, "message %d", i)
+				for j, c := range m.Frames[0] {
+					if c != byte(i+j) {
+						t.Fatalf("message %d byte %d is %d, want %d", i, j, c, byte(i+j))
+					}
+				}
+				i++
+			}
+			t.Logf("%d receives timed out", timeouts)
+		})
+	}
 }

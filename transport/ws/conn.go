@@ -162,6 +162,14 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 // the bare "ZWS2.0".
 func (c *Conn) Protocol() string { return c.protocol }
 
+// Plain reports whether c runs over a plain TCP connection (ws://, not wss://). Its
+// Read can then be interrupted by a read deadline anywhere, in the middle of a frame
+// too, and a later Read goes on where the interrupted one stopped.
+func (c *Conn) Plain() bool {
+	_, ok := c.nc.(*net.TCPConn)
+	return ok
+}
+
 // SetMaxFrame makes a binary message whose ZeroMQ frame is larger than n bytes
 // fail Read with a *wire.ProtocolError wrapping wire.ErrFrameTooLarge, decided from
 // the WebSocket header before any of the payload is read. n <= 0 means no limit.
