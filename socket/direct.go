@@ -190,9 +190,12 @@ func (e *engine) readDirect() {
 		}
 	}
 	batch := e.dbatch[:0]
-	for len(batch) < e.dlimit && e.c.MsgBuffered() {
+	for len(batch) < e.dlimit {
 		var m Msg
-		err := e.c.ReadMsg(&m, e.onCommand)
+		ok, err := e.c.ReadBufferedMsg(&m, e.onCommand)
+		if !ok && err == nil {
+			break
+		}
 		keep := false
 		if err == nil {
 			keep, err = e.accept(&m)

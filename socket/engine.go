@@ -150,26 +150,35 @@ func (e *engine) readLoop() error {
 		}
 	}()
 	for {
-		// Hand over what has been decoded before the next read might wait for the
-		// network: one queue operation and one wake-up per batch, never a delay.
-		if len(batch) > 0 && (len(batch) == maxReadBatch || !e.c.MsgBuffered()) {
-			if !e.deliverBatch(batch) {
-				return errStopped
-			}
-			clear(batch)
-			readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
-			batch = nil
-		}
-		// A Recv that would rather read itself takes over at this pause.
-		if len(batch) == 0 && e.wantDirect.Load() && !e.c.MsgBuffered() {
-			if !e.park() {
-				e.rmu.Lock() // for the deferred Unlock
-				return errStopped
-			}
-			continue
-		}
 		var m Msg
-		if err := e.c.ReadMsg(&m, e.onCommand); err != nil {
+		var err error
+		ok := false
+		if len(batch) > 0 && len(batch) < maxReadBatch {
+			ok, err = e.c.ReadBufferedMsg(&m, e.onCommand)
+		}
+		if !ok && err == nil {
+			// Hand over what has been decoded before the next read might wait for
+			// the network: one queue operation and one wake-up per batch, never a
+			// delay.
+			if len(batch) > 0 {
+				if !e.deliverBatch(batch) {
+					return errStopped
+				}
+				clear(batch)
+				readBatches.Put((*[maxReadBatch]Msg)(batch[:maxReadBatch]))
+				batch = nil
+			}
+			// A Recv that would rather read itself takes over at this pause.
+			if e.wantDirect.Load() && !e.c.MsgBuffered() {
+				if !e.park() {
+					e.rmu.Lock() // for the deferred Unlock
+					return errStopped
+				}
+				continue
+			}
+			err = e.c.ReadMsg(&m, e.onCommand)
+		}
+		if err != nil {
 			select {
 			case <-e.quit:
 				return errStopped

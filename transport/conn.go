@@ -225,6 +225,13 @@ func (c *Conn) WriteCommandFrame(frame []byte) error {
 // command frame.
 var errNotCommandFrame = errors.New("transport: WriteCommandFrame needs exactly one command frame")
 
+// ReadBufferedMsg reads the next message if it is already whole in the buffer and
+// reports true, or reports false and reads nothing (see [wire.Reader.ReadBufferedMsg]).
+// Over a sealed connection it always reports false, like MsgBuffered.
+func (c *Conn) ReadBufferedMsg(m *wire.Msg, onCommand func(wire.Command) error) (bool, error) {
+	return c.r.ReadBufferedMsg(m, onCommand)
+}
+
 // MsgBuffered reports whether the next ReadMsg can return without waiting for the
 // network: a whole message is already buffered. Over a sealed connection it reports
 // false, since where a message ends is sealed inside its frames.

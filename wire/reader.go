@@ -427,6 +427,9 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	if r.codec != nil {
 		return r.readMsgSealed(m, onCommand)
 	}
+	if r.readShortMsg(m) {
+		return nil
+	}
 	r.owned = false
 	r.claim = nil
 	r.prepareChunk()
@@ -470,6 +473,48 @@ func (r *Reader) ReadMsg(m *Msg, onCommand func(Command) error) error {
 	}
 	r.finishMsg(m, frames)
 	return nil
+}
+
+// readShortMsg is ReadMsg's fast path for the commonest message: one data frame of
+// at most 255 bytes, whole in the buffer, that fits the current chunk. It decodes
+// it as ReadMsg would, without the frame list, and reports false, having done
+// nothing, for anything else.
+func (r *Reader) readShortMsg(m *Msg) bool {
+	b := r.buf[r.r:r.w]
+	if len(b) < 2 || b[0]&flagsKnown != 0 {
+		return false // no whole header, or MORE, LONG or COMMAND
+	}
+	size := int(b[1])
+	c := r.chunk
+	if size == 0 || len(b) < 2+size || (r.max > 0 && int64(size) > r.max+r.over) ||
+		c == nil || len(c.frames)-r.framesUsed < chunkFramesMin || len(c.buf)-r.chunkUsed < size {
+		return false
+	}
+	body := c.buf[r.chunkUsed : r.chunkUsed+size : r.chunkUsed+size]
+	copy(body, b[2:2+size])
+	r.r += 2 + size
+	r.chunkUsed += size
+	f := c.frames[r.framesUsed : r.framesUsed+1 : r.framesUsed+1]
+	f[0] = body
+	r.framesUsed++
+	r.owned, r.claim, r.short = false, c, false
+	m.Frames, m.claim = f, c
+	r.carved++
+	return true
+}
+
+// ReadBufferedMsg is ReadMsg for a message that is already whole in the buffer
+// (see MsgBuffered): it reads it and reports true, or reports false and reads
+// nothing. A reader that hands messages on in batches uses it to decode what is
+// buffered without looking at each message's frames twice.
+func (r *Reader) ReadBufferedMsg(m *Msg, onCommand func(Command) error) (bool, error) {
+	if r.codec == nil && r.readShortMsg(m) {
+		return true, nil
+	}
+	if !r.MsgBuffered() {
+		return false, nil
+	}
+	return true, r.ReadMsg(m, onCommand)
 }
 
 // finishMsg hands the frames of the message just assembled to m, with the claim

@@ -414,3 +414,91 @@ func (t *trickleReader) Read(p []byte) (int, error) {
 	t.pos += n
 	return n, nil
 }
+
+func TestReadBufferedMsg(t *testing.T) {
+	// A mix of what the short-message path takes (one data frame of 1..255 bytes,
+	// reserved flag bits ignored) and what it leaves to ReadMsg.
+	var stream []byte
+	stream = AppendFrameHeader(stream, 0, 1)
+	stream = append(stream, 'a')
+	stream = append(stream, 0xF0, 1, 'r') // reserved bits set
+	stream = AppendFrameHeader(stream, 0, 255)
+	stream = append(stream, bytes.Repeat([]byte{'m'}, 255)...)
+	stream = AppendFrameHeader(stream, 0, 0)
+	stream = AppendPing(stream, 0, nil)
+	stream = AppendFrameHeader(stream, FlagMore, 2)
+	stream = append(stream, 'h', 'i')
+	stream = AppendFrameHeader(stream, 0, 300)
+	stream = append(stream, bytes.Repeat([]byte{'L'}, 300)...)
+	for i := range 600 { // enough to cross chunks, by their Frames and by their bytes
+		size := i%255 + 1
+		stream = AppendFrameHeader(stream, 0, size)
+		stream = append(stream, bytes.Repeat([]byte{byte(i)}, size)...)
+	}
+
+	var want []Msg
+	wantPings := 0
+	ref := NewReader(bytes.NewReader(stream), 0)
+	for {
+		var m Msg
+		err := ref.ReadMsg(&m, func(c Command) error { wantPings++; return nil })
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		want = append(want, m)
+	}
+	require.Len(t, want, 605)
+
+	// Fed one byte at a time, ReadBufferedMsg returns each message as soon as its
+	// last byte is in, and reads nothing before.
+	pr := &trickleReader{data: stream}
+	r := NewReader(pr, 0)
+	var got []Msg
+	pings := 0
+	onCommand := func(c Command) error { pings++; return nil }
+	for i := 1; i <= len(stream); i++ {
+		pr.limit = i
+		require.NoError(t, r.fill(r.Buffered()+1))
+		for {
+			before := r.Buffered()
+			var m Msg
+			ok, err := r.ReadBufferedMsg(&m, onCommand)
+			require.NoError(t, err)
+			if !ok {
+				require.Equal(t, before, r.Buffered(), "nothing read when no message is whole")
+				break
+			}
+			got = append(got, m)
+		}
+	}
+	require.Zero(t, r.Buffered())
+	require.Equal(t, wantPings, pings)
+	require.Len(t, got, len(want))
+	for i := range want {
+		require.Equal(t, want[i].Frames, got[i].Frames, "message %d", i)
+	}
+	// The messages hold their own memory, whoever decoded them.
+	require.Equal(t, []byte("a"), got[0].Frames[0])
+	got[0].Release()
+	require.Equal(t, bytes.Repeat([]byte{599 % 256}, 599%255+1), got[len(got)-1].Frames[0])
+}
+
+func TestReadMsgShortMaxFrame(t *testing.T) {
+	// The short-message path enforces the frame limit like the general one.
+	stream := AppendFrameHeader(nil, 0, 10)
+	stream = append(stream, make([]byte, 10)...)
+	stream = AppendFrameHeader(stream, 0, 11)
+	stream = append(stream, make([]byte, 11)...)
+	r := NewReader(bytes.NewReader(stream), 0)
+	r.SetMaxFrame(10)
+	require.NoError(t, r.fill(len(stream)))
+	var m Msg
+	ok, err := r.ReadBufferedMsg(&m, nil)
+	require.True(t, ok)
+	require.NoError(t, err)
+	require.Len(t, m.Frames[0], 10)
+	ok, err = r.ReadBufferedMsg(&m, nil)
+	require.True(t, ok)
+	require.ErrorIs(t, err, ErrFrameTooLarge)
+}
