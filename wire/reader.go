@@ -507,8 +507,16 @@ func (r *Reader) readShortMsg(m *Msg) bool {
 // (see MsgBuffered): it reads it and reports true, or reports false and reads
 // nothing. A reader that hands messages on in batches uses it to decode what is
 // buffered without looking at each message's frames twice.
+//
+// With a codec (SetCodec), where a message ends is sealed inside its frames: then
+// ReadBufferedMsg opens every frame that is whole in the buffer, and when the
+// message is not whole yet it reports false having read its first frames, which
+// the next ReadMsg or ReadBufferedMsg goes on from.
 func (r *Reader) ReadBufferedMsg(m *Msg, onCommand func(Command) error) (bool, error) {
-	if r.codec == nil && r.readShortMsg(m) {
+	if r.codec != nil {
+		return r.openMsg(m, onCommand, true)
+	}
+	if r.readShortMsg(m) {
 		return true, nil
 	}
 	if !r.MsgBuffered() {

@@ -23,7 +23,8 @@ const SealOverhead = curveMessageMin
 // the handshake and before the first ReadMsg; a nil c leaves r unchanged.
 //
 // With a codec, MsgBuffered reports false: whether a buffered frame ends a
-// message or is a command is sealed inside it.
+// message or is a command is sealed inside it. ReadBufferedMsg opens the frames
+// that are whole in the buffer to find out.
 func (r *Reader) SetCodec(c FrameCodec) {
 	if c == nil {
 		return
@@ -36,15 +37,34 @@ func (r *Reader) SetCodec(c FrameCodec) {
 // ReadMsg's bodies do: small ones in the current slab, those over 4 KiB in
 // buffers of their own, so that Msg.Release recycles them alike.
 func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
-	r.owned = false
-	r.claim = nil
-	r.prepareChunk()
-	frames := r.frames[:0]
+	_, err := r.openMsg(m, onCommand, false)
+	return err
+}
+
+// openMsg reads and opens sealed frames until a message is whole. With noWait it
+// opens only frames already whole in the buffer, and reports false when it stops
+// before the end of a message: the frames opened so far stay in r.frames, and the
+// next call, waiting or not, goes on with the same message. Whether a frame ends a
+// message is sealed inside it, so this is how a batch reader learns, without
+// waiting, what is buffered.
+func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (done bool, err error) {
+	frames := r.frames
+	if len(frames) == 0 {
+		r.owned = false
+		r.claim = nil
+		r.prepareChunk()
+	}
 	defer func() {
-		clear(frames)
-		r.frames = frames[:0]
+		if done || err != nil {
+			clear(frames)
+			frames = frames[:0]
+		}
+		r.frames = frames
 	}()
 	for {
+		if noWait && !r.frameBuffered() {
+			return false, nil
+		}
 		// The outer flags are not trusted: libzmq leaves them clear, and what
 		// counts (MORE, COMMAND) travels inside the box.
 		outer, size, err := r.readHeader()
@@ -52,11 +72,11 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 			if len(frames) > 0 {
 				err = unexpected(err)
 			}
-			return err
+			return false, err
 		}
 		sealed, pooled, err := r.readSealed(size)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if r.clearHB && outer&FlagCommand != 0 && isHeartbeat(sealed) {
 			cmd, err := ParseCommand(sealed)
@@ -67,7 +87,7 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 				freeBody(sealed)
 			}
 			if err != nil {
-				return err
+				return false, err
 			}
 			continue
 		}
@@ -94,7 +114,7 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 			if !small {
 				freeBody(dst)
 			}
-			return err
+			return false, err
 		}
 		if flags&FlagCommand != 0 {
 			// A command opened in the slab's free space is overwritten later;
@@ -107,7 +127,7 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 				freeBody(body)
 			}
 			if err != nil {
-				return err
+				return false, err
 			}
 			continue
 		}
@@ -129,7 +149,14 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 		}
 	}
 	r.finishMsg(m, frames)
-	return nil
+	return true, nil
+}
+
+// frameBuffered reports whether the next frame is whole in the buffer, or its header
+// is bad (reading it then fails at once).
+func (r *Reader) frameBuffered() bool {
+	_, size, n, err := ConsumeFrameHeader(r.buf[r.r:r.w])
+	return err != nil || (n > 0 && size <= uint64(r.w-r.r-n))
 }
 
 // SetClearHeartbeats makes a Reader with a codec also take PING and PONG commands

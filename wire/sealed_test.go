@@ -220,3 +220,76 @@ func TestSealedClearHeartbeats(t *testing.T) {
 	r.SetClearHeartbeats(true)
 	require.Error(t, r.ReadMsg(&m, nil))
 }
+
+func TestSealedReadBufferedMsg(t *testing.T) {
+	cc, sc := sealedPair(t)
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 0)
+	w.SetCodec(cc)
+	mid := bytes.Repeat([]byte("m"), 5000) // over ownBufMin: a buffer of its own
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{[]byte("one")}}))
+	require.NoError(t, w.WriteFrame(FlagMore, []byte("a")))
+	require.NoError(t, w.WriteFrame(FlagCommand, AppendPing(nil, 7, nil)[2:]))
+	require.NoError(t, w.WriteFrame(FlagMore, nil))
+	require.NoError(t, w.WriteFrame(0, mid))
+	for i := range 300 {
+		require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{{byte(i)}, []byte("tail")}}))
+	}
+	require.NoError(t, w.Flush())
+	want := [][][]byte{{[]byte("one")}, {[]byte("a"), {}, mid}}
+	for i := range 300 {
+		want = append(want, [][]byte{{byte(i)}, []byte("tail")})
+	}
+
+	// Fed one byte at a time, every message comes out of ReadBufferedMsg as soon as
+	// its last frame is in; a message begun earlier goes on where it stopped.
+	pr := &trickleReader{data: stream.Bytes()}
+	r := NewReader(pr, 0)
+	r.SetCodec(sc)
+	pings := 0
+	onCmd := func(c Command) error { pings++; return nil }
+	var got [][][]byte
+	partial := 0
+	for i := 1; i <= len(pr.data); i++ {
+		pr.limit = i
+		require.NoError(t, r.fill(r.Buffered()+1))
+		for {
+			var m Msg
+			ok, err := r.ReadBufferedMsg(&m, onCmd)
+			require.NoError(t, err)
+			if !ok {
+				if len(r.frames) > 0 {
+					partial++
+				}
+				break
+			}
+			got = append(got, m.Frames)
+		}
+	}
+	require.Zero(t, r.Buffered())
+	require.Equal(t, want, got)
+	require.Equal(t, 1, pings)
+	require.Positive(t, partial, "some calls stopped inside a message")
+
+	// A message that ReadBufferedMsg began is finished by ReadMsg, which waits.
+	cc, sc = sealedPair(t)
+	stream.Reset()
+	w = NewWriter(&stream, 0)
+	w.SetCodec(cc)
+	require.NoError(t, w.WriteMsg(Msg{Frames: [][]byte{[]byte("x"), []byte("y")}}))
+	require.NoError(t, w.Flush())
+	whole := stream.Bytes()
+	first := len(whole)/2 + 1 // the first of two frames as long as each other, and a byte
+	pr = &trickleReader{data: whole, limit: first}
+	r = NewReader(pr, 0)
+	r.SetCodec(sc)
+	require.NoError(t, r.fill(first))
+	var m Msg
+	ok, err := r.ReadBufferedMsg(&m, nil)
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Len(t, r.frames, 1, "the first frame is opened and kept")
+	pr.limit = len(whole)
+	require.NoError(t, r.ReadMsg(&m, nil))
+	require.Equal(t, [][]byte{[]byte("x"), []byte("y")}, m.Frames)
+}
