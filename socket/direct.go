@@ -36,8 +36,11 @@ import (
 //     before.
 //
 // A direct read first waits for a whole message to be buffered (wire.Reader.ReadMore:
-// bytes are added but nothing decoded, so the wait can be abandoned at any moment),
-// answering the PINGs that arrive meanwhile, then decodes every whole message buffered,
+// bytes are added but nothing decoded, so the wait can be abandoned at any moment;
+// over CURVE, where a message's end is sealed inside its frames, for a whole frame,
+// and the frames of a message opened before the rest arrives are kept by the
+// wire.Reader for whoever reads next), answering the PINGs that arrive meanwhile,
+// then decodes every whole message buffered,
 // up to a batch, and queues them on the pipe before it gives up the connection, so
 // that the order of messages never depends on who read them. Recv then takes the
 // first as if the reader had delivered it: every socket type's receive logic is
@@ -45,8 +48,7 @@ import (
 // peer, Close, the end of Recv's context) kicks it out of its wait with a read
 // deadline in the past.
 //
-// What stays with the reader goroutine: connections with a security codec (CURVE) or
-// below ZMTP 3.0, transports other than tcp, ipc and plain ws (not wss), socket types that take commands
+// What stays with the reader goroutine: connections below ZMTP 3.0, transports other than tcp, ipc and plain ws (not wss), socket types that take commands
 // from their peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than
 // one peer or a Poller, and a connection that carries a message larger than the read
 // buffer. A peer's PING TTL is a read deadline whoever reads: it ends a direct read's
@@ -68,7 +70,7 @@ func directType(t Type) bool {
 
 // initDirect decides once whether Recv may read e's connection.
 func (e *engine) initDirect() {
-	if !directType(e.s.typ) || e.inbound != nil || e.c.Sealed() || e.c.Peer().Major < 3 {
+	if !directType(e.s.typ) || e.inbound != nil || e.c.Peer().Major < 3 {
 		return
 	}
 	switch nc := e.c.NetConn().(type) {
@@ -184,17 +186,15 @@ func (e *engine) readDirect() {
 		e.directReads.Add(1)
 		e.rmu.Unlock()
 	}()
-	if !e.c.MsgBuffered() {
-		if e.waitMessage(); !e.c.MsgBuffered() {
-			return
-		}
-	}
 	batch := e.dbatch[:0]
 	for len(batch) < e.dlimit {
 		var m Msg
 		ok, err := e.c.ReadBufferedMsg(&m, e.onCommand)
 		if !ok && err == nil {
-			break
+			if len(batch) > 0 || !e.waitMessage() {
+				break
+			}
+			continue
 		}
 		keep := false
 		if err == nil {
@@ -216,9 +216,10 @@ func (e *engine) readDirect() {
 	e.dbatch = batch[:0]
 }
 
-// waitMessage reads until a whole message is buffered, the wait is kicked, or the
-// connection fails (the engine stops).
-func (e *engine) waitMessage() {
+// waitMessage reads until a whole message is buffered (over a sealed connection, a
+// whole frame), the wait is kicked, or the connection fails (the engine stops). It
+// reports whether there is something to decode.
+func (e *engine) waitMessage() bool {
 	e.dmu.Lock()
 	e.dwaiting, e.kicked = true, false
 	e.dmu.Unlock()
@@ -227,7 +228,7 @@ func (e *engine) waitMessage() {
 		if err = e.c.ReadMore(); err != nil {
 			break
 		}
-		if err = e.c.ReadCommands(e.onCommand); err != nil || e.c.MsgBuffered() {
+		if err = e.c.ReadCommands(e.onCommand); err != nil || e.c.Decodable() {
 			break
 		}
 	}
@@ -240,7 +241,9 @@ func (e *engine) waitMessage() {
 	e.dmu.Unlock()
 	if err != nil {
 		e.directFailed(err, kicked)
+		return false
 	}
+	return true
 }
 
 // directFailed handles what ended a direct read's wait other than a whole message.

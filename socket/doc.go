@@ -164,7 +164,7 @@
 //     per message, the one that wants it. The reader goes back to work when Recv
 //     stops reading for a while (so that the pipe fills up to RecvHWM and the peer's
 //     PINGs are answered as before), when a second peer or a Poller arrives, and for
-//     CURVE, ZMTP below 3.0 and messages larger than the read buffer.
+//     ZMTP below 3.0 and messages larger than the read buffer.
 //
 // Which goroutine reads never changes what Recv returns, or in which order.
 //

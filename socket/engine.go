@@ -169,7 +169,7 @@ func (e *engine) readLoop() error {
 				batch = nil
 			}
 			// A Recv that would rather read itself takes over at this pause.
-			if e.wantDirect.Load() && !e.c.MsgBuffered() {
+			if e.wantDirect.Load() && !e.c.Decodable() {
 				if !e.park() {
 					e.rmu.Lock() // for the deferred Unlock
 					return errStopped

@@ -232,6 +232,16 @@ func (c *Conn) ReadBufferedMsg(m *wire.Msg, onCommand func(wire.Command) error) 
 	return c.r.ReadBufferedMsg(m, onCommand)
 }
 
+// Decodable reports whether the next ReadBufferedMsg makes progress without reading
+// from the network: a whole message is buffered (MsgBuffered), or over a sealed
+// connection, where where a message ends is sealed inside it, a whole frame.
+func (c *Conn) Decodable() bool {
+	if c.sealed {
+		return c.r.FrameBuffered()
+	}
+	return c.r.MsgBuffered()
+}
+
 // MsgBuffered reports whether the next ReadMsg can return without waiting for the
 // network: a whole message is already buffered. Over a sealed connection it reports
 // false, since where a message ends is sealed inside its frames.

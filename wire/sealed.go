@@ -152,6 +152,11 @@ func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (do
 	return true, nil
 }
 
+// FrameBuffered reports whether the next frame is whole in the buffer, or has a
+// header that ReadMsg refuses at once: with a codec, the next ReadBufferedMsg then
+// makes progress (see MsgBuffered for a Reader without one).
+func (r *Reader) FrameBuffered() bool { return r.frameBuffered() }
+
 // frameBuffered reports whether the next frame is whole in the buffer, or its header
 // is bad (reading it then fails at once).
 func (r *Reader) frameBuffered() bool {
