@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/brokerless/zmq/internal/raceflag"
+	"github.com/brokerless/zmq/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,11 +31,15 @@ func soloEngine(t *testing.T, s *Socket) *engine {
 // TestDirectReadRoundTrips checks that once REQ and REP wait for each message, both
 // read their connection on the caller's goroutine, and that every reply still comes.
 func TestDirectReadRoundTrips(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc", "ws"} {
-		t.Run(tr, func(t *testing.T) {
-			rep := newSocket(t, Rep, Options{})
-			req := newSocket(t, Req, Options{})
-			connect(t, req, bind(t, rep, tr))
+	for _, c := range directCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			rep := newSocket(t, Rep, Options{Mechanism: c.server})
+			req := newSocket(t, Req, Options{Mechanism: c.client})
+			connect(t, req, bind(t, rep, c.transport))
+			// Parked readers stay parked: on a loaded machine a round trip can take
+			// longer than a lease, and the count below is about who reads, not speed.
+			soloEngine(t, req).holdParked.Store(true)
+			soloEngine(t, rep).holdParked.Store(true)
 			ctx := context.Background()
 			done := make(chan error, 1)
 			const rounds = 200
@@ -64,6 +69,25 @@ func TestDirectReadRoundTrips(t *testing.T) {
 			require.Greater(t, soloEngine(t, rep).directReads.Load()/2, uint64(rounds/2))
 		})
 	}
+}
+
+// directCase is a transport with a mechanism (nil: NULL) for each side.
+type directCase struct {
+	name, transport string
+	server, client  wire.Mechanism
+}
+
+// directCases are the connections Recv reads directly: tcp, ipc and ws, each in clear
+// and over CURVE (whose messages end where a sealed flag says).
+func directCases(t *testing.T) []directCase {
+	var cases []directCase
+	for _, tr := range []string{"tcp", "ipc", "ws"} {
+		cs := curveSecurity(t)
+		cases = append(cases,
+			directCase{name: tr, transport: tr},
+			directCase{name: tr + "/CURVE", transport: tr, server: cs.server, client: cs.client})
+	}
+	return cases
 }
 
 // engageDirect makes Recv on recv read its only connection directly: it passes
@@ -416,11 +440,11 @@ func TestParkedReaderAnswersPings(t *testing.T) {
 // that many direct reads are kicked while a message is half read, in the middle of a
 // ZMTP or WebSocket frame, and checks that every message arrives whole and in order.
 func TestDirectReadTimeoutsMidMessage(t *testing.T) {
-	for _, tr := range []string{"tcp", "ipc", "ws"} {
-		t.Run(tr, func(t *testing.T) {
-			a := newSocket(t, Pair, Options{})
-			b := newSocket(t, Pair, Options{})
-			connect(t, b, bind(t, a, tr))
+	for _, c := range directCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			a := newSocket(t, Pair, Options{Mechanism: c.server})
+			b := newSocket(t, Pair, Options{Mechanism: c.client})
+			connect(t, b, bind(t, a, c.transport))
 			engageDirect(t, a, b)
 			const n, size = 300, 40 << 10
 			go func() {
@@ -429,7 +453,10 @@ func TestDirectReadTimeoutsMidMessage(t *testing.T) {
 					for j := range body {
 						body[j] = byte(i + j)
 					}
-					if a.Send(ctxT(t), NewMsg(body)) != nil {
+					// A short frame on either side: over CURVE the first is opened
+					// before the rest has arrived, and kept across a timeout.
+					m := NewMsg([]byte{'h', byte(i)}, body, []byte{'t', byte(i)})
+					if a.Send(ctxT(t), m) != nil {
 						return
 					}
 				}
@@ -446,8 +473,11 @@ func TestDirectReadTimeoutsMidMessage(t *testing.T) {
 					continue
 				}
 				require.NoError(t, err)
-				require.Len(t, m.Frames[0], size, "message %d", i)
-				for j, c := range m.Frames[0] {
+				require.Len(t, m.Frames, 3, "message %d", i)
+				require.Equal(t, []byte{'h', byte(i)}, m.Frames[0], "message %d", i)
+				require.Equal(t, []byte{'t', byte(i)}, m.Frames[2], "message %d", i)
+				require.Len(t, m.Frames[1], size, "message %d", i)
+				for j, c := range m.Frames[1] {
 					if c != byte(i+j) {
 						t.Fatalf("message %d byte %d is %d, want %d", i, j, c, byte(i+j))
 					}
