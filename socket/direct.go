@@ -40,19 +40,20 @@ import (
 // over CURVE, where a message's end is sealed inside its frames, for a whole frame,
 // and the frames of a message opened before the rest arrives are kept by the
 // wire.Reader for whoever reads next), answering the PINGs that arrive meanwhile,
-// then decodes every whole message buffered,
-// up to a batch, and queues them on the pipe before it gives up the connection, so
-// that the order of messages never depends on who read them. Recv then takes the
+// then decodes every whole message buffered, up to a batch, and queues them on the
+// pipe before it gives up the connection, so that the order of messages never depends
+// on who read them. Recv then takes the
 // first as if the reader had delivered it: every socket type's receive logic is
 // unchanged. Anything else that needs the waiting Recv (another pipe's message, a new
 // peer, Close, the end of Recv's context) kicks it out of its wait with a read
 // deadline in the past.
 //
-// What stays with the reader goroutine: connections below ZMTP 3.0, transports other than tcp, ipc and plain ws (not wss), socket types that take commands
-// from their peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than
-// one peer or a Poller, and a connection that carries a message larger than the read
-// buffer. A peer's PING TTL is a read deadline whoever reads: it ends a direct read's
-// wait as it would end the reader's.
+// What stays with the reader goroutine: connections below ZMTP 3.0, transports other
+// than tcp, ipc and plain ws (not wss), socket types that take commands from their
+// peers (PUB, XPUB, RADIO) or check draft messages, sockets with more than one peer or
+// a Poller, and a connection that carries a message larger than the read buffer. A
+// peer's PING TTL is a read deadline whoever reads: it ends a direct read's wait as it
+// would end the reader's.
 
 // directLease is how long a parked reader waits before it reads again, unless a Recv
 // read directly meanwhile. It bounds the delay of a peer's PING and of filling the pipe
