@@ -280,32 +280,27 @@ func TestPollerWatcher(t *testing.T) {
 		send(t, push, "1")
 		send(t, push, "2")
 		timeout := time.After(10 * time.Second)
-		var got []Polled
-		for len(got) == 0 {
-			select {
-			case <-w.C:
-				got = w.Ready()
-			case <-timeout:
-				t.Fatal("the Watcher never fired")
+		// nextReady waits for a value of C whose Ready finds something.
+		nextReady := func(what string) []Polled {
+			for {
+				select {
+				case <-w.C:
+					if got := w.Ready(); len(got) > 0 {
+						return got
+					}
+				case <-timeout:
+					t.Fatal(what)
+				}
 			}
 		}
-		require.Equal(t, []Polled{{Socket: pull, Events: PollIn}}, got)
+		require.Equal(t, []Polled{{Socket: pull, Events: PollIn}}, nextReady("the Watcher never fired"))
 		recvStrings(t, pull)
 
 		// Level-triggered: C fires again after a Ready that found something, and the
 		// socket is reported again while it holds a message. Over a network transport
 		// the second message may still be on its way when that value comes (a Ready
 		// then finds nothing); its arrival makes C fire once more.
-		got = nil
-		for len(got) == 0 {
-			select {
-			case <-w.C:
-				got = w.Ready()
-			case <-timeout:
-				t.Fatal("no second value after a Ready that reported a socket")
-			}
-		}
-		require.Equal(t, []Polled{{Socket: pull, Events: PollIn}}, got)
+		require.Equal(t, []Polled{{Socket: pull, Events: PollIn}}, nextReady("no second value after a Ready that reported a socket"))
 		recvStrings(t, pull)
 		<-w.C
 		require.Empty(t, w.Ready())

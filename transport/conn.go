@@ -227,14 +227,15 @@ var errNotCommandFrame = errors.New("transport: WriteCommandFrame needs exactly 
 
 // ReadBufferedMsg reads the next message if it is already whole in the buffer and
 // reports true, or reports false and reads nothing (see [wire.Reader.ReadBufferedMsg]).
-// Over a sealed connection it always reports false, like MsgBuffered.
+// Over a sealed connection it opens the frames that are whole, and may report false
+// having kept a message's first frames for the next read.
 func (c *Conn) ReadBufferedMsg(m *wire.Msg, onCommand func(wire.Command) error) (bool, error) {
 	return c.r.ReadBufferedMsg(m, onCommand)
 }
 
 // Decodable reports whether the next ReadBufferedMsg makes progress without reading
 // from the network: a whole message is buffered (MsgBuffered), or over a sealed
-// connection, where where a message ends is sealed inside it, a whole frame.
+// connection, where the end of a message is sealed inside it, a whole frame.
 func (c *Conn) Decodable() bool {
 	if c.sealed {
 		return c.r.FrameBuffered()

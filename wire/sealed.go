@@ -62,7 +62,7 @@ func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (do
 		r.frames = frames
 	}()
 	for {
-		if noWait && !r.frameBuffered() {
+		if noWait && !r.FrameBuffered() {
 			return false, nil
 		}
 		// The outer flags are not trusted: libzmq leaves them clear, and what
@@ -155,11 +155,7 @@ func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (do
 // FrameBuffered reports whether the next frame is whole in the buffer, or has a
 // header that ReadMsg refuses at once: with a codec, the next ReadBufferedMsg then
 // makes progress (see MsgBuffered for a Reader without one).
-func (r *Reader) FrameBuffered() bool { return r.frameBuffered() }
-
-// frameBuffered reports whether the next frame is whole in the buffer, or its header
-// is bad (reading it then fails at once).
-func (r *Reader) frameBuffered() bool {
+func (r *Reader) FrameBuffered() bool {
 	_, size, n, err := ConsumeFrameHeader(r.buf[r.r:r.w])
 	return err != nil || (n > 0 && size <= uint64(r.w-r.r-n))
 }
