@@ -64,31 +64,41 @@ func (r *Reader) idle() {
 // The slab's refs then count its outstanding messages above the bias, and its
 // parkedBy decides the race between the last release and the Reader's return: whoever
 // clears it retires the slab, and the Reader, if it loses, never touches it again.
+// While parked the Reader holds the slab only through parked, which the release that
+// retires it clears: an idle connection whose messages have all been released keeps
+// no slab reachable, so the collector frees it once the pool lets go of it.
 func (r *Reader) parkChunk() {
 	c := r.chunk
-	if c == nil || r.chunkParked || r.claim == c {
+	if c == nil || r.claim == c {
 		return
 	}
 	c.refs.Add(r.carved)
 	r.carved = 0
+	r.chunk = nil
+	r.parked.Store(c)
 	c.parkedBy.Store(r)
-	r.chunkParked = true
 	if c.refs.Load() == chunkBias && c.parkedBy.CompareAndSwap(r, nil) {
-		r.chunk, r.chunkParked = nil, false
+		r.parked.Store(nil)
 		c.retire(0)
 	}
 }
 
-// unparkChunk takes the parked slab back when input arrives, or forgets it if a
-// release has recycled it meanwhile.
+// unparkChunk takes the parked slab back when input arrives, unless a release has
+// recycled it meanwhile: then the next message starts a new one.
 func (r *Reader) unparkChunk() {
-	if !r.chunkParked {
+	c := r.parked.Load()
+	if c == nil {
 		return
 	}
-	r.chunkParked = false
-	if !r.chunk.parkedBy.CompareAndSwap(r, nil) {
-		r.chunk = nil
-		r.chunkUsed = 0
-
+	r.parked.Store(nil)
+	if c.parkedBy.CompareAndSwap(r, nil) {
+		r.chunk = c
 	}
+}
+
+// unparkedBy is called by the release that retires c for the idle Reader rd: rd
+// forgets c before c goes back to the pool, so that no other Reader can have parked
+// it again by then.
+func (rd *Reader) unparkedBy(c *bodyChunk) {
+	rd.parked.CompareAndSwap(c, nil)
 }

@@ -112,7 +112,7 @@ func TestReaderGivesBackWhileIdle(t *testing.T) {
 		parked bool
 	}
 	looks := make(chan look, 8)
-	s.onIdle = func() { looks <- look{buf: r.buf != nil, parked: r.chunkParked} }
+	s.onIdle = func() { looks <- look{buf: r.buf != nil, parked: r.parked.Load() != nil} }
 
 	s.in <- encodeMsgs(t, frames("one"))
 	var m1 Msg
@@ -137,6 +137,7 @@ func TestReaderGivesBackWhileIdle(t *testing.T) {
 	m1.Release()
 	require.Nil(t, c.parkedBy.Load())
 	require.Zero(t, c.refs.Load(), "recycled")
+	require.Nil(t, r.parked.Load(), "the idle Reader still holds the recycled slab: the collector cannot free it")
 
 	// Input arrives: the Reader takes a buffer and a new slab.
 	s.in <- encodeMsgs(t, frames("two", "2"))
@@ -155,7 +156,7 @@ func TestReaderKeepsParkedSlabOfKeptMessages(t *testing.T) {
 	r := NewReader(s, 0)
 	r.ReleaseWhenIdle()
 	waiting := make(chan bool)
-	s.onIdle = func() { waiting <- r.chunkParked }
+	s.onIdle = func() { waiting <- r.parked.Load() != nil }
 	var kept []Msg
 	for i := range 3 {
 		read := make(chan Msg)

@@ -165,6 +165,7 @@ func (c *bodyChunk) release() {
 		// The last outstanding message of a chunk its idle Reader parked
 		// (Reader.parkChunk): retire it for the Reader.
 		if rd := c.parkedBy.Load(); rd != nil && c.parkedBy.CompareAndSwap(rd, nil) {
+			rd.unparkedBy(c)
 			c.retire(0)
 		}
 	}

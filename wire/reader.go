@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"sync/atomic"
 )
 
 // Reader tuning.
@@ -61,12 +62,12 @@ type Reader struct {
 
 	// Idle state (see ReleaseWhenIdle): lazy is rd when it can wait for input without
 	// a buffer, once the Reader may give its buffer back.
-	lazy        IdleReader
-	need        int           // the byte count fill is waiting for, for space
-	spaceFn     func() []byte // r.space, made once
-	idleFn      func()        // r.idle, made once
-	chunkParked bool          // chunk may be recycled by a release until unparkChunk
-	slabNext    int           // length of the next Frames slab
+	lazy     IdleReader
+	need     int                       // the byte count fill is waiting for, for space
+	spaceFn  func() []byte             // r.space, made once
+	idleFn   func()                    // r.idle, made once
+	parked   atomic.Pointer[bodyChunk] // the slab parkChunk parked, until taken back or recycled
+	slabNext int                       // length of the next Frames slab
 }
 
 // SetProperties makes every message ReadMsg returns from now on carry p, the
