@@ -15,7 +15,8 @@ type binding struct {
 // LastEndpoint or Endpoints. A socket may be bound to several endpoints.
 //
 // For stream transports Bind starts a goroutine that accepts connections until Unbind or
-// Close, and a reader and a writer goroutine per accepted connection.
+// Close, and a reader goroutine per accepted connection, with a writer goroutine while
+// there is something to write (for the life of the connection with heartbeats).
 func (s *Socket) Bind(endpoint string) error {
 	e, sch, err := s.lookupScheme("bind", endpoint)
 	if err != nil {

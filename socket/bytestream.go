@@ -218,12 +218,28 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	if s.typ == Stream {
 		return s.serveRaw(nc, endpoint, b, conn)
 	}
+	// The engine's reader runs on this goroutine and spends an idle connection's life
+	// waiting at the bottom of this stack: setting the connection up and taking it
+	// down happen in functions of their own, so that their locals do not deepen the
+	// wait, and the collector can shrink the stack of an idle connection.
+	e, err := s.establish(nc, endpoint, b, conn)
+	if e == nil {
+		return false, err
+	}
+	err = e.run()
+	s.connEnded(e, endpoint, nc, err)
+	return true, err
+}
+
+// establish makes the ZMTP handshake on nc and attaches its pipe over a new engine,
+// which it returns; nil and the reason if the connection is not to be used.
+func (s *Socket) establish(nc net.Conn, endpoint string, b *binding, conn *connecter) (*engine, error) {
 	c, err := s.handshake(nc)
 	if err != nil {
 		nc.Close()
 		typ, code := handshakeEvent(err)
 		s.emit(Event{Type: typ, Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err, Code: code})
-		return false, err
+		return nil, err
 	}
 	peer := c.Peer()
 
@@ -233,7 +249,7 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	if s.ctx.Err() != nil || (s.closed && (conn == nil || conn.pipe == nil)) || (b != nil && b.unbound) {
 		s.mu.Unlock()
 		c.Close()
-		return false, ErrClosed
+		return nil, ErrClosed
 	}
 	var p *pipe
 	if conn != nil && conn.pipe != nil {
@@ -254,7 +270,7 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 		c.Close()
 		err := fmt.Errorf("%w: %s refused a connection from %s", ErrPeerRefused, s.typ, peer.SocketType)
 		s.emit(Event{Type: EventHandshakeProtocol, Endpoint: endpoint, Remote: nc.RemoteAddr().String(), Err: err})
-		return false, err
+		return nil, err
 	}
 	if b != nil {
 		b.pipes[p] = struct{}{}
@@ -267,9 +283,13 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	}
 	s.mu.Unlock()
 	s.emit(Event{Type: EventHandshakeSucceeded, Endpoint: endpoint, Remote: nc.RemoteAddr().String()})
+	return e, nil
+}
 
-	err = e.run()
-
+// connEnded detaches the pipe of e's connection, which ended for err, unless it
+// waits, with its queued messages, for the next connection; and reports the end.
+func (s *Socket) connEnded(e *engine, endpoint string, nc net.Conn, err error) {
+	p := e.p
 	s.mu.Lock()
 	if p.link == e {
 		p.link = nil
@@ -277,10 +297,8 @@ func (s *Socket) serveConn(nc net.Conn, endpoint string, b *binding, conn *conne
 	if !p.persistent || isProtocolError(err) || s.closed || p.dead {
 		s.detachLocked(p)
 	}
-	// Otherwise the pipe waits, with its queued messages, for the next connection.
 	s.unlockStop()
 	s.emitDisconnected(endpoint, nc, err)
-	return true, err
 }
 
 // emitDisconnected reports the end of an established connection, with its cause

@@ -142,8 +142,10 @@
 // # Ownership and Close
 //
 // A socket owns its goroutines: one accept loop per bound stream endpoint, one dial
-// loop per connected one, and a reader and a writer per connection (or one mover per
-// multicast group). Inside, every peer is a pipe (two bounded queues) with one link
+// loop per connected one, and a reader per connection with a writer that, unless
+// Options.HeartbeatInterval is set, runs only while there is something to write (or
+// one mover per multicast group). An idle connection thus keeps one goroutine, whose
+// stack the collector shrinks, and no buffers: a server holds many of them cheaply. Inside, every peer is a pipe (two bounded queues) with one link
 // that carries it: a stream engine, an inproc connection, a multicast sender or
 // receiver, or a raw STREAM connection. Close waits up to
 // Options.Linger for queued messages to be written, then stops them all and returns
@@ -153,6 +155,7 @@
 //
 // A connection's reader goroutine decodes what arrives in batches and queues them on
 // the pipe, where Recv takes them; Send queues on the pipe, and the writer goroutine
+// (started by the Send that finds the queue empty, when it is not running already)
 // writes whatever has queued up in one system call. Two shortcuts take the goroutine
 // hand-offs out of the common cases, where a hand-off would cost more than the work:
 //

@@ -19,17 +19,26 @@ var errHeartbeatTimeout = errors.New("socket: heartbeat timeout")
 // libzmq, the connection is dropped as a protocol error.
 var errBadReply = &wire.ProtocolError{Code: wire.CodeZMTPUnspecified, Err: errors.New("socket: REQ received a message without an empty delimiter"), Detail: "bad reply envelope"}
 
-// engine moves messages between one pipe and one stream connection. It runs exactly
-// two goroutines: the reader (run) and the writer. Neither holds a socket lock while
+// engine moves messages between one pipe and one stream connection. It runs a reader
+// goroutine (run) and a writer goroutine, which, without heartbeats, runs only while
+// there is something to write (engine_write.go). Neither holds a socket lock while
 // doing I/O; they meet the socket only through the pipe's queues.
 type engine struct {
 	s *Socket
 	p *pipe
 	c *transport.Conn
 
-	wake    chan struct{} // writer: p.out became readable, a PONG is due, or stop
-	room    chan struct{} // reader: p.in has room again
-	stopper               // quit, stop, fail: whichever loop fails first stops both
+	wake chan struct{} // writer: p.out became readable, a PONG is due, or stop
+	// Without heartbeats the writer runs on demand (engine_write.go): wstate says
+	// whether one runs, writers counts them for run to wait, and a writer that ends
+	// signals wexit.
+	onDemand bool
+	spell    func() // e.writeSpell
+	wstate   atomic.Int32
+	writers  sync.WaitGroup
+	wexit    chan struct{}
+	room     chan struct{} // reader: p.in has room again
+	stopper                // quit, stop, fail: whichever loop fails first stops both
 
 	frames atomic.Uint64 // frames and commands received, for heartbeat timeouts
 	idle   atomic.Bool   // the writer has flushed everything it was given
@@ -94,6 +103,14 @@ func newEngine(s *Socket, p *pipe, c *transport.Conn) *engine {
 		countFrames: s.opts.HeartbeatInterval > 0,
 		checkReq:    s.typ == Req,
 	}
+	// The writer sends the PINGs: it stays when there are any (ZMTP 1.0 and 2.0 have
+	// none, as in libzmq).
+	if s.opts.HeartbeatInterval <= 0 || c.Peer().Major < 3 {
+		e.onDemand = true
+		e.wexit = make(chan struct{}, 1)
+		e.spell = e.writeSpell
+		e.idle.Store(true) // no writer has anything yet
+	}
 	e.initDirect()
 	// The reader goroutine owns the connection from the start: a Recv must not read
 	// it before run has set it up.
@@ -109,7 +126,7 @@ func signal(ch chan struct{}) {
 }
 
 // run drives the connection until it fails or stop is called, and returns the reason.
-// It starts the writer goroutine and waits for it before returning.
+// It waits for the writer goroutines it starts before returning.
 func (e *engine) run() error {
 	p := e.p
 	// Any bytes at all clear the read deadline a peer's PING TTL set, as in libzmq:
@@ -121,12 +138,24 @@ func (e *engine) run() error {
 	if !e.sendsDirect() {
 		p.out.OnReadable(func() {
 			if e.s.replyPipe.Load() != p { // see Socket.pushReply
-				signal(e.wake)
+				e.wakeWriter()
 			}
 		})
 	}
 	p.in.OnWritable(func() { signal(e.room) })
-	err := e.runPair(e.readLoop, e.writeLoop)
+	var err error
+	if e.onDemand {
+		// Messages queued before the connection (a pipe that outlives its
+		// connections) are written at once; later ones wake the writer as they come.
+		if p.out.Len() > 0 {
+			e.wakeWriter()
+		}
+		e.fail(e.readLoop())
+		e.endWriters()
+		err = e.result()
+	} else {
+		err = e.runPair(e.readLoop, e.writeLoop)
+	}
 	p.out.OnReadable(nil)
 	return err
 }
@@ -176,7 +205,16 @@ func (e *engine) readLoop() error {
 				}
 				continue
 			}
-			err = e.c.ReadMsg(&m, e.onCommand)
+			if e.c.ReadBuffered() == 0 {
+				// Wait for input here rather than deep in ReadMsg: the reader of
+				// an idle connection then waits with a shallow stack, which the
+				// collector shrinks to half.
+				if err = e.c.ReadMore(); err == nil {
+					continue
+				}
+			} else {
+				err = e.c.ReadMsg(&m, e.onCommand)
+			}
 		}
 		if err != nil {
 			select {
@@ -292,7 +330,7 @@ func (e *engine) onCommand(cmd wire.Command) error {
 		e.pongLen = copy(e.pongCtx[:], ctx)
 		e.pongDue = true
 		e.pongMu.Unlock()
-		signal(e.wake)
+		e.wakeWriter()
 		if ttl > 0 {
 			// The peer asks to be dropped if it then stays silent this long.
 			e.armTTL(time.Duration(ttl) * 100 * time.Millisecond)
@@ -315,198 +353,6 @@ func (e *engine) onCommand(cmd wire.Command) error {
 	// libzmq does.
 	return nil
 }
-
-func (e *engine) takePong() ([]byte, bool) {
-	e.pongMu.Lock()
-	defer e.pongMu.Unlock()
-	if !e.pongDue {
-		return nil, false
-	}
-	e.pongDue = false
-	return e.pongCtx[:e.pongLen], true
-}
-
-func (e *engine) writeLoop() error {
-	s := e.s
-	var tick <-chan time.Time
-	var hbTimer *time.Timer
-	var hbTimeout <-chan time.Time
-	var framesAtPing uint64
-	// ZMTP 1.0 and 2.0 have no commands, so no heartbeats (as in libzmq).
-	if ivl := s.opts.HeartbeatInterval; ivl > 0 && e.c.Peer().Major >= 3 {
-		t := time.NewTicker(ivl)
-		defer t.Stop()
-		tick = t.C
-		hbTimer = time.NewTimer(time.Hour)
-		hbTimer.Stop()
-		defer hbTimer.Stop()
-	}
-	ttl := uint16(min(s.opts.HeartbeatTTL/(100*time.Millisecond), 0xFFFF))
-	for {
-		e.wmu.Lock()
-		err := e.writeQueued()
-		if err == nil {
-			e.settle()
-		}
-		e.wmu.Unlock()
-		if err != nil {
-			return err
-		}
-		select {
-		case <-e.wake:
-		case <-tick:
-			if hbTimeout == nil {
-				// Count before sending: the answer may be back before Flush returns.
-				framesAtPing = e.frames.Load()
-				hbTimer.Reset(s.opts.HeartbeatTimeout)
-				hbTimeout = hbTimer.C
-			}
-			e.wmu.Lock()
-			e.cmdBuf = wire.AppendPing(e.cmdBuf[:0], ttl, nil)
-			err := e.c.WriteCommandFrame(e.cmdBuf)
-			if err == nil {
-				err = e.c.Flush()
-			}
-			e.wmu.Unlock()
-			if err != nil {
-				return err
-			}
-		case <-hbTimeout:
-			hbTimeout = nil
-			if e.frames.Load() == framesAtPing {
-				return errHeartbeatTimeout
-			}
-		case <-e.quit:
-			return errStopped
-		}
-	}
-}
-
-// writeQueued writes every queued message, and a PONG that is due, and flushes once
-// the queue is empty: batches form from whatever queued up meanwhile. e.wmu must be
-// held.
-func (e *engine) writeQueued() error {
-	p := e.p
-	dirty := false
-	for {
-		// Busy before taking: between the pop and the write the queue is empty, and
-		// Close must not take that for a drained pipe.
-		e.idle.Store(false)
-		e.wbatch = p.out.PopAll(e.wbatch[:0])
-		if len(e.wbatch) > 0 && testHookWriterTook != nil {
-			testHookWriterTook()
-		}
-		if ctx, ok := e.takePong(); ok {
-			e.cmdBuf = wire.AppendPong(e.cmdBuf[:0], ctx)
-			if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
-				return err
-			}
-			dirty = true
-		}
-		if len(e.wbatch) == 0 {
-			if dirty || e.c.Buffered() > 0 {
-				return e.c.Flush()
-			}
-			return nil
-		}
-		for i := range e.wbatch {
-			m := e.wbatch[i]
-			e.wbatch[i] = Msg{}
-			if e.commandsOut {
-				e.cmdBuf = wire.AppendFrameHeader(e.cmdBuf[:0], wire.FlagCommand, len(m.Frames[0]))
-				e.cmdBuf = append(e.cmdBuf, m.Frames[0]...)
-				if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
-					return err
-				}
-				continue
-			}
-			if e.convertSubs {
-				if sub, topic, ok := wire.ParseSubscriptionMsg(m.Frames[0]); ok {
-					e.cmdBuf = wire.AppendSubscription(e.cmdBuf[:0], p.minor, sub, topic)
-					if err := e.c.WriteCommandFrame(e.cmdBuf); err != nil {
-						return err
-					}
-					continue
-				}
-			}
-			if err := e.c.WriteMsg(m); err != nil {
-				return err
-			}
-		}
-		dirty = true
-	}
-}
-
-// directMax bounds the messages writeDirect sends itself; larger ones go to the writer.
-const directMax = 16 << 10
-
-// writeDirect writes a message just queued on the calling goroutine when the writer is
-// idle and the message is small, without ever waiting: whatever the socket buffer does
-// not take at once is left to the writer goroutine. REQ and REP use it after each Send:
-// they have one message in flight per peer, so there is no batch to lose, and the hand-off
-// to the writer goroutine is the largest part of a round trip's cost.
-func (e *engine) writeDirect() {
-	if !e.wmu.TryLock() {
-		// The writer or another writeDirect holds the connection, and may have
-		// looked at the queue for the last time already: the writer takes the
-		// message.
-		signal(e.wake)
-		return
-	}
-	defer e.wmu.Unlock()
-	p := e.p
-	if e.c.Buffered() > 0 || p.out.Len() != 1 {
-		signal(e.wake)
-		return
-	}
-	if m, ok := p.out.Peek(); !ok || m.Size() > directMax {
-		signal(e.wake)
-		return
-	}
-	e.idle.Store(false) // before the pop, as in writeQueued
-	m, ok, _ := p.out.Pop()
-	if !ok {
-		e.settle()
-		return
-	}
-	if testHookWriterTook != nil {
-		testHookWriterTook()
-	}
-	err := e.c.WriteMsg(m)
-	if err == nil {
-		var done bool
-		if done, err = e.c.TryFlush(); err == nil && !done {
-			signal(e.wake) // the writer sends the rest, waiting as it may
-			return
-		}
-	}
-	if err != nil {
-		e.fail(err)
-		return
-	}
-	e.settle()
-}
-
-// sendsDirect reports whether every message queued for e is followed by a call of
-// writeDirect: REQ and REP.
-func (e *engine) sendsDirect() bool { return e.s.typ == Req || e.s.typ == Rep }
-
-// settle marks the engine idle when nothing is left to write, and tells a lingering
-// Close. The writer's lock must be held, so that no batch is in flight.
-func (e *engine) settle() {
-	if e.p.out.Len() != 0 {
-		signal(e.wake) // a message arrived meanwhile: the writer takes it
-		return
-	}
-	e.idle.Store(true)
-	if e.s.closing.Load() {
-		e.s.wake()
-	}
-}
-
-// drained reports whether the writer holds nothing unwritten; the pipe checks its
-// queue. It implements link.
-func (e *engine) drained() bool { return e.idle.Load() }
 
 // testHookWriterTook, when set by a test, runs after a writer or writeDirect has taken
 // messages from the pipe and before it writes them.

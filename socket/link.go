@@ -97,6 +97,12 @@ func (st *stopper) runPair(read, write func() error) error {
 	wg.Go(func() { st.fail(write()) })
 	st.fail(read())
 	wg.Wait()
+	return st.result()
+}
+
+// result returns the first real failure, or errStopped if the link was stopped from
+// outside.
+func (st *stopper) result() error {
 	if cause := st.cause.Load(); cause != nil {
 		return *cause
 	}

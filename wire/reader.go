@@ -498,7 +498,7 @@ func (r *Reader) readShortMsg(m *Msg) bool {
 	f := c.frames[r.framesUsed : r.framesUsed+1 : r.framesUsed+1]
 	f[0] = body
 	r.framesUsed++
-	r.owned, r.claim, r.short = false, c, false
+	r.owned, r.claim, r.short = false, nil, false
 	m.Frames, m.claim = f, c
 	r.carved++
 	return true
@@ -539,6 +539,7 @@ func (r *Reader) finishMsg(m *Msg, frames [][]byte) {
 		m.Frames = f
 		m.claim = c
 		r.carved++
+		r.claim = nil // the message is whole: an idle Reader may park the chunk
 		return
 	}
 	m.Frames = r.carveFrames(frames)
@@ -553,6 +554,7 @@ func (r *Reader) finishMsg(m *Msg, frames [][]byte) {
 	case r.owned:
 		m.claim = &ownedOnly
 	}
+	r.claim = nil
 }
 
 // emptyBody is the body of every empty frame ReadMsg returns: non-nil, with
