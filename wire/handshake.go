@@ -113,21 +113,33 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 	if v1.ok {
 		return handshakeV1(r, w, cfg, mech, v1)
 	}
-	if err := writeFlush(w, []byte{3}); err != nil {
+	// The rest of the greeting goes out in parts, each once the peer's bytes before
+	// it are in; a part is flushed only when the next step has to wait for the peer,
+	// so that the parts whose answer is in already share one write.
+	if err := w.WriteRaw([]byte{3}); err != nil {
 		return Peer{}, err
 	}
-	if err := r.fill(signatureSize + 1); err != nil {
+	if err := fillFlushed(r, w, signatureSize+1); err != nil {
 		return Peer{}, unexpected(err)
 	}
 	if rev := r.buf[r.r+signatureSize]; rev < 2 {
+		if err := w.Flush(); err != nil {
+			return Peer{}, err
+		}
 		return handshakeV2(r, w, cfg, mech, rev)
 	}
 	g := Greeting{Major: 3, Minor: 1, Mechanism: mech.Name()}
-	if err := writeFlush(w, g.Append(gb[:0])[signatureSize+1:]); err != nil {
+	if err := w.WriteRaw(g.Append(gb[:0])[signatureSize+1:]); err != nil {
 		return Peer{}, err
+	}
+	if r.Buffered() < GreetingSize {
+		if err := w.Flush(); err != nil {
+			return Peer{}, err
+		}
 	}
 	pg, err := r.ReadGreeting()
 	if err != nil {
+		_ = w.Flush() // the peer still learns our version
 		return Peer{}, err
 	}
 	peer := Peer{Major: pg.Major, Minor: pg.Minor}
@@ -135,7 +147,18 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 		peer.Major, peer.Minor = 3, 1
 	}
 	if pg.Mechanism != mech.Name() {
+		// Our greeting still tells the peer which mechanism we use.
+		_ = w.Flush()
 		return peer, protoErrf(CodeMechanismMismatch, ErrMechanismMismatch, "we use %q, peer uses %q", mech.Name(), pg.Mechanism)
+	}
+	// NULL writes its READY at once, with whatever of the greeting is unflushed;
+	// the server side of another mechanism reads first.
+	switch mech.(type) {
+	case Null, *Null:
+	default:
+		if err := w.Flush(); err != nil {
+			return peer, err
+		}
 	}
 
 	return handshakeCommands(r, w, cfg, mech, peer)
@@ -199,6 +222,17 @@ func handshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig, mech Mechanism
 		return peer, protoErrf(CodeInvalidMetadata, ErrIncompatibleSocketType, "%v cannot talk to %v", cfg.SocketType, t)
 	}
 	return peer, nil
+}
+
+// fillFlushed makes r buffer n bytes, flushing w first when it has to wait for them:
+// what w holds may be what the peer waits for before it sends them.
+func fillFlushed(r *Reader, w *Writer, n int) error {
+	if r.Buffered() < n {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	return r.fill(n)
 }
 
 // writeFlush writes b and flushes it.
