@@ -157,6 +157,11 @@ func (e *engine) run() error {
 		err = e.runPair(e.readLoop, e.writeLoop)
 	}
 	p.out.OnReadable(nil)
+	// The connection's read buffer and slab go to the next connection. Recv no
+	// longer reads a stopped engine; one that was reading has let go of rmu.
+	e.rmu.Lock()
+	e.c.ReleaseReader()
+	e.rmu.Unlock()
 	return err
 }
 

@@ -255,6 +255,11 @@ func (c *Conn) MsgBuffered() bool { return c.r.MsgBuffered() }
 // buffer, and only ReadMsg can read it.
 func (c *Conn) ReadMore() error { return c.r.ReadMore() }
 
+// ReleaseReader gives the read buffer and body slab back to their pools once the
+// connection is no longer read (see wire.Reader.Release); later reads fail. Call it
+// after the last read has returned, not concurrently with one.
+func (c *Conn) ReleaseReader() { c.r.Release() }
+
 // ReadBuffered returns how many bytes have been read from the connection and not
 // yet decoded.
 func (c *Conn) ReadBuffered() int { return c.r.Buffered() }

@@ -1,6 +1,9 @@
 package wire
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 // IdleReader is a byte stream that can wait for input without a buffer to read it
 // into, such as a network connection with a file descriptor (package transport
@@ -101,4 +104,34 @@ func (r *Reader) unparkChunk() {
 // it again by then.
 func (rd *Reader) unparkedBy(c *bodyChunk) {
 	rd.parked.CompareAndSwap(c, nil)
+}
+
+// ErrReleased is returned by reads from a Reader after Release.
+var ErrReleased = errors.New("wire: read from a released Reader")
+
+// Release gives r's read buffer back to the pool shared by all Readers and retires
+// its body slab, which goes back to its pool once every message carved from it has
+// been released: a connection that ends leaves its memory to the next one rather than
+// to the garbage collector. Messages r returned stay valid; a message it was still
+// assembling is dropped, and every later read returns ErrReleased. Call it once the
+// stream is done with, not concurrently with a read.
+func (r *Reader) Release() {
+	if r.err == nil {
+		r.err = ErrReleased
+	}
+	if r.buf != nil && len(r.buf) == defaultBufSize {
+		giveReadBuf(r.buf)
+	}
+	r.buf, r.r, r.w = nil, 0, 0
+	clear(r.frames)
+	r.frames = r.frames[:0]
+	if c := r.parked.Load(); c != nil {
+		r.parked.Store(nil)
+		if c.parkedBy.CompareAndSwap(r, nil) {
+			c.retire(0) // its claims were counted when it was parked
+		}
+	} else if c := r.chunk; c != nil {
+		c.retire(r.carved)
+	}
+	r.chunk, r.claim, r.carved, r.chunkUsed, r.framesUsed = nil, nil, 0, 0, 0
 }

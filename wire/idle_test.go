@@ -264,3 +264,54 @@ func TestReaderDoesNotTakeBackARecycledSlab(t *testing.T) {
 	require.Same(t, other, taken.parkedBy.Load())
 	require.Equal(t, "two", string(m2.Frames[0]))
 }
+
+func TestReaderRelease(t *testing.T) {
+	t.Run("slab in use", func(t *testing.T) {
+		s := &idleStream{in: make(chan []byte, 4)}
+		r := NewReader(s, 0)
+		r.ReleaseWhenIdle()
+		s.in <- encodeMsgs(t, frames("one"), frames("two"))
+		var m1, m2 Msg
+		require.NoError(t, r.ReadMsg(&m1, nil))
+		require.NoError(t, r.ReadMsg(&m2, nil))
+		c := m1.claim
+		require.NotNil(t, c)
+
+		r.Release()
+		require.Nil(t, r.buf, "the read buffer went back to its pool")
+		require.Nil(t, r.chunk)
+		require.ErrorIs(t, r.ReadMsg(new(Msg), nil), ErrReleased)
+		require.ErrorIs(t, r.ReadMore(), ErrReleased)
+
+		// The messages stay valid; the last release recycles the slab.
+		require.Equal(t, "one", string(m1.Frames[0]))
+		require.Equal(t, "two", string(m2.Frames[0]))
+		m1.Release()
+		require.NotZero(t, c.refs.Load())
+		m2.Release()
+		require.Zero(t, c.refs.Load(), "recycled")
+	})
+	t.Run("parked slab", func(t *testing.T) {
+		s := &idleStream{in: make(chan []byte, 4)}
+		r := NewReader(s, 0)
+		r.ReleaseWhenIdle()
+		parked := make(chan struct{}, 1)
+		s.onIdle = func() { parked <- struct{}{} }
+		s.in <- encodeMsgs(t, frames("one"))
+		var m Msg
+		require.NoError(t, r.ReadMsg(&m, nil))
+		c := m.claim
+		// The stream ends while the Reader waits with its slab parked.
+		done := make(chan error)
+		go func() { done <- r.ReadMsg(new(Msg), nil) }()
+		<-parked
+		close(s.in)
+		require.ErrorIs(t, <-done, io.EOF)
+
+		r.Release()
+		require.Nil(t, r.parked.Load())
+		require.NotZero(t, c.refs.Load(), "the message still claims the slab")
+		m.Release()
+		require.Zero(t, c.refs.Load(), "recycled")
+	})
+}
