@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 
@@ -248,7 +249,7 @@ func TestReaderDoesNotTakeBackARecycledSlab(t *testing.T) {
 		parkedBy = c.parkedBy.Load()
 		m.Release()
 		refs = c.refs.Load()
-		taken = newBodyChunk()
+		taken = newBodyChunk(len(c.buf) == smallChunkSize)
 		taken.refs.Add(1)
 		taken.parkedBy.Store(other)
 		s.in <- encodeMsgs(t, frames("two"))
@@ -314,4 +315,23 @@ func TestReaderRelease(t *testing.T) {
 		m.Release()
 		require.Zero(t, c.refs.Load(), "recycled")
 	})
+}
+
+func TestReaderFirstSlabIsSmall(t *testing.T) {
+	// A connection's first messages go into a small slab; once it is full, a Reader
+	// takes full ones.
+	var msgs []Msg
+	for i := range 40 {
+		msgs = append(msgs, frames(strings.Repeat("x", 200+i)))
+	}
+	r := NewReader(bytes.NewReader(encodeMsgs(t, msgs...)), 0)
+	var sizes []int
+	for range msgs {
+		var m Msg
+		require.NoError(t, r.ReadMsg(&m, nil))
+		if n := len(m.claim.buf); len(sizes) == 0 || sizes[len(sizes)-1] != n {
+			sizes = append(sizes, n)
+		}
+	}
+	require.Equal(t, []int{smallChunkSize, slabChunkSize}, sizes)
 }

@@ -128,12 +128,26 @@ const chunkBias = 1 << 62
 // or counted.
 var ownedOnly = bodyChunk{noRefs: true}
 
-var chunkPool sync.Pool
+// A Reader's first chunk is a small one: a connection that carries a few small
+// messages, or answers one request and stays idle, then costs a few KiB rather than a
+// full chunk. Any body ReadMsg copies into a chunk (at most ownBufMin bytes) fits
+// either size.
+const (
+	smallChunkSize   = ownBufMin
+	smallChunkFrames = 2 * chunkFramesMin
+)
 
-func newBodyChunk() *bodyChunk {
-	c, _ := chunkPool.Get().(*bodyChunk)
+var chunkPool, smallChunkPool sync.Pool
+
+// newBodyChunk returns a chunk from its pool, or a new one: a small one if small.
+func newBodyChunk(small bool) *bodyChunk {
+	pool, size, frames := &chunkPool, slabChunkSize, frameSlabLen
+	if small {
+		pool, size, frames = &smallChunkPool, smallChunkSize, smallChunkFrames
+	}
+	c, _ := pool.Get().(*bodyChunk)
 	if c == nil {
-		c = &bodyChunk{buf: make([]byte, slabChunkSize), frames: make([][]byte, frameSlabLen)}
+		c = &bodyChunk{buf: make([]byte, size), frames: make([][]byte, frames)}
 	} else {
 		clear(c.frames) // let go of the bodies released messages pointed to
 	}
@@ -143,12 +157,21 @@ func newBodyChunk() *bodyChunk {
 	return c
 }
 
+// recycle puts c back into its pool once nothing refers to its memory.
+func (c *bodyChunk) recycle() {
+	c.props = nil
+	if len(c.buf) == smallChunkSize {
+		smallChunkPool.Put(c)
+	} else {
+		chunkPool.Put(c)
+	}
+}
+
 // retire is called by the Reader when it stops carving from c, after claims messages
 // claimed it.
 func (c *bodyChunk) retire(claims int64) {
 	if c.refs.Add(claims-chunkBias) == 0 {
-		c.props = nil
-		chunkPool.Put(c)
+		c.recycle()
 	}
 }
 
@@ -159,8 +182,7 @@ func (c *bodyChunk) release() {
 	}
 	switch n := c.refs.Add(-1); {
 	case n == 0:
-		c.props = nil
-		chunkPool.Put(c)
+		c.recycle()
 	case n == chunkBias:
 		// The last outstanding message of a chunk its idle Reader parked
 		// (Reader.parkChunk): retire it for the Reader.

@@ -187,14 +187,15 @@ func TestReleaseKeepsStraddlingMessage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var want []Msg
 	straddles := map[int]bool{}
-	used := 0 // where the Reader's slab is filled to, mirrored here
+	used := 0              // where the Reader's slab is filled to, mirrored here
+	size := smallChunkSize // a Reader's first slab is a small one
 	for i := range 3000 {
 		var m Msg
 		first := true
 		for f := range 1 + rng.IntN(3) {
 			n := 1 + rng.IntN(1500)
-			if used+n > slabChunkSize {
-				used = 0
+			if used+n > size {
+				used, size = 0, slabChunkSize
 				if !first {
 					straddles[i] = true
 				}

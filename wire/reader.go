@@ -46,6 +46,7 @@ type Reader struct {
 	owned      bool       // the message being assembled has a pooled body
 	chunk      *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
 	chunkUsed  int        //
+	chunked    bool       // a chunk was taken before: the next is a full one
 	carved     int64      // messages that claimed chunk so far
 	claim      *bodyChunk // the chunk the message being assembled claims
 	slab       [][]byte   // Frames slab for messages that chunk.frames cannot take
@@ -617,7 +618,8 @@ func (r *Reader) nextChunk() {
 			old.retire(r.carved)
 		}
 	}
-	r.chunk = newBodyChunk()
+	r.chunk = newBodyChunk(!r.chunked)
+	r.chunked = true
 	r.chunk.props = r.props
 	r.chunkUsed = 0
 	r.framesUsed = 0
