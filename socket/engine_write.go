@@ -60,12 +60,7 @@ func (e *engine) wakeWriter() {
 func (e *engine) writeSpell() {
 	defer e.writers.Done()
 	for {
-		e.wmu.Lock()
-		err := e.writeQueued()
-		if err == nil {
-			e.settle()
-		}
-		e.wmu.Unlock()
+		err := e.writePending()
 		if err != nil {
 			e.fail(err)
 		}
@@ -118,13 +113,7 @@ func (e *engine) writeLoop() error {
 	}
 	ttl := uint16(min(s.opts.HeartbeatTTL/(100*time.Millisecond), 0xFFFF))
 	for {
-		e.wmu.Lock()
-		err := e.writeQueued()
-		if err == nil {
-			e.settle()
-		}
-		e.wmu.Unlock()
-		if err != nil {
+		if err := e.writePending(); err != nil {
 			return err
 		}
 		select {
@@ -155,6 +144,18 @@ func (e *engine) writeLoop() error {
 			return errStopped
 		}
 	}
+}
+
+// writePending writes what is queued, holding e.wmu, and marks the engine idle when
+// nothing is left.
+func (e *engine) writePending() error {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
+	err := e.writeQueued()
+	if err == nil {
+		e.settle()
+	}
+	return err
 }
 
 // writeQueued writes every queued message, and a PONG that is due, and flushes once

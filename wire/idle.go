@@ -119,7 +119,7 @@ func (r *Reader) Release() {
 	if r.err == nil {
 		r.err = ErrReleased
 	}
-	if r.buf != nil && len(r.buf) == defaultBufSize {
+	if len(r.buf) == defaultBufSize {
 		giveReadBuf(r.buf)
 	}
 	r.buf, r.r, r.w = nil, 0, 0
