@@ -31,16 +31,17 @@ func TestWriterRunsOnDemand(t *testing.T) {
 			e := soloEngine(t, push)
 			require.True(t, e.onDemand)
 			requireWriterIdle(t, e)
+			ctx := ctxT(t)
 
 			rng := rand.New(rand.NewPCG(1, 2))
 			seq := 0
 			for burst := range 40 {
 				n := 1 + rng.IntN(300)
 				for i := range n {
-					require.NoError(t, push.Send(ctxT(t), NewMsgString(fmt.Sprint(seq+i))))
+					require.NoError(t, push.Send(ctx, NewMsgString(fmt.Sprint(seq+i))))
 				}
 				for i := range n {
-					m, err := pull.Recv(ctxT(t))
+					m, err := pull.Recv(ctx)
 					require.NoError(t, err)
 					require.Equal(t, fmt.Sprint(seq+i), string(m.Frames[0]), "burst %d", burst)
 					m.Release()
@@ -63,13 +64,14 @@ func TestWriterOnDemandConcurrentSends(t *testing.T) {
 	connect(t, push, bind(t, pull, "tcp"))
 	e := soloEngine(t, push)
 	require.True(t, e.onDemand)
+	ctx := ctxT(t)
 
 	var g errgroup.Group
 	for s := range senders {
 		g.Go(func() error {
 			for i := range each {
 				b := binary.BigEndian.AppendUint32([]byte{byte(s)}, uint32(i))
-				if err := push.Send(ctxT(t), NewMsg(b)); err != nil {
+				if err := push.Send(ctx, NewMsg(b)); err != nil {
 					return err
 				}
 				if i%7 == 0 {
@@ -81,7 +83,7 @@ func TestWriterOnDemandConcurrentSends(t *testing.T) {
 	}
 	next := make([]uint32, senders)
 	for range senders * each {
-		m, err := pull.Recv(ctxT(t))
+		m, err := pull.Recv(ctx)
 		require.NoError(t, err, "a message stayed queued with no writer to take it")
 		b := m.Frames[0]
 		require.Len(t, b, 5)

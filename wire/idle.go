@@ -125,12 +125,9 @@ func (r *Reader) Release() {
 	r.buf, r.r, r.w = nil, 0, 0
 	clear(r.frames)
 	r.frames = r.frames[:0]
-	if c := r.parked.Load(); c != nil {
-		r.parked.Store(nil)
-		if c.parkedBy.CompareAndSwap(r, nil) {
-			c.retire(0) // its claims were counted when it was parked
-		}
-	} else if c := r.chunk; c != nil {
+	// No slab is parked here: every read takes its slab back (unparkChunk) before
+	// it returns.
+	if c := r.chunk; c != nil {
 		c.retire(r.carved)
 	}
 	r.chunk, r.claim, r.carved, r.chunkUsed, r.framesUsed = nil, nil, 0, 0, 0
