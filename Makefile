@@ -12,7 +12,7 @@ build:
 	CGO_ENABLED=0 $(GO) build ./...
 
 ## test: vet, build without cgo, run the tests with the race detector, then the memory
-## recycling tests without it (the race detector makes sync.Pool drop buffers at random,
+## recycling and allocation-counting tests without it (the race detector makes sync.Pool drop buffers at random,
 ## so those tests skip themselves under it), the wire and socket tests again with released
 ## buffers poisoned (-tags zmqpoison: a double Release panics), interop and the benchmark
 ## smoke check, the short soak run, and every fuzz target for 60000 executions. Every go
@@ -23,7 +23,7 @@ test: deps
 	$(MAKE) staticcheck
 	CGO_ENABLED=0 $(GO) build ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -timeout 10m -run 'Release' ./wire/ ./socket/
+	$(GO) test -count=1 -timeout 10m -run 'Release|Alloc' ./wire/ ./socket/
 	$(GO) test -count=1 -timeout 15m -tags zmqpoison ./wire/ ./socket/
 	$(MAKE) test-interop
 	$(MAKE) test-prom
