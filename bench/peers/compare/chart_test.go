@@ -225,3 +225,22 @@ func TestWithPercentiles(t *testing.T) {
 		withPercentiles(cell{"tcp", "lat", 64}, argv))
 	require.Equal(t, argv, withPercentiles(cell{"tcp", "thr", 64}, argv))
 }
+
+func TestReportTabulatesRoundTripP99(t *testing.T) {
+	cfg := config{rounds: 1, target: time.Second, transports: []string{"tcp"}, sizes: []int{64},
+		metrics: []string{"lat"}, impls: []string{"libzmq", "ours", "floor"}}
+	cells := fixedCells()
+	// A floor with percentiles this time: ours' p99 70 µs against the floor's median 50.
+	cells[2].impls[2] = &implResult{prog: harness.Program{Key: "floor", Name: "floor"}, values: []float64{10, 11, 12},
+		count: 1000, rtt: map[string][]float64{"p99": {40, 50, 60}}}
+	md := report(cfg, cells, nil, machineInfo{}, time.Minute, time.Now(), "1.00, 1.00, 1.00")
+	require.Contains(t, md, "| tcp | lat p99 ours ÷ floor | 1.40× |")
+	require.Contains(t, md, "| round-trip p99 µs, median | p99 ÷ floor |")
+	require.Contains(t, md, "| 64 B | ours | 12.00 | 12.00 – 12.00 | 0.77× | 1.09× | 1000 | 70.0 | 1.40× |")
+	require.Contains(t, md, "| 64 B | libzmq | 15.50 | 15.00 – 16.00 | 1.00× | 1.41× | 1000 | 85.0 | 1.70× |")
+
+	// Without the floor's percentiles the ratio is a dash, not a number.
+	md = report(cfg, fixedCells(), nil, machineInfo{}, time.Minute, time.Now(), "1.00, 1.00, 1.00")
+	require.Contains(t, md, "| tcp | lat p99 ours ÷ floor | – |")
+	require.Contains(t, md, "| 64 B | floor | failed: timed out | | | | | | |")
+}

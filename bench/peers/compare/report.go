@@ -24,6 +24,25 @@ func ratio(a, b *implResult) string {
 	return fmt.Sprintf("%.2f×", a.median()/b.median())
 }
 
+// p99 is the median over r's runs of the round-trip p99 in µs, and whether r has one
+// (latency runs made with -percentiles).
+func p99(r *implResult) (float64, bool) {
+	if r == nil || len(r.rtt["p99"]) == 0 {
+		return 0, false
+	}
+	return median(r.rtt["p99"]), true
+}
+
+// p99Ratio is ratio for the round-trip p99s of a and b.
+func p99Ratio(a, b *implResult) string {
+	x, okA := p99(a)
+	y, okB := p99(b)
+	if !okA || !okB || y == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", x/y)
+}
+
 // report writes the side-by-side section. charts holds the markdown image links of the
 // charts drawn from the same cells (see sideCharts), keyed "thr TRANSPORT" and "lat
 // TRANSPORT"; each goes under its table. load is the load average before the run.
@@ -40,7 +59,7 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 	p("- Software: %s, libzmq %s (system package, through our C programs in bench/peers/c and through pebbe/zmq4 v1.4.0), go-zeromq/zmq4 v0.17.0; ours at commit %s.\n", m.goVersion, m.libzmq, m.commit)
 	p("- Method: each cell runs every implementation interleaved (A B C …, the starting one rotating each round), %d round(s); a pilot run per implementation and cell picks the count (messages or round trips, shown as n) so that one measured run lasts about %v. tcp (127.0.0.1) and ipc (unix socket) run two processes, local_* binding and remote_* connecting; inproc runs one process with two threads or goroutines. Processes are not pinned; GOMAXPROCS is Go's default (%d) but in the GOMAXPROCS=1 rows; libzmq runs with its default one I/O thread and HWM 1000 everywhere. Throughput is libzmq's local_thr figure (count over the time from the first message to the last); latency is libzmq's remote_lat figure (elapsed / 2 × round trips), no warm-up. Figures are medians with the min–max range over the rounds.\n", cfg.rounds, cfg.target, m.cpus)
 	p("- Implementations: **libzmq (C)**: our small C programs over libzmq (same arguments and output as libzmq's perf tools). **pebbe/zmq4**: the same tests in Go through cgo (what a Go user of libzmq gets, a copy per received message included). **go-zeromq/zmq4**: the pure-Go library. **ours**: `zmqbench`; **ours, GOMAXPROCS=1**: the same binary with GOMAXPROCS=1 in each process (where two processes share two cores, one P each spares the Go scheduler waking a thread on the other core at every goroutine hand-off; in one process it also takes away the second core). **floor**: no ZeroMQ at all — one TCP or unix stream with ZMTP-sized frame headers (2 B short, 9 B long) through 64 KiB bufio at both ends, flushed only when full for throughput and per message for latency; Go channels for inproc.\n")
-	p("- Ratios: \"÷ libzmq\" and \"÷ floor\" divide an implementation's median by libzmq's and the floor's. For throughput above 1 is faster; for latency below 1 is faster.\n")
+	p("- Ratios: \"÷ libzmq\" and \"÷ floor\" divide an implementation's median by libzmq's and the floor's. For throughput above 1 is faster; for latency below 1 is faster. The latency tables also give the round-trip p99 (median over the rounds of each run's p99, from `-percentiles`) and its ratio to the floor's.\n")
 	if len(charts) > 0 {
 		p("- Charts (under each table, drawn by the same run into bench/charts): libzmq, ours and the floor; each point is the median over the rounds, its bar the min–max. Throughput: msg/s and MB/s (msg/s × size / 10⁶) against message size, log scales. Latency: the round-trip percentiles p50, p90, p99, p99.9 and max of each run (every latency run is made with `-percentiles`, which reads the clock once per round trip, in the C programs too), per message size, log scale.\n")
 	}
@@ -85,6 +104,20 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 					}
 					p("\n")
 				}
+				if metric == "lat" {
+					// Issue 13's second latency target is on the tail: the
+					// round-trip p99 against the floor's.
+					p("| %s | lat p99 %s ÷ floor |", tr, ourRows[us])
+					for _, s := range cfg.sizes {
+						c := find(cells, tr, metric, s)
+						if c == nil {
+							p(" |")
+							continue
+						}
+						p(" %s |", p99Ratio(c.get(us), c.get("floor")))
+					}
+					p("\n")
+				}
 			}
 		}
 	}
@@ -110,12 +143,18 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 				unit = "conn/s"
 			}
 			p("| size | implementation | median %s | min – max | ÷ libzmq | ÷ floor | n |", unit)
-			if metric == "thr" {
+			switch metric {
+			case "thr":
 				p(" median Mb/s |")
+			case "lat":
+				p(" round-trip p99 µs, median | p99 ÷ floor |")
 			}
 			p("\n|---|---|---:|---:|---:|---:|---:|")
-			if metric == "thr" {
+			switch metric {
+			case "thr":
 				p("---:|")
+			case "lat":
+				p("---:|---:|")
 			}
 			p("\n")
 			var notes []string
@@ -132,8 +171,11 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 					p("| %s | %s |", sizeName(s), ir.prog.Name)
 					if !ir.ok() {
 						p(" failed: %s | | | | |", shortErr(ir.errs))
-						if metric == "thr" {
+						switch metric {
+						case "thr":
 							p(" |")
+						case "lat":
+							p(" | |")
 						}
 						p("\n")
 						continue
@@ -142,8 +184,15 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 					p(" %s | %s – %s | %s | %s | %d |", fmtValue(metric, ir.median()),
 						fmtValue(metric, lo), fmtValue(metric, hi),
 						ratio(ir, c.get("libzmq")), ratio(ir, c.get("floor")), ir.count)
-					if metric == "thr" {
+					switch metric {
+					case "thr":
 						p(" %.0f |", median(ir.mbps))
+					case "lat":
+						if v, ok := p99(ir); ok {
+							p(" %.1f | %s |", v, p99Ratio(ir, c.get("floor")))
+						} else {
+							p(" – | – |")
+						}
 					}
 					if len(ir.errs) > 0 {
 						notes = append(notes, fmt.Sprintf("- %s, %s: %d of %d runs failed (the figures are from the others): %s",
