@@ -48,12 +48,15 @@ func (r *Reader) readMsgSealed(m *Msg, onCommand func(Command) error) error {
 // message is sealed inside it, so this is how a batch reader learns, without
 // waiting, what is buffered.
 func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (done bool, err error) {
-	frames := r.frames
-	if len(frames) == 0 {
+	if len(r.frames) == 0 {
 		r.owned = false
 		r.claim = nil
 		r.prepareChunk()
+		if done, err := r.openShortMsg(m, onCommand); done || err != nil {
+			return done, err
+		}
 	}
+	frames := r.frames
 	defer func() {
 		if done || err != nil {
 			clear(frames)
@@ -150,6 +153,66 @@ func (r *Reader) openMsg(m *Msg, onCommand func(Command) error, noWait bool) (do
 	}
 	r.finishMsg(m, frames)
 	return true, nil
+}
+
+// openShortMsg is openMsg's fast path for what sealed traffic mostly is: short frames
+// (at most 255 bytes sealed), whole in the buffer, each a message of its own. It
+// opens such frames one after another straight into the current slab, passes
+// commands to onCommand, and reports true with the first message in m, decoded as
+// the general loop would decode it, without its frame list. It stops, reporting
+// false, at a frame it does not take: a partial or long one, one with outer flags
+// set (a clear heartbeat), or one whose body does not fit the slab; openMsg's loop
+// reads that one. A frame with MORE it opens and leaves in r.frames, as the first
+// of a message the loop goes on with. Call it only with no message begun.
+func (r *Reader) openShortMsg(m *Msg, onCommand func(Command) error) (bool, error) {
+	for {
+		b := r.buf[r.r:r.w]
+		if len(b) < 2 || b[0] != 0 {
+			return false, nil
+		}
+		size := int(b[1])
+		n := size - SealOverhead // the opened body's size, if it opens
+		c := r.chunk
+		if n < 0 || len(b) < 2+size || (r.max > 0 && int64(n) > r.max) || len(c.buf)-r.chunkUsed < n {
+			return false, nil
+		}
+		r.r += 2 + size
+		flags, body, err := r.codec.Open(c.buf[r.chunkUsed:r.chunkUsed], b[2:2+size])
+		if err != nil {
+			return false, err
+		}
+		if flags&FlagCommand != 0 {
+			// Opened in the slab's free space, which the next frame overwrites.
+			cmd, err := ParseCommand(body)
+			if err == nil && onCommand != nil {
+				err = onCommand(cmd)
+			}
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		if len(body) == 0 {
+			body = emptyBody
+		} else {
+			body = body[:len(body):len(body)]
+			r.chunkUsed += len(body)
+		}
+		if flags&FlagMore != 0 {
+			if len(body) > 0 {
+				r.claim = c
+			}
+			r.frames = append(r.frames, body)
+			return false, nil
+		}
+		// prepareChunk left room for at least chunkFramesMin Frames entries.
+		f := c.frames[r.framesUsed : r.framesUsed+1 : r.framesUsed+1]
+		f[0] = body
+		r.framesUsed++
+		r.carved++
+		m.Frames, m.claim = f, c
+		return true, nil
+	}
 }
 
 // FrameBuffered reports whether the next frame is whole in the buffer, or has a

@@ -296,3 +296,82 @@ func TestSealedReadBufferedMsg(t *testing.T) {
 	require.NoError(t, r.ReadMsg(&m, nil))
 	require.Equal(t, [][]byte{[]byte("x"), []byte("y")}, m.Frames)
 }
+
+func TestSealedShortFramesWholeInBuffer(t *testing.T) {
+	// What openShortMsg takes (short single-frame messages, commands between them)
+	// mixed with what it leaves to the general loop (long frames, multipart messages
+	// whose first frame it opens), enough of them to cross several slabs. Read with
+	// everything buffered, by ReadBufferedMsg and by ReadMsg.
+	for _, buffered := range []bool{true, false} {
+		stream, want, sc := sealedShortMix(t)
+		r := NewReader(bytes.NewReader(stream), 0)
+		r.SetCodec(sc)
+		pings := 0
+		onCmd := func(c Command) error {
+			require.Equal(t, "PING", string(c.Name))
+			pings++
+			return nil
+		}
+		var msgs []Msg
+		for len(msgs) < len(want) {
+			var m Msg
+			if buffered {
+				ok, err := r.ReadBufferedMsg(&m, onCmd)
+				require.NoError(t, err)
+				if !ok {
+					require.NoError(t, r.fill(r.Buffered()+1))
+					continue
+				}
+			} else {
+				require.NoError(t, r.ReadMsg(&m, onCmd))
+			}
+			msgs = append(msgs, m) // held to the end: no body may overwrite another
+		}
+		require.Zero(t, r.Buffered())
+		for i := range want {
+			require.Equal(t, len(want[i]), len(msgs[i].Frames), "message %d", i)
+			for j := range want[i] {
+				require.True(t, bytes.Equal(want[i][j], msgs[i].Frames[j]), "message %d frame %d", i, j)
+			}
+		}
+		for i := range msgs {
+			msgs[i].Release()
+		}
+		require.Equal(t, 40, pings)
+	}
+}
+
+// sealedShortMix seals 2000 messages, most of them short single frames, with 40
+// PINGs among them, and returns the stream, the messages and the codec that opens it.
+func sealedShortMix(t *testing.T) ([]byte, [][][]byte, FrameCodec) {
+	cc, sc := sealedPair(t)
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 0)
+	w.SetCodec(cc)
+	var want [][][]byte
+	write := func(frames ...[]byte) {
+		require.NoError(t, w.WriteMsg(Msg{Frames: frames}))
+		want = append(want, frames)
+	}
+	maxShort := 255 - SealOverhead // the largest body whose sealed frame is short
+	for i := range 2000 {
+		body := bytes.Repeat([]byte{byte(i)}, i%(maxShort+1))
+		switch i % 50 {
+		case 7:
+			require.NoError(t, w.WriteFrame(FlagCommand, AppendPing(nil, uint16(i), nil)[2:]))
+			write(body)
+		case 19:
+			write(body, []byte("second"), nil)
+		case 23:
+			write(make([]byte, maxShort+1)) // a long frame
+		case 31:
+			write(make([]byte, 6000), body) // a first frame in a buffer of its own
+		case 42:
+			write(nil, body)
+		default:
+			write(body)
+		}
+	}
+	require.NoError(t, w.Flush())
+	return stream.Bytes(), want, sc
+}
