@@ -244,3 +244,13 @@ func TestReportTabulatesRoundTripP99(t *testing.T) {
 	require.Contains(t, md, "| tcp | lat p99 ours ÷ floor | – |")
 	require.Contains(t, md, "| 64 B | floor | failed: timed out | | | | | | |")
 }
+
+func TestReportNotesARetriedPilot(t *testing.T) {
+	cfg := config{rounds: 1, target: time.Second, transports: []string{"tcp"}, sizes: []int{64},
+		metrics: []string{"thr"}, impls: []string{"libzmq", "ours", "floor"}}
+	cells := fixedCells()
+	cells[1].impls[0].pilotErrs = []string{"local_thr: timed out after 15s"}
+	md := report(cfg, cells, nil, machineInfo{}, time.Minute, time.Now(), "1.00, 1.00, 1.00")
+	require.Contains(t, md, "- libzmq, 64 B: the pilot run failed once and was made again: local_thr: timed out after 15s")
+	require.NotContains(t, md, "- ours, 64 B: the pilot")
+}

@@ -194,6 +194,10 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 							p(" – | – |")
 						}
 					}
+					if len(ir.pilotErrs) > 0 && ir.ok() {
+						notes = append(notes, fmt.Sprintf("- %s, %s: the pilot run failed once and was made again: %s",
+							ir.prog.Name, sizeName(s), shortErr(ir.pilotErrs)))
+					}
 					if len(ir.errs) > 0 {
 						notes = append(notes, fmt.Sprintf("- %s, %s: %d of %d runs failed (the figures are from the others): %s",
 							ir.prog.Name, sizeName(s), len(ir.errs), len(ir.errs)+len(ir.values), shortErr(ir.errs)))
