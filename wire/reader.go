@@ -496,13 +496,19 @@ func (r *Reader) readShortMsg(m *Msg) bool {
 	copy(body, b[2:2+size])
 	r.r += 2 + size
 	r.chunkUsed += size
+	r.owned, r.claim, r.short = false, nil, false
+	r.handOne(m, c, body)
+	return true
+}
+
+// handOne makes body, in chunk c or empty, the only frame of m, with a Frames slice
+// carved from c, which m then claims. c must have a Frames entry free.
+func (r *Reader) handOne(m *Msg, c *bodyChunk, body []byte) {
 	f := c.frames[r.framesUsed : r.framesUsed+1 : r.framesUsed+1]
 	f[0] = body
 	r.framesUsed++
-	r.owned, r.claim, r.short = false, nil, false
-	m.Frames, m.claim = f, c
 	r.carved++
-	return true
+	m.Frames, m.claim = f, c
 }
 
 // ReadBufferedMsg is ReadMsg for a message that is already whole in the buffer

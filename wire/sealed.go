@@ -206,11 +206,7 @@ func (r *Reader) openShortMsg(m *Msg, onCommand func(Command) error) (bool, erro
 			return false, nil
 		}
 		// prepareChunk left room for at least chunkFramesMin Frames entries.
-		f := c.frames[r.framesUsed : r.framesUsed+1 : r.framesUsed+1]
-		f[0] = body
-		r.framesUsed++
-		r.carved++
-		m.Frames, m.claim = f, c
+		r.handOne(m, c, body)
 		return true, nil
 	}
 }

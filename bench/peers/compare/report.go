@@ -105,8 +105,8 @@ func report(cfg config, cells []*cellResult, charts map[string]string, m machine
 					p("\n")
 				}
 				if metric == "lat" {
-					// Issue 13's second latency target is on the tail: the
-					// round-trip p99 against the floor's.
+					// The tail beside the mean: the round-trip p99 against
+					// the floor's.
 					p("| %s | lat p99 %s ÷ floor |", tr, ourRows[us])
 					for _, s := range cfg.sizes {
 						c := find(cells, tr, metric, s)
