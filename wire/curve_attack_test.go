@@ -258,7 +258,7 @@ func TestCurveErrorsHoldNoSecrets(t *testing.T) {
 	ss := curveServerState{m: srv}
 	require.NoError(t, ss.onHello(hello[2+6:]))
 	welcome, _ := ss.welcome(nil)
-	secrets := [][]byte{cli.SecretKey[:], srv.SecretKey[:], ss.sec[:], ss.cookieKey[:], cs.sec[:]}
+	secrets := [][]byte{cli.SecretKey[:], srv.SecretKey[:], ss.sec.raw[:], ss.cookieKey[:], cs.sec.raw[:]}
 	var errs []error
 	corrupt := bytes.Clone(welcome[2+8:])
 	corrupt[20] ^= 1

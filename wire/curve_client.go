@@ -20,17 +20,22 @@ type CurveClient struct {
 	SecretKey [CurveKeySize]byte // the client's permanent secret key
 	ServerKey [CurveKeySize]byte // the server's permanent public key
 
-	used  bool
-	codec *curveCodec
+	used   bool
+	codec  *curveCodec
+	secret *curveSecret // SecretKey prepared for key agreement, shared by clones
 }
 
 // Name returns "CURVE".
 func (*CurveClient) Name() string { return "CURVE" }
 
 // Clone returns a copy of m's keys without its state, ready for a new
-// connection.
+// connection. The copy holds its secret key prepared for the handshake's key
+// agreement and passes it on to its own clones, so cloning a clone for every
+// connection prepares the key once.
 func (m *CurveClient) Clone() *CurveClient {
-	return &CurveClient{PublicKey: m.PublicKey, SecretKey: m.SecretKey, ServerKey: m.ServerKey}
+	c := &CurveClient{PublicKey: m.PublicKey, SecretKey: m.SecretKey, ServerKey: m.ServerKey}
+	c.secret, _ = permanentSecret(m.secret, &m.SecretKey) // on error Handshake tries again and reports it
+	return c
 }
 
 // Codec returns the connection's FrameCodec after a successful Handshake, nil
@@ -113,9 +118,10 @@ func (m *CurveClient) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 // curveClientState is the client's state during one handshake.
 type curveClientState struct {
 	m         *CurveClient
-	pub, sec  [32]byte // our transient key pair C', c'
-	serverT   [32]byte // the server's transient public key S'
-	helloKey  [32]byte // Precompute(S, c'): HELLO's box and WELCOME's
+	pub       [32]byte     // our transient public key C'
+	sec       *curveSecret // our transient secret key c'
+	serverT   [32]byte     // the server's transient public key S'
+	helloKey  [32]byte     // Precompute(S, c'): HELLO's box and WELCOME's
 	cookie    [curveCookieSize]byte
 	shared    [32]byte // Precompute(S', c')
 	nonce     uint64   // next short nonce to send
@@ -124,18 +130,23 @@ type curveClientState struct {
 
 func (st *curveClientState) init(m *CurveClient) error {
 	st.m, st.nonce = m, 1
-	pub, sec, err := box.GenerateKey(randReader)
+	perm, err := permanentSecret(m.secret, &m.SecretKey)
 	if err != nil {
 		return err
 	}
-	st.pub, st.sec = *pub, *sec
-	*sec = [32]byte{}
+	m.secret = perm
+	sec, pub, err := generateCurveSecret()
+	if err != nil {
+		return err
+	}
+	st.sec, st.pub = sec, pub
 	return nil
 }
 
 // wipe clears the transient secrets the state holds.
 func (st *curveClientState) wipe() {
-	st.sec, st.shared, st.helloKey = [32]byte{}, [32]byte{}, [32]byte{}
+	st.sec.wipe()
+	st.shared, st.helloKey = [32]byte{}, [32]byte{}
 }
 
 // hello appends the HELLO command frame to b.
@@ -149,7 +160,9 @@ func (st *curveClientState) hello(b []byte) ([]byte, error) {
 	st.nonce++
 	var zeros [64]byte
 	// The same key opens WELCOME: one scalar multiplication for both boxes.
-	box.Precompute(&st.helloKey, &st.m.ServerKey, &st.sec)
+	if err := st.sec.precompute(&st.helloKey, &st.m.ServerKey); err != nil {
+		return nil, err
+	}
 	return box.SealAfterPrecomputation(b, zeros[:], &n, &st.helloKey), nil
 }
 
@@ -167,8 +180,7 @@ func (st *curveClientState) onWelcome(data []byte) error {
 	st.helloKey = [32]byte{}
 	copy(st.serverT[:], pt[:32])
 	copy(st.cookie[:], pt[32:])
-	box.Precompute(&st.shared, &st.serverT, &st.sec)
-	return nil
+	return st.sec.precompute(&st.shared, &st.serverT)
 }
 
 // initiate appends the INITIATE command frame carrying the vouch and the
@@ -182,7 +194,12 @@ func (st *curveClientState) initiate(b []byte, md []byte) ([]byte, error) {
 	copy(vpt[:32], st.pub[:])
 	copy(vpt[32:], st.m.ServerKey[:])
 	vn := longNonce(nonceVouch, vouch[:16])
-	box.Seal(vouch[:16], vpt[:], &vn, &st.serverT, &st.m.SecretKey)
+	var vouchKey [32]byte
+	if err := st.m.secret.precompute(&vouchKey, &st.serverT); err != nil {
+		return nil, err
+	}
+	box.SealAfterPrecomputation(vouch[:16], vpt[:], &vn, &vouchKey)
+	vouchKey = [32]byte{}
 
 	pt := make([]byte, 0, 32+curveVouchSize+len(md))
 	pt = append(pt, st.m.PublicKey[:]...)

@@ -20,19 +20,24 @@ type CurveServer struct {
 	SecretKey    [CurveKeySize]byte // the server's permanent secret key
 	Authenticate Authenticator
 
-	used  bool
-	codec *curveCodec
-	creds Credentials
-	reply AuthReply
+	used   bool
+	codec  *curveCodec
+	creds  Credentials
+	reply  AuthReply
+	secret *curveSecret // SecretKey prepared for key agreement, shared by clones
 }
 
 // Name returns "CURVE".
 func (*CurveServer) Name() string { return "CURVE" }
 
 // Clone returns a copy of m's keys and Authenticate without its state, ready
-// for a new connection.
+// for a new connection. The copy holds its secret key prepared for the
+// handshake's key agreement and passes it on to its own clones, so cloning a
+// clone for every connection prepares the key once.
 func (m *CurveServer) Clone() *CurveServer {
-	return &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate}
+	c := &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate}
+	c.secret, _ = permanentSecret(m.secret, &m.SecretKey) // on error Handshake tries again and reports it
+	return c
 }
 
 // Codec returns the connection's FrameCodec after a successful Handshake, nil
@@ -117,30 +122,40 @@ func (m *CurveServer) Handshake(r *Reader, w *Writer, local Metadata) (Metadata,
 // curveServerState is the server's state during one handshake.
 type curveServerState struct {
 	m         *CurveServer
-	clientT   [32]byte // the client's transient public key C'
-	pub, sec  [32]byte // our transient key pair S', s'
-	keyed     bool     // pub and sec are made
-	helloKey  [32]byte // Precompute(C', s): HELLO's box and WELCOME's
-	cookieKey [32]byte // this connection's cookie key
-	shared    [32]byte // Precompute(C', s')
-	nonce     uint64   // next short nonce to send
-	peerNonce uint64   // last short nonce received
+	clientT   [32]byte     // the client's transient public key C'
+	pub       [32]byte     // our transient public key S'
+	sec       *curveSecret // our transient secret key s', nil until made
+	helloKey  [32]byte     // Precompute(C', s): HELLO's box and WELCOME's
+	cookieKey [32]byte     // this connection's cookie key
+	shared    [32]byte     // Precompute(C', s')
+	nonce     uint64       // next short nonce to send
+	peerNonce uint64       // last short nonce received
 }
 
 // wipe clears the transient secrets the state holds.
 func (st *curveServerState) wipe() {
-	st.sec, st.cookieKey, st.shared, st.helloKey = [32]byte{}, [32]byte{}, [32]byte{}, [32]byte{}
+	st.sec.wipe()
+	st.cookieKey, st.shared, st.helloKey = [32]byte{}, [32]byte{}, [32]byte{}
 }
 
 // makeKeys makes this connection's transient key pair.
 func (st *curveServerState) makeKeys() error {
-	pub, sec, err := box.GenerateKey(randReader)
+	sec, pub, err := generateCurveSecret()
 	if err != nil {
 		return err
 	}
-	st.pub, st.sec, st.keyed = *pub, *sec, true
-	*sec = [32]byte{}
+	st.sec, st.pub = sec, pub
 	return nil
+}
+
+// permanent returns the server's permanent secret key, prepared.
+func (st *curveServerState) permanent() (*curveSecret, error) {
+	perm, err := permanentSecret(st.m.secret, &st.m.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	st.m.secret = perm
+	return perm, nil
 }
 
 // onHello checks a HELLO's data: exact size, version 1.0, and a signature box
@@ -158,7 +173,13 @@ func (st *curveServerState) onHello(data []byte) error {
 	n := shortNonce(nonceHello, nonce)
 	var sig [64]byte
 	// The same key seals WELCOME: one scalar multiplication for both boxes.
-	box.Precompute(&st.helloKey, &st.clientT, &st.m.SecretKey)
+	perm, err := st.permanent()
+	if err != nil {
+		return err
+	}
+	if err := perm.precompute(&st.helloKey, &st.clientT); err != nil {
+		return err
+	}
 	if _, ok := box.OpenAfterPrecomputation(sig[:0], data[40:], &n, &st.helloKey); !ok {
 		return cryptoErr(CodeCryptographic, "CURVE HELLO does not open: the client does not use our public key")
 	}
@@ -173,7 +194,7 @@ func (st *curveServerState) onHello(data []byte) error {
 // welcome makes this connection's cookie key (and its transient key pair,
 // unless makeKeys did), and appends the WELCOME command frame to b.
 func (st *curveServerState) welcome(b []byte) ([]byte, error) {
-	if !st.keyed {
+	if st.sec == nil {
 		if err := st.makeKeys(); err != nil {
 			return nil, err
 		}
@@ -191,7 +212,7 @@ func (st *curveServerState) welcome(b []byte) ([]byte, error) {
 	cookie = append(cookie, nonces[:16]...)
 	var cpt [64]byte
 	copy(cpt[:32], st.clientT[:])
-	copy(cpt[32:], st.sec[:])
+	copy(cpt[32:], st.sec.raw[:])
 	cn := longNonce(nonceCookie, nonces[:16])
 	secretbox.Seal(cookie, cpt[:], &cn, &st.cookieKey)
 	cpt = [64]byte{}
@@ -214,6 +235,9 @@ func (st *curveServerState) onInitiate(data []byte) (clientKey, md []byte, err e
 	if len(data) < curveInitiateMin-1-len(cmdInitiate) {
 		return nil, nil, protoErrf(CodeMalformedCommandInitiate, ErrMalformedCommand, "CURVE INITIATE of %d bytes, want at least %d", 1+len(cmdInitiate)+len(data), curveInitiateMin)
 	}
+	if st.sec == nil {
+		return nil, nil, protoErrf(CodeUnexpectedCommand, ErrUnexpectedCommand, "CURVE INITIATE before WELCOME")
+	}
 	cookie := data[:curveCookieSize]
 	cn := longNonce(nonceCookie, cookie[:16])
 	var cpt [64]byte
@@ -222,7 +246,7 @@ func (st *curveServerState) onInitiate(data []byte) (clientKey, md []byte, err e
 	}
 	var want [64]byte
 	copy(want[:32], st.clientT[:])
-	copy(want[32:], st.sec[:])
+	copy(want[32:], st.sec.raw[:])
 	same := subtle.ConstantTimeCompare(cpt[:], want[:])
 	cpt, want = [64]byte{}, [64]byte{}
 	if same != 1 {
@@ -235,7 +259,9 @@ func (st *curveServerState) onInitiate(data []byte) (clientKey, md []byte, err e
 	if nonce <= st.peerNonce {
 		return nil, nil, protoErrf(CodeInvalidSequence, ErrNonce, "CURVE INITIATE nonce %d after %d", nonce, st.peerNonce)
 	}
-	box.Precompute(&st.shared, &st.clientT, &st.sec)
+	if err := st.sec.precompute(&st.shared, &st.clientT); err != nil {
+		return nil, nil, err
+	}
 	n := shortNonce(nonceInitiate, nonce)
 	pt, ok := box.OpenAfterPrecomputation(nil, data[curveCookieSize+8:], &n, &st.shared)
 	if !ok {
@@ -247,7 +273,13 @@ func (st *curveServerState) onInitiate(data []byte) (clientKey, md []byte, err e
 	copy(client[:], clientKey)
 	vn := longNonce(nonceVouch, vouch[:16])
 	var vpt [64]byte
-	if _, ok := box.Open(vpt[:0], vouch[16:], &vn, &client, &st.sec); !ok {
+	var vouchKey [32]byte
+	if err := st.sec.precompute(&vouchKey, &client); err != nil {
+		return nil, nil, err
+	}
+	_, ok = box.OpenAfterPrecomputation(vpt[:0], vouch[16:], &vn, &vouchKey)
+	vouchKey = [32]byte{}
+	if !ok {
 		return nil, nil, cryptoErr(CodeCryptographic, "CURVE INITIATE vouch does not open: the client does not hold the key it claims")
 	}
 	copy(want[:32], st.clientT[:])
