@@ -3,6 +3,7 @@
 package interop
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -160,6 +161,48 @@ func TestLingerDeliversOnClose(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLibzmqPullGetsAllFromClosingPushIPC: our PUSH sends small messages over ipc to a
+// libzmq PULL and closes at once. Once its pipe is full (RCVHWM) the PULL stops
+// reading the connection; if an ipc connection hangs up then, libzmq 4.3 drops what it
+// had not read yet (a unix socket reports the hang-up at once, a tcp one only after the
+// data). Here the PULL's application starts receiving only once every message is sent,
+// when its pipe (RCVHWM 10) is full and the rest waits in the kernel: Close lingers
+// until the PULL has read everything, so every message arrives.
+func TestLibzmqPullGetsAllFromClosingPushIPC(t *testing.T) {
+	const n = 100 // 100 KiB: the kernel takes what the PULL's pipe does not
+	for _, oursBind := range []bool{true, false} {
+		t.Run(sideName("our closing PUSH", "libzmq PULL", oursBind, "ipc"), func(t *testing.T) {
+			push := newOurs(t, socket.Push, socket.Options{Linger: wait})
+			pull := newLZ(t, socket.Pull, func(s *zmq.Socket) error { return s.SetRcvhwm(10) })
+			bindConnect(t, push, pull, oursBind, "ipc")
+			push.waitEvent(t, socket.EventHandshakeSucceeded)
+			start := make(chan struct{})
+			got := make(chan error, 1)
+			go func() { // the libzmq socket is used by this goroutine alone from here
+				<-start
+				for i := range n {
+					b, err := pull.s.RecvBytes(0)
+					if err != nil {
+						got <- fmt.Errorf("message %d of %d: %w", i, n, err)
+						return
+					}
+					if !bytes.Equal(b, payload(1024, byte(i))) {
+						got <- fmt.Errorf("message %d of %d is not the one sent", i, n)
+						return
+					}
+				}
+				got <- nil
+			}()
+			for i := range n {
+				push.SendBytes(t, payload(1024, byte(i)))
+			}
+			close(start)
+			require.NoError(t, push.s.Close())
+			require.NoError(t, <-got)
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"time"
 )
 
 // Close closes the socket. Messages already queued for connected peers get up to the
@@ -92,35 +93,63 @@ func (s *Socket) close(ctx context.Context, linger bool) (drained bool, err erro
 // waitDrained waits until every peer has been handed everything queued for it, or ctx
 // ends.
 func (s *Socket) waitDrained(ctx context.Context) bool {
-	// Links wake the socket when they go idle while it is closing.
+	// Links wake the socket when they go idle while it is closing. An ipc peer that
+	// has yet to read what was written tells no one when it has: while one does, each
+	// wait is bounded, from peerPollMin doubling to peerPollMax, and the socket looks
+	// again.
+	poll := peerPollMin
 	for {
 		s.mu.Lock()
 		s.drainLocked()
-		if s.drainedLocked() {
+		drained, awaitsPeer := s.drainedLocked()
+		if drained {
 			s.unlockStop()
 			return true
 		}
 		if testHookLingerWait != nil {
 			testHookLingerWait()
 		}
-		if !s.waitLocked(ctx) {
+		if !awaitsPeer {
+			if !s.waitLocked(ctx) {
+				s.unlockStop()
+				return false
+			}
 			s.unlockStop()
+			continue
+		}
+		waitCtx, cancel := context.WithTimeout(ctx, poll)
+		s.waitLocked(waitCtx)
+		cancel()
+		s.unlockStop()
+		if ctx.Err() != nil {
 			return false
 		}
-		s.unlockStop()
+		poll = min(2*poll, peerPollMax)
 	}
 }
+
+// Bounds of a lingering Close's wait for ipc peers to read what was written.
+const (
+	peerPollMin = time.Millisecond
+	peerPollMax = 50 * time.Millisecond
+)
 
 // testHookLingerWait, when set by a test, runs each time Close finds a peer not yet
 // drained and is about to wait.
 var testHookLingerWait func()
 
-// drainedLocked reports whether no pipe owes its peer a message. s.mu must be held.
-func (s *Socket) drainedLocked() bool {
+// drainedLocked reports whether no pipe owes its peer a message, and whether one
+// that does waits only for an ipc peer to read what was written. s.mu must be held.
+func (s *Socket) drainedLocked() (drained, awaitsPeer bool) {
+	drained = true
 	for p := range s.pipes {
-		if !p.drained() {
-			return false
+		if p.drained() {
+			continue
+		}
+		drained = false
+		if e, ok := p.link.(*engine); ok && e.awaitsPeer() {
+			awaitsPeer = true
 		}
 	}
-	return true
+	return drained, awaitsPeer
 }

@@ -191,3 +191,54 @@ func waitFor(cond func() bool) <-chan struct{} {
 	}()
 	return ch
 }
+
+// Over ipc, Close lingers until the peer process has read what was written: a libzmq
+// peer that has paused reading drops what it has not read when an ipc connection
+// hangs up (interop's TestLibzmqPullGetsAllFromClosingPushIPC shows the loss). Here the
+// PULL's queue holds one message and its reader's buffer 64 KiB, so most of a 150 KB
+// batch waits in the kernel (which takes about 200 KB) until the application receives.
+func TestCloseLingersUntilIPCPeerHasRead(t *testing.T) {
+	pull := newSocket(t, Pull, Options{RecvHWM: 1})
+	ep := bind(t, pull, "ipc")
+	push := newSocket(t, Push, Options{Linger: time.Minute})
+	connect(t, push, ep)
+	send(t, push, "warm-up")
+	require.Equal(t, []string{"warm-up"}, recvStrings(t, pull))
+
+	const n = 150
+	ctx := context.Background()
+	for i := range n {
+		body := make([]byte, 1000) // the socket holds the body until it is written
+		body[0] = byte(i)
+		require.NoError(t, push.Send(ctx, NewMsg(body)))
+	}
+	waiting := lingerWaits(t)
+	closed := make(chan error, 1)
+	go func() { closed <- push.Close() }()
+	// Close keeps looking at the peer, which reads nothing until the application
+	// receives: it must still be lingering after several looks.
+	for range 5 {
+		select {
+		case <-waiting:
+		case err := <-closed:
+			t.Fatalf("Close returned (%v) before the peer had read the batch", err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close neither waited nor returned")
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for i := range n {
+		m, err := pull.Recv(rctx)
+		require.NoError(t, err, "message %d", i)
+		require.Len(t, m.Frames, 1)
+		require.Equal(t, byte(i), m.Frames[0][0])
+		m.Release()
+	}
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return once the peer had read everything")
+	}
+}

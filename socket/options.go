@@ -73,9 +73,12 @@ type Options struct {
 	// WhenFull chooses what Send does when a peer's queue is full (see FullPolicy).
 	WhenFull FullPolicy
 
-	// Linger bounds how long Close keeps delivering queued messages. Zero means
-	// DefaultLinger, except for SUB and XSUB where it means no linger (as libzmq);
-	// a negative value discards queued messages at once.
+	// Linger bounds how long Close keeps delivering queued messages: until each is
+	// written to its connection and, over ipc on Linux, read by the peer process too
+	// (a libzmq peer that has paused reading for a full queue drops what it has not
+	// read when an ipc connection hangs up). Zero means DefaultLinger, except for SUB
+	// and XSUB where it means no linger (as libzmq); a negative value discards queued
+	// messages at once.
 	Linger time.Duration
 
 	// RoutingID is sent as the Identity property by REQ, DEALER and ROUTER sockets, so a
