@@ -148,8 +148,8 @@
 // stack the collector shrinks, and no buffers: a server holds many of them cheaply. Inside, every peer is a pipe (two bounded queues) with one link
 // that carries it: a stream engine, an inproc connection, a multicast sender or
 // receiver, or a raw STREAM connection. Close waits up to
-// Options.Linger for queued messages to be written, then stops them all and returns
-// only when they have exited. Shutdown does the same with a context as the bound.
+// Options.Linger for queued messages to be written (and, over ipc, read by the peer),
+// then stops them all and returns only when they have exited. Shutdown does the same with a context as the bound.
 //
 // # The message path
 //
