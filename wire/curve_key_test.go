@@ -37,9 +37,23 @@ func lowOrderKeys(t *testing.T) [][32]byte {
 	return append(keys, [32]byte(order8))
 }
 
+// helloed runs a fresh client's HELLO through a fresh server.
+func helloed(t *testing.T) (*CurveClient, *curveClientState, *curveServerState) {
+	t.Helper()
+	cli, srv := curvePair(t)
+	cs := &curveClientState{}
+	require.NoError(t, cs.init(cli))
+	hello, err := cs.hello(nil)
+	require.NoError(t, err)
+	ss := &curveServerState{m: srv}
+	require.NoError(t, ss.onHello(hello[2+6:]))
+	return cli, cs, ss
+}
+
 // A peer key of low order would make the box key known to anyone; every
 // agreement of the handshake refuses it as a cryptographic error.
 func TestCurveRefusesLowOrderKeys(t *testing.T) {
+	crypto := &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto}
 	for _, bad := range lowOrderKeys(t) {
 		// The client's transient key in HELLO.
 		cli, srv := curvePair(t)
@@ -50,7 +64,7 @@ func TestCurveRefusesLowOrderKeys(t *testing.T) {
 		require.NoError(t, err)
 		ss := curveServerState{m: srv}
 		err = ss.onHello(hello[2+6:])
-		require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+		require.ErrorIs(t, err, crypto)
 		require.Contains(t, err.Error(), "low order")
 
 		// The server's permanent key, as the client is configured with it.
@@ -58,39 +72,26 @@ func TestCurveRefusesLowOrderKeys(t *testing.T) {
 		cs = curveClientState{}
 		require.NoError(t, cs.init(cli))
 		_, err = cs.hello(nil)
-		require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+		require.ErrorIs(t, err, crypto)
 
 		// The server's transient key in WELCOME.
-		cli, srv = curvePair(t)
-		cs = curveClientState{}
-		require.NoError(t, cs.init(cli))
-		hello, err = cs.hello(nil)
+		_, cs2, ss2 := helloed(t)
+		require.NoError(t, ss2.makeKeys())
+		ss2.pub = bad
+		welcome, err := ss2.welcome(nil)
 		require.NoError(t, err)
-		ss = curveServerState{m: srv}
-		require.NoError(t, ss.onHello(hello[2+6:]))
-		require.NoError(t, ss.makeKeys())
-		ss.pub = bad
-		welcome, err := ss.welcome(nil)
-		require.NoError(t, err)
-		err = cs.onWelcome(welcome[2+8:])
-		require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+		require.ErrorIs(t, cs2.onWelcome(welcome[2+8:]), crypto)
 
 		// The client's permanent key, claimed in INITIATE: the vouch's agreement.
-		cli, srv = curvePair(t)
-		cs = curveClientState{}
-		require.NoError(t, cs.init(cli))
-		hello, err = cs.hello(nil)
+		cli3, cs3, ss3 := helloed(t)
+		welcome, err = ss3.welcome(nil)
 		require.NoError(t, err)
-		ss = curveServerState{m: srv}
-		require.NoError(t, ss.onHello(hello[2+6:]))
-		welcome, err = ss.welcome(nil)
+		require.NoError(t, cs3.onWelcome(welcome[2+8:]))
+		cli3.PublicKey = bad
+		initiate, err := cs3.initiate(nil, nil)
 		require.NoError(t, err)
-		require.NoError(t, cs.onWelcome(welcome[2+8:]))
-		cli.PublicKey = bad
-		initiate, err := cs.initiate(nil, nil)
-		require.NoError(t, err)
-		_, _, err = ss.onInitiate(cmdData(t, initiate))
-		require.ErrorIs(t, err, &ProtocolError{Code: CodeCryptographic, Err: ErrCrypto})
+		_, _, err = ss3.onInitiate(cmdData(t, initiate))
+		require.ErrorIs(t, err, crypto)
 		require.Contains(t, err.Error(), "low order")
 	}
 }
