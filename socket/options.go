@@ -312,9 +312,9 @@ func (o Options) normalize(t Type) Options {
 	if o.Mechanism == nil {
 		o.Mechanism = wire.Null{}
 	}
-	// A copy of a PLAIN or CURVE mechanism, whose clones for each connection
-	// share what the copy prepared once (a CURVE secret key made ready for key
-	// agreement).
+	// The socket keeps a copy of a PLAIN or CURVE mechanism: the clones it makes
+	// for each connection share what the copy prepared once (CURVE's secret key,
+	// ready for key agreement).
 	o.Mechanism = connMechanism(o.Mechanism)
 	// The socket keeps its own copies: the caller may reuse its map and slices.
 	o.Metadata = maps.Clone(o.Metadata)
