@@ -132,7 +132,18 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 	if err := w.WriteRaw(g.Append(gb[:0])[signatureSize+1:]); err != nil {
 		return Peer{}, err
 	}
+	readySent := false
 	if r.Buffered() < GreetingSize {
+		// NULL's READY does not depend on the peer's greeting: it goes out with the
+		// rest of ours, so that the peer, once it has sent its own, need not wait
+		// for it. A peer of another mechanism learns the mismatch from our greeting
+		// and never reads it.
+		if isNull(mech) {
+			if err := w.WriteRaw(AppendReady(nil, localMetadata(cfg))); err != nil {
+				return Peer{}, err
+			}
+			readySent = true
+		}
 		if err := w.Flush(); err != nil {
 			return Peer{}, err
 		}
@@ -153,15 +164,29 @@ func Handshake(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) {
 	}
 	// NULL writes its READY at once, with whatever of the greeting is unflushed;
 	// the server side of another mechanism reads first.
-	switch mech.(type) {
-	case Null, *Null:
-	default:
+	if !isNull(mech) {
 		if err := w.Flush(); err != nil {
 			return peer, err
 		}
 	}
-
+	if readySent {
+		md, err := readNullReady(r)
+		if err != nil {
+			return peer, err
+		}
+		return checkPeerMetadata(w, cfg, peer, md)
+	}
 	return handshakeCommands(r, w, cfg, mech, peer)
+}
+
+// isNull reports whether mech is the NULL mechanism without authentication,
+// whose READY can go out before the peer's greeting is read.
+func isNull(mech Mechanism) bool {
+	switch mech.(type) {
+	case Null, *Null:
+		return true
+	}
+	return false
 }
 
 // HandshakeCommands runs the part of a ZMTP 3.x handshake that follows the greeting:
@@ -187,8 +212,9 @@ func HandshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig) (Peer, error) 
 	return handshakeCommands(r, w, cfg, mech, Peer{Major: 3, Minor: 0})
 }
 
-// handshakeCommands runs mech and checks the peer's Socket-Type, filling in peer.
-func handshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig, mech Mechanism, peer Peer) (Peer, error) {
+// localMetadata returns the properties our READY (or INITIATE) carries: the
+// socket type, the identity of the types that send one, and cfg.Metadata.
+func localMetadata(cfg HandshakeConfig) Metadata {
 	local := make(Metadata, 0, 2+len(cfg.Metadata))
 	local = append(local, Property{Name: PropSocketType, Value: []byte(cfg.SocketType.String())})
 	if cfg.SocketType.SendsIdentity() {
@@ -198,12 +224,21 @@ func handshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig, mech Mechanism
 		}
 		local = append(local, Property{Name: PropIdentity, Value: id})
 	}
-	local = append(local, cfg.Metadata...)
+	return append(local, cfg.Metadata...)
+}
 
-	md, err := mech.Handshake(r, w, local)
+// handshakeCommands runs mech and checks the peer's Socket-Type, filling in peer.
+func handshakeCommands(r *Reader, w *Writer, cfg HandshakeConfig, mech Mechanism, peer Peer) (Peer, error) {
+	md, err := mech.Handshake(r, w, localMetadata(cfg))
 	if err != nil {
 		return peer, err
 	}
+	return checkPeerMetadata(w, cfg, peer, md)
+}
+
+// checkPeerMetadata fills in peer from the metadata md the peer sent and checks
+// its Socket-Type, sending ERROR when it is unknown or incompatible.
+func checkPeerMetadata(w *Writer, cfg HandshakeConfig, peer Peer, md Metadata) (Peer, error) {
 	peer.Metadata = md
 	peer.Identity, _ = md.Get(PropIdentity)
 

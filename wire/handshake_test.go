@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -271,4 +272,41 @@ func TestHandshakeTCP(t *testing.T) {
 	require.NoError(t, res.err)
 	require.Equal(t, XPub, res.peer.SocketType)
 	c.Close()
+}
+
+// NULL's READY goes out with the rest of our greeting when the peer's greeting is
+// not in yet: the peer, once it has sent its own, has nothing left to wait for.
+func TestHandshakeNullSendsReadyWithGreeting(t *testing.T) {
+	a, b := pipePair(t)
+	done := make(chan result, 1)
+	go func() {
+		p, err := Handshake(a.r, a.w, HandshakeConfig{SocketType: Rep})
+		done <- result{p, err}
+	}()
+	// The peer sends its signature and major version only, and reads.
+	_, err := b.conn.Write(append(appendSignature(nil, 0), 3))
+	require.NoError(t, err)
+	require.NoError(t, b.conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	g, err := b.r.ReadGreeting()
+	require.NoError(t, err)
+	require.Equal(t, "NULL", g.Mechanism)
+	flags, body, err := b.r.ReadFrame()
+	require.NoError(t, err, "READY follows the greeting before the peer's greeting is complete")
+	require.Equal(t, FlagCommand, flags)
+	cmd, err := ParseCommand(body)
+	require.NoError(t, err)
+	require.True(t, cmd.Is(CmdReady))
+	md, err := ParseMetadata(cmd.Data)
+	require.NoError(t, err)
+	st, _ := md.Get(PropSocketType)
+	require.Equal(t, "REP", string(st))
+
+	// The rest of the peer's greeting and its READY complete the handshake.
+	rest := Greeting{Major: 3, Minor: 1, Mechanism: "NULL"}.Append(nil)[signatureSize+1:]
+	require.NoError(t, b.conn.SetReadDeadline(time.Time{}))
+	_, err = b.conn.Write(AppendReady(rest, Metadata{{PropSocketType, []byte("REQ")}}))
+	require.NoError(t, err)
+	r := <-done
+	require.NoError(t, r.err)
+	require.Equal(t, Req, r.peer.SocketType)
 }

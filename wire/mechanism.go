@@ -39,6 +39,12 @@ func (Null) Handshake(r *Reader, w *Writer, local Metadata) (Metadata, error) {
 	if err := w.Flush(); err != nil {
 		return nil, err
 	}
+	return readNullReady(r)
+}
+
+// readNullReady reads the peer's side of a NULL handshake: one command, READY
+// or ERROR, as Null.Handshake describes.
+func readNullReady(r *Reader) (Metadata, error) {
 	cmd, err := readHandshakeCommand(r)
 	if err != nil {
 		return nil, err
