@@ -63,8 +63,10 @@ const (
 //     ERROR is sent, these versions have none), and exchanges identity frames.
 //     See HandshakeConfig.Identity and Peer.
 //   - Revision 3 or more is ZMTP 3.x: Handshake sends the rest of our greeting
-//     (version 3.1), reads the peer's, requires the same mechanism
-//     (ErrMechanismMismatch, no ERROR sent, as in libzmq), runs the mechanism, and
+//     (version 3.1) - with NULL's READY when the peer's greeting has not arrived
+//     yet, since it does not depend on it - reads the peer's, requires the same
+//     mechanism (ErrMechanismMismatch, no ERROR sent, as in libzmq; a peer of
+//     another mechanism never reads an early READY), runs the mechanism, and
 //     then checks the peer's Socket-Type: missing (ErrInvalidMetadata), unknown
 //     (ErrUnknownSocketType) or incompatible with ours (ErrIncompatibleSocketType).
 //     In the last two cases it first sends an ERROR command and flushes it, as
