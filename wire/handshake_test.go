@@ -82,16 +82,23 @@ func TestHandshakeIncompatible(t *testing.T) {
 	require.Equal(t, Push, ra.peer.SocketType)
 	// Each side sent ERROR after READY; the other side sees it next.
 	for _, e := range []end{a, b} {
-		flags, body, err := e.r.ReadFrame()
-		require.NoError(t, err)
-		require.Equal(t, FlagCommand, flags)
-		cmd, err := ParseCommand(body)
-		require.NoError(t, err)
-		require.True(t, cmd.Is(CmdError))
+		cmd := nextCommand(t, e.r, CmdError)
 		reason, err := ParseErrorReason(cmd.Data)
 		require.NoError(t, err)
 		require.Equal(t, "incompatible socket type", reason)
 	}
+}
+
+// nextCommand reads the next frame from r and requires it to be the command name.
+func nextCommand(t *testing.T, r *Reader, name string) Command {
+	t.Helper()
+	flags, body, err := r.ReadFrame()
+	require.NoError(t, err)
+	require.Equal(t, FlagCommand, flags)
+	cmd, err := ParseCommand(body)
+	require.NoError(t, err)
+	require.True(t, cmd.Is(name), "%q instead of %q", cmd.Name, name)
+	return cmd
 }
 
 // rawPeer plays a scripted peer: it writes script, then reads what comes back.
@@ -290,12 +297,7 @@ func TestHandshakeNullSendsReadyWithGreeting(t *testing.T) {
 	g, err := b.r.ReadGreeting()
 	require.NoError(t, err)
 	require.Equal(t, "NULL", g.Mechanism)
-	flags, body, err := b.r.ReadFrame()
-	require.NoError(t, err, "READY follows the greeting before the peer's greeting is complete")
-	require.Equal(t, FlagCommand, flags)
-	cmd, err := ParseCommand(body)
-	require.NoError(t, err)
-	require.True(t, cmd.Is(CmdReady))
+	cmd := nextCommand(t, b.r, CmdReady) // before the peer's greeting is complete
 	md, err := ParseMetadata(cmd.Data)
 	require.NoError(t, err)
 	st, _ := md.Get(PropSocketType)
