@@ -147,7 +147,10 @@ func (s *Socket) drainedLocked() (drained, awaitsPeer bool) {
 			continue
 		}
 		drained = false
-		if e, ok := p.link.(*engine); ok && e.awaitsPeer() {
+		// An engine that has written everything yet is not drained waits for its
+		// ipc peer to read (or has just been handed a message, which it reports
+		// when written: looking again soon costs nothing then).
+		if e, ok := p.link.(*engine); ok && e.idle.Load() {
 			awaitsPeer = true
 		}
 	}

@@ -283,7 +283,3 @@ func (e *engine) settle() {
 // drained reports whether the writer holds nothing unwritten and, over ipc, the
 // peer has read everything written; the pipe checks its queue. It implements link.
 func (e *engine) drained() bool { return e.idle.Load() && e.c.UnreadByPeer() == 0 }
-
-// awaitsPeer reports whether e has written everything but its peer has not read it
-// all yet: nothing announces when it has, so a lingering Close looks again.
-func (e *engine) awaitsPeer() bool { return e.idle.Load() && e.c.UnreadByPeer() > 0 }

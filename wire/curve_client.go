@@ -33,8 +33,8 @@ func (*CurveClient) Name() string { return "CURVE" }
 // agreement and passes it on to its own clones, so cloning a clone for every
 // connection prepares the key once.
 func (m *CurveClient) Clone() *CurveClient {
-	c := &CurveClient{PublicKey: m.PublicKey, SecretKey: m.SecretKey, ServerKey: m.ServerKey}
-	c.secret, _ = permanentSecret(m.secret, &m.SecretKey) // on error Handshake tries again and reports it
+	c := &CurveClient{PublicKey: m.PublicKey, SecretKey: m.SecretKey, ServerKey: m.ServerKey, secret: m.secret}
+	_, _ = prepareSecret(&c.secret, &c.SecretKey) // on error Handshake tries again and reports it
 	return c
 }
 
@@ -130,11 +130,9 @@ type curveClientState struct {
 
 func (st *curveClientState) init(m *CurveClient) error {
 	st.m, st.nonce = m, 1
-	perm, err := permanentSecret(m.secret, &m.SecretKey)
-	if err != nil {
+	if _, err := prepareSecret(&m.secret, &m.SecretKey); err != nil {
 		return err
 	}
-	m.secret = perm
 	sec, pub, err := generateCurveSecret()
 	if err != nil {
 		return err

@@ -88,13 +88,19 @@ func (s *curveSecret) wipe() {
 	}
 }
 
-// permanentSecret returns shared when it was made from raw, or else a new
-// curveSecret for raw. Clones of a configured mechanism pass the configured
-// value's secret on, so that a socket prepares its permanent key once rather
-// than for every connection; a SecretKey changed after Clone is still honoured.
-func permanentSecret(shared *curveSecret, raw *[CurveKeySize]byte) (*curveSecret, error) {
-	if shared.matches(raw) {
-		return shared, nil
+// prepareSecret returns *cache when it was made from raw, or else a new
+// curveSecret for raw, which it keeps in *cache. Clones of a configured
+// mechanism start with the configured value's cache, so that a socket prepares
+// its permanent key once rather than for every connection; a SecretKey changed
+// after Clone is still honoured.
+func prepareSecret(cache **curveSecret, raw *[CurveKeySize]byte) (*curveSecret, error) {
+	if (*cache).matches(raw) {
+		return *cache, nil
 	}
-	return newCurveSecret(raw)
+	s, err := newCurveSecret(raw)
+	if err != nil {
+		return nil, err
+	}
+	*cache = s
+	return s, nil
 }

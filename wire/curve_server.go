@@ -35,8 +35,8 @@ func (*CurveServer) Name() string { return "CURVE" }
 // handshake's key agreement and passes it on to its own clones, so cloning a
 // clone for every connection prepares the key once.
 func (m *CurveServer) Clone() *CurveServer {
-	c := &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate}
-	c.secret, _ = permanentSecret(m.secret, &m.SecretKey) // on error Handshake tries again and reports it
+	c := &CurveServer{PublicKey: m.PublicKey, SecretKey: m.SecretKey, Authenticate: m.Authenticate, secret: m.secret}
+	_, _ = prepareSecret(&c.secret, &c.SecretKey) // on error Handshake tries again and reports it
 	return c
 }
 
@@ -148,16 +148,6 @@ func (st *curveServerState) makeKeys() error {
 	return nil
 }
 
-// permanent returns the server's permanent secret key, prepared.
-func (st *curveServerState) permanent() (*curveSecret, error) {
-	perm, err := permanentSecret(st.m.secret, &st.m.SecretKey)
-	if err != nil {
-		return nil, err
-	}
-	st.m.secret = perm
-	return perm, nil
-}
-
 // onHello checks a HELLO's data: exact size, version 1.0, and a signature box
 // of 64 zero bytes that opens with our permanent secret key.
 func (st *curveServerState) onHello(data []byte) error {
@@ -173,7 +163,7 @@ func (st *curveServerState) onHello(data []byte) error {
 	n := shortNonce(nonceHello, nonce)
 	var sig [64]byte
 	// The same key seals WELCOME: one scalar multiplication for both boxes.
-	perm, err := st.permanent()
+	perm, err := prepareSecret(&st.m.secret, &st.m.SecretKey)
 	if err != nil {
 		return err
 	}
