@@ -56,6 +56,11 @@ func (r *Reader) idle() {
 	}
 	r.scratch = nil
 	r.slabNext = minFrameSlab
+	// The next slab is a small one again: a connection that carries a request now
+	// and then, as most of a busy server's many connections do, then holds a few KiB
+	// per message in flight rather than a full slab. A stream that stays busy takes
+	// a full slab after its first small one, as after the handshake.
+	r.chunked = false
 	r.parkChunk()
 }
 

@@ -335,3 +335,52 @@ func TestReaderFirstSlabIsSmall(t *testing.T) {
 	}
 	require.Equal(t, []int{smallChunkSize, slabChunkSize}, sizes)
 }
+
+func TestReaderSlabAfterIdleIsSmall(t *testing.T) {
+	// A Reader that went idle starts its next slab small again, as a connection's
+	// first: a connection that carries a request now and then holds a few KiB per
+	// message in flight, not a full slab. A stream that stays busy then moves on to
+	// full slabs.
+	s := &idleStream{in: make(chan []byte, 4)}
+	r := NewReader(s, 0)
+	r.ReleaseWhenIdle()
+	burst := func(n int) []Msg {
+		var msgs []Msg
+		for i := range n {
+			msgs = append(msgs, frames(strings.Repeat("y", 100+i)))
+		}
+		return msgs
+	}
+	idled := make(chan struct{}, 1)
+	s.onIdle = func() { idled <- struct{}{} }
+	// slabSizes sends n messages in one piece once the Reader waits for them, and
+	// lists the sizes of the slabs they lie in, each once.
+	slabSizes := func(n int) []int {
+		sizes := make(chan []int)
+		go func() {
+			var seen []int
+			for range n {
+				var m Msg
+				if err := r.ReadMsg(&m, nil); err != nil {
+					break
+				}
+				if k := len(m.claim.buf); len(seen) == 0 || seen[len(seen)-1] != k {
+					seen = append(seen, k)
+				}
+				m.Release() // a parked slab is recycled: the next read needs a new one
+			}
+			sizes <- seen
+		}()
+		<-idled
+		s.in <- encodeMsgs(t, burst(n)...)
+		return <-sizes
+	}
+	require.Equal(t, []int{smallChunkSize, slabChunkSize}, slabSizes(40))
+	// Idle between bursts: each starts small again.
+	for range 3 {
+		require.Equal(t, []int{smallChunkSize, slabChunkSize}, slabSizes(40))
+	}
+	require.Equal(t, []int{smallChunkSize}, slabSizes(3))
+	go func() { <-idled; close(s.in) }()
+	require.Equal(t, io.EOF, r.ReadMsg(new(Msg), nil))
+}

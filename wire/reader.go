@@ -46,7 +46,7 @@ type Reader struct {
 	owned      bool       // the message being assembled has a pooled body
 	chunk      *bodyChunk // current body slab; chunk.buf[chunkUsed:] is free
 	chunkUsed  int        //
-	chunked    bool       // a chunk was taken before: the next is a full one
+	chunked    bool       // a chunk was taken since the stream was last idle: the next is a full one
 	carved     int64      // messages that claimed chunk so far
 	claim      *bodyChunk // the chunk the message being assembled claims
 	slab       [][]byte   // Frames slab for messages that chunk.frames cannot take
