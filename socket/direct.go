@@ -33,7 +33,9 @@ import (
 //     meantime, or if bytes wait unread, so that a socket the application stops
 //     reading, or reads slowly, still drains its connection into the pipe up to
 //     RecvHWM, answers the peer's PINGs within a lease and notices a dead peer, as
-//     before.
+//     before. A lease that ends while a direct read runs is renewed when that read
+//     ends, not on a timer: a Recv that waits long for its next message costs no
+//     wake-ups meanwhile, however many sockets wait so.
 //
 // A direct read first waits for a whole message to be buffered (wire.Reader.ReadMore:
 // bytes are added but nothing decoded, so the wait can be abandoned at any moment;
@@ -88,6 +90,7 @@ func (e *engine) initDirect() {
 		e.rawc, _ = sc.SyscallConn()
 	}
 	e.resume = make(chan struct{}, 1)
+	e.directEnded = make(chan struct{}, 1)
 	e.dlimit = maxReadBatch
 	if hwm := e.s.opts.RecvHWM; hwm > 0 {
 		e.dlimit = min(e.dlimit, hwm)
@@ -185,6 +188,9 @@ func (e *engine) readDirect() {
 	e.directReads.Add(1)
 	defer func() {
 		e.directReads.Add(1)
+		if e.leaseHeld.Load() && e.leaseHeld.CompareAndSwap(true, false) {
+			signal(e.directEnded)
+		}
 		e.rmu.Unlock()
 	}()
 	batch := e.dbatch[:0]
@@ -301,6 +307,11 @@ func (e *engine) resumeReader() {
 // application has not asked for yet, or a PING that must be answered within the
 // peer's heartbeat timeout). It reports false, without e.rmu, when the engine stops.
 // The reader goroutine calls it holding e.rmu.
+//
+// A lease that runs out while a direct read is running is held until that read ends
+// rather than renewed on a timer: the read answers PINGs and meets the peer's TTL
+// itself, and a Recv that waits a long time for a message, in each of many sockets,
+// then costs no wake-up per socket and lease.
 func (e *engine) park() bool {
 	e.rmu.Unlock()
 	e.s.wake() // the Recv that asked may be waiting for this batch: it reads now
@@ -310,18 +321,43 @@ func (e *engine) park() bool {
 		e.lease.Reset(directLease)
 	}
 	seen := e.directReads.Load()
+	lease := e.lease.C // nil while the lease is held for a running direct read
 	for {
 		select {
 		case <-e.quit:
-			e.lease.Stop()
+			e.stopLease()
 			return false
 		case <-e.resume:
-			e.lease.Stop()
+			e.stopLease()
 			e.rmu.Lock()
 			return true
-		case <-e.lease.C:
+		case <-lease:
+			if testHookLeaseEnded != nil {
+				testHookLeaseEnded(e)
+			}
+		case <-e.directEnded:
+			// The direct read the lease was held for has ended (or the signal is
+			// left over from one that ended as the lease was held): a new lease.
+			e.leaseHeld.Store(false)
+			lease = e.lease.C
+			e.lease.Reset(directLease)
+			continue
 		}
 		n := e.directReads.Load()
+		if n%2 == 1 && !e.holdParked.Load() {
+			// Hold the lease until the running read ends; its end signals once it
+			// sees leaseHeld, and a read that ended before it could see it shows
+			// in directReads.
+			e.leaseHeld.Store(true)
+			if e.directReads.Load() == n {
+				seen, lease = n, nil
+				continue
+			}
+			// If the read's end took the flag first, its signal comes anyway and
+			// makes the lease below anew once more, which is harmless.
+			e.leaseHeld.CompareAndSwap(true, false)
+			n = e.directReads.Load()
+		}
 		if n%2 == 0 && !e.holdParked.Load() && e.rmu.TryLock() {
 			if n == seen || e.c.ReadBuffered() > 0 || socketHasBytes(e.rawc) {
 				e.wantDirect.Store(false)
@@ -332,4 +368,14 @@ func (e *engine) park() bool {
 		seen = n
 		e.lease.Reset(directLease)
 	}
+}
+
+// testHookLeaseEnded, if set, is called by a parked reader each time its lease
+// timer runs out.
+var testHookLeaseEnded func(e *engine)
+
+// stopLease ends a parked reader's lease, held or running.
+func (e *engine) stopLease() {
+	e.lease.Stop()
+	e.leaseHeld.Store(false)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,4 +509,56 @@ func TestDirectReadTimeoutsMidMessage(t *testing.T) {
 			t.Logf("%d receives timed out", timeouts)
 		})
 	}
+}
+
+// TestParkedReaderHoldsLeaseWhileRecvWaits checks that a Recv waiting long in its
+// connection costs no wake-ups: the parked reader's lease, run out once, waits for
+// the direct read to end instead of ticking. Once the read ends the lease runs again,
+// and a reader whose application stops calling Recv takes the connection back.
+func TestParkedReaderHoldsLeaseWhileRecvWaits(t *testing.T) {
+	push := newSocket(t, Push, Options{})
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	e := engage(t, push, pull)
+
+	var ended atomic.Int64
+	testHookLeaseEnded = func(x *engine) {
+		if x == e {
+			ended.Add(1)
+		}
+	}
+	t.Cleanup(func() {
+		pull.Close() // its reader has ended when Close returns: the hook can go
+		testHookLeaseEnded = nil
+	})
+
+	got := make(chan error, 1)
+	go func() {
+		m, err := pull.Recv(ctxT(t))
+		if err == nil && string(m.Frames[0]) != "late" {
+			err = fmt.Errorf("received %q", m.Frames[0])
+		}
+		got <- err
+	}()
+	// The Recv reads directly and the lease has run out during its wait.
+	require.Eventually(t, func() bool { return e.directReads.Load()%2 == 1 && e.leaseHeld.Load() },
+		10*time.Second, time.Millisecond, "the lease was never held for the waiting Recv")
+	held := ended.Load()
+	// Fifteen leases' time with the Recv still waiting: a lease renewed on a timer
+	// would have run out about fifteen times more.
+	time.Sleep(15 * directLease)
+	require.Equal(t, held, ended.Load(), "the lease kept running out while the Recv waited")
+	require.True(t, e.leaseHeld.Load())
+
+	require.NoError(t, push.Send(ctxT(t), NewMsg([]byte("late"))))
+	require.NoError(t, <-got)
+	// Nobody calls Recv now: the lease runs again, and at its end the reader reads
+	// and queues what comes.
+	const n = 5
+	for i := range n {
+		require.NoError(t, push.Send(ctxT(t), NewMsg([]byte{byte(i)})))
+	}
+	require.Eventually(t, func() bool { return e.p.in.Len() == n }, 10*time.Second, time.Millisecond,
+		"the reader did not take the connection back after the held lease")
+	require.Greater(t, ended.Load(), held, "the lease did not run again")
 }

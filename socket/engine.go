@@ -64,6 +64,8 @@ type engine struct {
 	wantDirect  atomic.Bool     // a Recv would read directly: the reader parks at its next pause
 	resume      chan struct{}   // wakes a parked reader before its lease ends
 	directReads atomic.Uint64   // odd while a direct read runs; every one adds two
+	leaseHeld   atomic.Bool     // the parked reader waits for the running direct read to end
+	directEnded chan struct{}   // tells a reader that waits so that the direct read ended
 	dbatch      []Msg           // under rmu: what a direct read decoded
 	dlimit      int             // the most messages a direct read decodes at once
 	lease       *time.Timer     // the parked reader's; made at its first park
