@@ -24,7 +24,7 @@ type IdleReader interface {
 // read buffer. At the same time r lets the slab it copies small message bodies into
 // go back to its pool as soon as every message carved from it has been released
 // (Msg.Release), rather than keeping it for the next message, and starts the next
-// Frames array small.
+// slab and Frames array small.
 //
 // It has effect only on a Reader of the default buffer size over an IdleReader, and
 // only until the stream is switched to ZMTP/1.0 framing. Call it after the handshake,
