@@ -516,21 +516,24 @@ func TestDirectReadTimeoutsMidMessage(t *testing.T) {
 // the direct read to end instead of ticking. Once the read ends the lease runs again,
 // and a reader whose application stops calling Recv takes the connection back.
 func TestParkedReaderHoldsLeaseWhileRecvWaits(t *testing.T) {
-	push := newSocket(t, Push, Options{})
-	pull := newSocket(t, Pull, Options{})
-	connect(t, push, bind(t, pull, "tcp"))
-	e := engage(t, push, pull)
-
+	// The hook is set before the sockets exist and cleared after they are closed
+	// (cleanups run last first), so that no reader reads it while it changes.
+	var target atomic.Pointer[engine]
 	var ended atomic.Int64
 	testHookLeaseEnded = func(x *engine) {
-		if x == e {
+		if x == target.Load() {
 			ended.Add(1)
 		}
 	}
-	t.Cleanup(func() {
-		pull.Close() // its reader has ended when Close returns: the hook can go
-		testHookLeaseEnded = nil
-	})
+	t.Cleanup(func() { testHookLeaseEnded = nil })
+
+	push := newSocket(t, Push, Options{})
+	pull := newSocket(t, Pull, Options{})
+	connect(t, push, bind(t, pull, "tcp"))
+	// The reader stays parked however slowly the test runs until the Recv below
+	// reads directly; from then on its lease is its own again.
+	e := engageDirect(t, push, pull)
+	target.Store(e)
 
 	got := make(chan error, 1)
 	go func() {
@@ -540,8 +543,11 @@ func TestParkedReaderHoldsLeaseWhileRecvWaits(t *testing.T) {
 		}
 		got <- err
 	}()
-	// The Recv reads directly and the lease has run out during its wait.
-	require.Eventually(t, func() bool { return e.directReads.Load()%2 == 1 && e.leaseHeld.Load() },
+	require.Eventually(t, func() bool { return e.directReads.Load()%2 == 1 },
+		10*time.Second, time.Millisecond, "the Recv did not read the connection itself")
+	e.holdParked.Store(false)
+	// The lease runs out during the Recv's wait and is held.
+	require.Eventually(t, func() bool { return e.leaseHeld.Load() },
 		10*time.Second, time.Millisecond, "the lease was never held for the waiting Recv")
 	held := ended.Load()
 	// Fifteen leases' time with the Recv still waiting: a lease renewed on a timer
