@@ -43,3 +43,43 @@ func TestRadioDishUDP(t *testing.T) {
 	require.Equal(t, 0, dish.wait(t), "dish stderr:\n%s", dish.stderr.String())
 	require.Equal(t, "a\tfirst\tline\na\tsecond\n", dish.stdout.String())
 }
+
+// writerFunc is an io.Writer made of a function.
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A dish has joined its groups by the time zmqcat reports the endpoint it bound: a
+// RADIO that sends as soon as it reads the "bound to" line is heard. The stderr
+// writer below sends and waits for the datagram while setup is still inside that
+// line, so a Join that came after the Bind would find it already filtered.
+func TestDishJoinsBeforeReportingItsEndpoint(t *testing.T) {
+	dish := goSocket(t, socket.Dish, socket.Options{})
+	radio := goSocket(t, socket.Radio, socket.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var got socket.Msg
+	var group string
+	var recvErr error
+	stderr := writerFunc(func(p []byte) (int, error) {
+		ep, ok := strings.CutPrefix(strings.TrimSpace(string(p)), "zmqcat: bound to ")
+		if !ok {
+			return len(p), nil
+		}
+		if err := radio.Connect(ep); err != nil {
+			recvErr = err
+			return len(p), nil
+		}
+		if err := radio.SendGroup(ctx, "a", socket.NewMsg([]byte("early"))); err != nil {
+			recvErr = err
+			return len(p), nil
+		}
+		got, group, recvErr = dish.RecvGroup(ctx)
+		return len(p), nil
+	})
+	_, code := setup(dish, config{typ: socket.Dish, binds: []string{"udp://127.0.0.1:*"}, joins: []string{"a"}}, stderr)
+	require.Equal(t, exitOK, code)
+	require.NoError(t, recvErr, "filtered by the dish: %d", dish.Stats().Drops.Filtered)
+	require.Equal(t, "a", group)
+	require.Equal(t, "early", string(got.Frames[0]))
+}

@@ -384,7 +384,7 @@ func (m *monitor) stop() {
 	m.wg.Wait()
 }
 
-// setup binds, connects, subscribes and joins s. For a PEER it returns the routing
+// setup subscribes, joins, binds and connects s. For a PEER it returns the routing
 // id of the first --connect.
 func setup(s *socket.Socket, c config, stderr io.Writer) (firstPeer uint32, code int) {
 	fail := func(err error) (uint32, int) {
@@ -394,6 +394,21 @@ func setup(s *socket.Socket, c config, stderr io.Writer) (firstPeer uint32, code
 			return 0, exitUsage
 		}
 		return 0, exitError
+	}
+	// Subscriptions and groups come first: a peer may send as soon as the "bound to"
+	// line is out, and a DISH on udp:// filters what arrives before its Join.
+	if c.typ == socket.Sub && len(c.subscribes) == 0 {
+		c.subscribes = []string{""}
+	}
+	for _, prefix := range c.subscribes {
+		if err := s.Subscribe([]byte(prefix)); err != nil {
+			return fail(err)
+		}
+	}
+	for _, group := range c.joins {
+		if err := s.Join(group); err != nil {
+			return fail(err)
+		}
 	}
 	for _, ep := range c.binds {
 		if err := s.Bind(ep); err != nil {
@@ -416,19 +431,6 @@ func setup(s *socket.Socket, c config, stderr io.Writer) (firstPeer uint32, code
 			continue
 		}
 		if err := s.Connect(ep); err != nil {
-			return fail(err)
-		}
-	}
-	if c.typ == socket.Sub && len(c.subscribes) == 0 {
-		c.subscribes = []string{""}
-	}
-	for _, prefix := range c.subscribes {
-		if err := s.Subscribe([]byte(prefix)); err != nil {
-			return fail(err)
-		}
-	}
-	for _, group := range c.joins {
-		if err := s.Join(group); err != nil {
 			return fail(err)
 		}
 	}
