@@ -7,10 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/internal/portlock"
 	"github.com/brokerless/zmq/socket"
 	zmq "github.com/pebbe/zmq4"
 	"github.com/stretchr/testify/require"
@@ -75,14 +75,14 @@ func TestLibzmqPeerRestarts(t *testing.T) {
 	}
 }
 
-// freeTCPEndpoint returns a loopback endpoint nobody listens on (yet).
+// freeTCPEndpoint returns a loopback endpoint nobody listens on (yet), reserved for
+// the test until it ends (see package portlock).
 func freeTCPEndpoint(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := portlock.Reserve()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return "tcp://" + addr
+	t.Cleanup(p.Release)
+	return "tcp://127.0.0.1:" + p.String()
 }
 
 func freeEndpoint(t testing.TB, tr string) string {

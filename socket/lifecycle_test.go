@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerless/zmq/internal/portlock"
 )
 
 // streamTransports are the transports with connections that can break and come back.
@@ -106,10 +108,10 @@ func TestCloseWithUndeliverableMessagesIsBounded(t *testing.T) {
 	// A connecting PUSH queues for a peer that never comes; Close gives up at Linger.
 	push, err := New(Push, Options{Linger: 50 * time.Millisecond})
 	require.NoError(t, err)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := portlock.Reserve() // nothing listens there, and nothing will
 	require.NoError(t, err)
-	addr := l.Addr().String()
-	l.Close() // nothing listens there now
+	defer port.Release()
+	addr := "127.0.0.1:" + port.String()
 	connect(t, push, "tcp://"+addr)
 	send(t, push, "stuck")
 	start := time.Now()

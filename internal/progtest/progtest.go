@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerless/zmq/internal/portlock"
 	"github.com/brokerless/zmq/internal/raceflag"
 	"github.com/stretchr/testify/require"
 )
@@ -52,13 +53,16 @@ func Build(t testing.TB, dir string) string {
 	return bin
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that is free and reserved for the test
+// until it ends: taken from below the kernel's ephemeral range, so that no connect
+// takes it first, and locked against the other tests that reserve ports (see
+// package portlock).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := portlock.Reserve()
 	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Cleanup(p.Release)
+	return p.Num
 }
 
 // TCP returns "tcp://127.0.0.1:<port>" for a port FreePort picks.

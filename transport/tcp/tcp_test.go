@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/brokerless/zmq/internal/portlock"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/transport/tcp"
 )
@@ -142,10 +143,10 @@ func TestDialSourceAddress(t *testing.T) {
 }
 
 func TestDialRefused(t *testing.T) {
-	ln := listen(t, "127.0.0.1:0", transport.Options{})
-	port := endpointPort(t, ln.Endpoint(), "127.0.0.1")
-	require.NoError(t, ln.Close())
-	_, err := tcp.Dial(ctx(t), "127.0.0.1:"+port, transport.Options{})
+	port, err := portlock.Reserve() // a port nothing listens on
+	require.NoError(t, err)
+	defer port.Release()
+	_, err = tcp.Dial(ctx(t), "127.0.0.1:"+port.String(), transport.Options{})
 	require.Error(t, err)
 	var oe *net.OpError
 	require.True(t, errors.As(err, &oe), "%T %v", err, err)

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/brokerless/zmq/internal/portlock"
 )
 
 // Program is one implementation's set of benchmark binaries.
@@ -166,14 +168,17 @@ func Parse(out string) (Result, error) {
 	return r, nil
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, from below
+// the kernel's ephemeral range so that the benchmark's own connections cannot take
+// it before the program binds it. The port is not held: callers retry on "address
+// already in use".
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := portlock.Reserve()
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	p.Release()
+	return p.Num, nil
 }
 
 // proc is a started child process.
