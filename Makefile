@@ -7,11 +7,14 @@ FUZZTIME ?= 10s
 
 all: test
 
-## build: compile every package without cgo (the main module is pure Go)
+## build: compile every package without cgo (the main module is pure Go), here and for
+## Windows and macOS
 build:
 	CGO_ENABLED=0 $(GO) build ./...
+	GOOS=windows CGO_ENABLED=0 $(GO) build ./...
+	GOOS=darwin CGO_ENABLED=0 $(GO) build ./...
 
-## test: vet, build without cgo, run the tests with the race detector, then the memory
+## test: vet, build without cgo (here, for Windows and for macOS), run the tests with the race detector, then the memory
 ## recycling and allocation-counting tests without it (the race detector makes sync.Pool
 ## drop buffers at random, so those tests skip themselves under it; so does the zmqpoison
 ## tag's bookkeeping, for the allocation counts), the wire and socket tests again with
@@ -22,7 +25,7 @@ build:
 test: deps
 	$(GO) vet ./...
 	$(MAKE) staticcheck
-	CGO_ENABLED=0 $(GO) build ./...
+	$(MAKE) build
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 10m -run 'Release|Alloc' ./wire/ ./socket/
 	$(GO) test -count=1 -timeout 15m -tags zmqpoison ./wire/ ./socket/

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brokerless/zmq/internal/fdio"
 	"github.com/brokerless/zmq/wire"
 )
 
@@ -288,9 +289,13 @@ func (c *Conn) Buffered() int { return c.w.Buffered() }
 // TryFlush writes as much of what is queued as the connection takes without waiting,
 // and reports whether everything went. What is left stays queued for the next
 // TryFlush or Flush. Over a FramedConn it writes with TryWriteFramed; over another
-// connection without a file descriptor it writes nothing and reports false.
+// connection without a file descriptor (or on a system where TryFlush cannot write
+// one, Windows) it writes nothing and reports false.
 func (c *Conn) TryFlush() (bool, error) {
 	if c.nbFlush == nil && c.raw == nil {
+		if !fdio.Supported {
+			return false, nil
+		}
 		if sc, ok := c.nc.(syscall.Conn); ok {
 			c.raw, _ = sc.SyscallConn()
 		}
@@ -309,7 +314,7 @@ func (c *Conn) TryFlush() (bool, error) {
 func (c *Conn) writeNonBlocking(b []byte) (int, error) {
 	if c.nbWrite == nil {
 		c.nbWrite = func(fd uintptr) bool {
-			c.nbN, c.nbErr = syscall.Write(int(fd), c.nbBuf)
+			c.nbN, c.nbErr = fdio.Write(fd, c.nbBuf)
 			return true // never wait for the descriptor to become writable
 		}
 	}

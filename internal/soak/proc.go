@@ -28,6 +28,7 @@ type proc struct {
 	readyAt time.Time     // set before ready closes
 	cmd     interface{ Wait() error }
 	pid     int
+	process *os.Process
 	done    chan struct{}
 	exitErr error
 	readers sync.WaitGroup
@@ -49,9 +50,7 @@ var panicMarkers = []string{"panic:", "fatal error:", "WARNING: DATA RACE"}
 // it consumed.
 func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io.Reader), hook func(string) bool, args ...string) (*proc, error) {
 	cmd := t.Command(ns, args[0], args[1:]...)
-	// Should the orchestrator die, its children die with it (ip execs the
-	// program, which keeps the parent-death signal).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	dieWithParent(cmd)
 	outR, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -64,7 +63,7 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p.start, p.pid = time.Now(), cmd.Process.Pid
+	p.start, p.pid, p.process = time.Now(), cmd.Process.Pid, cmd.Process
 	p.readers.Add(2)
 	go func() {
 		defer p.readers.Done()
@@ -141,14 +140,14 @@ func (p *proc) waitReady(limit time.Duration) time.Time {
 
 // kill sends SIGKILL and waits for the process to be gone.
 func (p *proc) kill() {
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	_ = p.process.Kill()
 	<-p.done
 }
 
 // stop sends SIGTERM and waits up to grace for a clean exit, then kills. It
 // returns an error unless the process exited with status 0.
 func (p *proc) stop(grace time.Duration) error {
-	_ = syscall.Kill(p.pid, syscall.SIGTERM)
+	_ = p.process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(grace):

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/brokerless/zmq/internal/fdio"
 	"github.com/brokerless/zmq/transport"
 	"github.com/brokerless/zmq/wire"
 )
@@ -181,11 +182,11 @@ func (c *Conn) TryWriteFramed(p []byte) (int, error) {
 	}
 	if !c.rawChecked {
 		c.rawChecked = true
-		if sc, ok := c.nc.(syscall.Conn); ok {
+		if sc, ok := c.nc.(syscall.Conn); ok && fdio.Supported {
 			c.raw, _ = sc.SyscallConn()
 		}
 		c.nbWrite = func(fd uintptr) bool {
-			c.nbN, c.nbErr = syscall.Write(int(fd), c.nbBuf)
+			c.nbN, c.nbErr = fdio.Write(fd, c.nbBuf)
 			return true // never wait for the descriptor to become writable
 		}
 	}
