@@ -132,11 +132,7 @@ func Dial(ctx context.Context, addr string, opts transport.Options) (*net.TCPCon
 	if err != nil {
 		return nil, err
 	}
-	c := nc.(*net.TCPConn)
-	if err := c.SetNoDelay(true); err != nil {
-		c.Close()
-		return nil, err
-	}
+	c := nc.(*net.TCPConn) // TCP_NODELAY is on: package net sets it on every TCPConn
 	if err := setKeepAlive(c, opts); err != nil {
 		c.Close()
 		return nil, err
