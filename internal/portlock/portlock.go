@@ -23,7 +23,7 @@ import (
 
 // Port is a reserved loopback TCP port.
 type Port struct {
-	Num  int
+	Num  int      // the port number
 	lock *os.File // held while the reservation lasts; nil when no lock was taken
 }
 
