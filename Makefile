@@ -14,14 +14,14 @@ build:
 	GOOS=windows CGO_ENABLED=0 $(GO) build ./...
 	GOOS=darwin CGO_ENABLED=0 $(GO) build ./...
 
-## test: vet, build without cgo (here, for Windows and for macOS), run the tests with the race detector, then the memory
-## recycling and allocation-counting tests without it (the race detector makes sync.Pool
-## drop buffers at random, so those tests skip themselves under it; so does the zmqpoison
-## tag's bookkeeping, for the allocation counts), the wire and socket tests again with
-## released buffers poisoned (-tags zmqpoison: a double Release panics), interop and the
-## benchmark smoke check, the short soak run, and every fuzz target for 60000 executions.
-## Every go test has an explicit -timeout, well above its run time on a loaded 2-core
-## machine, so a hung test fails with stacks instead of hanging CI
+## test: vet, build without cgo (here, for Windows and for macOS), run the tests with the
+## race detector, then the memory recycling and allocation-counting tests without it (the
+## race detector makes sync.Pool drop buffers at random, so those tests skip themselves
+## under it; so does the zmqpoison tag's bookkeeping, for the allocation counts), the wire
+## and socket tests again with released buffers poisoned (-tags zmqpoison: a double Release
+## panics), interop and the benchmark smoke check, the short soak run, and every fuzz
+## target for 60000 executions. Every go test has an explicit -timeout, well above its run
+## time on a loaded 2-core machine, so a hung test fails with stacks instead of hanging CI
 test: deps
 	$(GO) vet ./...
 	$(MAKE) staticcheck

@@ -58,7 +58,10 @@ func Reserve() (*Port, error) {
 	low, ok := ephemeralLow()
 	if !ok || low-lowest < 1000 {
 		n, err := kernelPick()
-		return &Port{Num: n}, err
+		if err != nil {
+			return nil, fmt.Errorf("portlock: %w", err)
+		}
+		return &Port{Num: n}, nil
 	}
 	dir := filepath.Join(os.TempDir(), "brokerless-zmq-ports")
 	if err := os.MkdirAll(dir, 0o777); err != nil {

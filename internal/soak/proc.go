@@ -27,7 +27,6 @@ type proc struct {
 	ready   chan struct{} // closed at the process's first line on stderr
 	readyAt time.Time     // set before ready closes
 	cmd     interface{ Wait() error }
-	pid     int
 	process *os.Process
 	done    chan struct{}
 	exitErr error
@@ -63,7 +62,7 @@ func startProc(t *Topology, ns, name, kind string, log io.Writer, stdout func(io
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p.start, p.pid, p.process = time.Now(), cmd.Process.Pid, cmd.Process
+	p.start, p.process = time.Now(), cmd.Process
 	p.readers.Add(2)
 	go func() {
 		defer p.readers.Done()
@@ -178,7 +177,7 @@ func (p *proc) lastLines(n int) []string {
 // sample reads the process's resident set size from /proc and records it
 // with the last goroutine count it reported.
 func (p *proc) sample(since time.Time) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.process.Pid))
 	if err != nil {
 		return
 	}

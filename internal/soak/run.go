@@ -264,7 +264,7 @@ func (r *Runner) killRestart(ro *role) error {
 	oldStream, oldConsumer := ro.stream, ro.consumer
 	old.kill()
 	killed := time.Now()
-	r.logf("killed %s (pid %d)", ro.name, old.pid)
+	r.logf("killed %s (pid %d)", ro.name, old.process.Pid)
 	if err := r.schedule(context.Background(), killed.Add(r.cfg.Down)); err != nil {
 		return err
 	}
